@@ -1,0 +1,508 @@
+/**
+ * The one catalogue of diagnostics. Every refusal and warning the issuer produces comes from
+ * here, so the wire error code, HTTP status, help text and spec reference of a mistake are
+ * stated once and can be listed in the docs without drifting.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface SpecRef {
+  spec: string;
+  section: string;
+}
+
+export interface CatalogueEntry {
+  /** Wire `error` code (RFC 6749 §5.2, RFC 6750 §3, OID4VCI 1.0 §6.3 / §8.3.1.2). */
+  error: string;
+  status: number;
+  severity: Severity;
+  /** What the issuer expected, in words a wallet developer can act on. */
+  expected: string;
+  help: string;
+  spec_ref: SpecRef;
+}
+
+const oid4vci = (section: string): SpecRef => ({ spec: 'OID4VCI 1.0', section });
+const rfc = (n: number, section: string): SpecRef => ({ spec: `RFC ${n}`, section });
+
+const entries = {
+  // ---- generic request shape -------------------------------------------------------------
+  'request.body.malformed_json': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'A syntactically valid JSON object body',
+    help: 'The body could not be parsed as JSON. Check Content-Type and that the body is not truncated or double-encoded.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'request.body.too_large': {
+    error: 'invalid_request', status: 413, severity: 'error',
+    expected: 'A request body within the size limit',
+    help: 'The body exceeds the configured limit. Proofs and requests are small; a large body usually means something unrelated was sent.',
+    spec_ref: rfc(9110, '15.5.14'),
+  },
+  'request.content_type.unsupported': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'application/x-www-form-urlencoded at token/PAR, application/json at credential endpoints',
+    help: 'Send the body with the content type the endpoint defines.',
+    spec_ref: rfc(6749, '3.2'),
+  },
+  'request.route.unknown': {
+    error: 'invalid_request', status: 404, severity: 'error',
+    expected: 'An endpoint advertised in the issuer or authorization server metadata',
+    help: 'Discover endpoints from /.well-known/openid-credential-issuer and /.well-known/oauth-authorization-server instead of guessing paths.',
+    spec_ref: oid4vci('12.2.2'),
+  },
+  'server.internal': {
+    error: 'server_error', status: 500, severity: 'error',
+    expected: 'n/a',
+    help: 'The issuer failed while handling a valid-looking request. The session log holds the details; please report it.',
+    spec_ref: rfc(6749, '5.2'),
+  },
+
+  // ---- credential offer ----------------------------------------------------------------
+  'offer.unknown': {
+    error: 'invalid_request', status: 404, severity: 'error',
+    expected: 'The credential_offer_uri exactly as received in the offer',
+    help: 'No offer exists under this id. Create a fresh offer; ids are case-sensitive.',
+    spec_ref: oid4vci('4.1.3'),
+  },
+  'offer.expired': {
+    error: 'invalid_request', status: 410, severity: 'error',
+    expected: 'An offer fetched before it expires',
+    help: 'The offer has expired. Create a new offer and scan it again.',
+    spec_ref: oid4vci('4.1.3'),
+  },
+  'offer.already_redeemed': {
+    error: 'invalid_request', status: 410, severity: 'error',
+    expected: 'An offer that has not been redeemed at the token endpoint yet',
+    help: 'This offer was already exchanged for an access token. Offers can be fetched repeatedly only until the token exchange.',
+    spec_ref: oid4vci('4.1.3'),
+  },
+
+  // ---- token endpoint ----------------------------------------------------------------------
+  'token.grant_type.missing': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'grant_type form parameter',
+    help: 'Send grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code with the pre-authorized_code from the offer.',
+    spec_ref: rfc(6749, '4.1.3'),
+  },
+  'token.grant_type.unsupported': {
+    error: 'unsupported_grant_type', status: 400, severity: 'error',
+    expected: 'a grant type listed in grant_types_supported of the authorization server metadata',
+    help: 'Check grant_types_supported in /.well-known/oauth-authorization-server.',
+    spec_ref: rfc(6749, '5.2'),
+  },
+  'token.pre_authorized_code.missing': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'pre-authorized_code form parameter (note the hyphen)',
+    help: 'Copy the pre-authorized_code value from the grants object of the credential offer.',
+    spec_ref: oid4vci('6.1'),
+  },
+  'token.pre_authorized_code.unknown': {
+    error: 'invalid_grant', status: 400, severity: 'error',
+    expected: 'a pre-authorized code issued by this issuer in a credential offer',
+    help: 'The code is unknown here. Check that the wallet uses the offer from this issuer and does not alter the code.',
+    spec_ref: oid4vci('6.3'),
+  },
+  'token.pre_authorized_code.expired': {
+    error: 'invalid_grant', status: 400, severity: 'error',
+    expected: 'a pre-authorized code used before it expires',
+    help: 'The code has expired. Create a new offer.',
+    spec_ref: oid4vci('6.3'),
+  },
+  'token.pre_authorized_code.reused': {
+    error: 'invalid_grant', status: 400, severity: 'error',
+    expected: 'a pre-authorized code that has not been redeemed before',
+    help: 'Pre-authorized codes are single-use. The wallet (or a retry) already redeemed it; keep and reuse the access token instead.',
+    spec_ref: oid4vci('13.6'),
+  },
+  'token.pre_authorized_code.burnt': {
+    error: 'invalid_grant', status: 400, severity: 'error',
+    expected: 'the right transaction code within the allowed number of attempts',
+    help: 'Too many wrong transaction codes were sent; the pre-authorized code is now invalid. Create a new offer.',
+    spec_ref: oid4vci('13.6'),
+  },
+  'token.tx_code.missing': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'tx_code form parameter, because the offer carried a tx_code object',
+    help: 'The offer asked for a transaction code (even an empty tx_code object means ask the user). Prompt the user and send tx_code.',
+    spec_ref: oid4vci('6.1'),
+  },
+  'token.tx_code.unexpected': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'no tx_code, because the offer did not carry a tx_code object',
+    help: 'Only send tx_code when the offer grant contains a tx_code object.',
+    spec_ref: oid4vci('6.3'),
+  },
+  'token.tx_code.mismatch': {
+    error: 'invalid_grant', status: 400, severity: 'error',
+    expected: 'the transaction code delivered out of band',
+    help: 'The transaction code is wrong. The number of attempts is limited; after that the offer is burnt.',
+    spec_ref: oid4vci('6.3'),
+  },
+  'token.authorization_details.malformed': {
+    error: 'invalid_authorization_details', status: 400, severity: 'error',
+    expected: 'authorization_details: a JSON array of {type: "openid_credential", credential_configuration_id}',
+    help: 'URL-encode a JSON array; each entry needs type openid_credential and a credential_configuration_id from the offer.',
+    spec_ref: oid4vci('5.1.1'),
+  },
+  'token.authorization_details.not_offered': {
+    error: 'invalid_authorization_details', status: 400, severity: 'error',
+    expected: 'credential_configuration_id values that are in the offer',
+    help: 'A pre-authorized code only covers the configurations of its offer.',
+    spec_ref: oid4vci('6.1.1'),
+  },
+
+  'token.parameter.duplicated': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'each form parameter at most once',
+    help: 'A parameter appears more than once in the form body; send it once.',
+    spec_ref: rfc(6749, '3.2'),
+  },
+  'token.tx_code.legacy_user_pin': {
+    error: 'invalid_request', status: 400, severity: 'warning',
+    expected: 'tx_code (OID4VCI 1.0 §6.1) instead of user_pin (drafts 11 and 12)',
+    help: 'Accepted: user_pin was read as tx_code. Rename the parameter to tx_code.',
+    spec_ref: oid4vci('6.1'),
+  },
+
+  // ---- nonce ---------------------------------------------------------------------------------
+  // ---- credential endpoint: access token (RFC 6750) -----------------------------------------
+  'credential.token.missing': {
+    error: 'invalid_token', status: 401, severity: 'error',
+    expected: 'Authorization: Bearer <access_token> (or DPoP <token> for DPoP-bound tokens)',
+    help: 'Send the access token from the token response in the Authorization header.',
+    spec_ref: rfc(6750, '3'),
+  },
+  'credential.token.unknown': {
+    error: 'invalid_token', status: 401, severity: 'error',
+    expected: 'an access token issued by this issuer',
+    help: 'The access token is unknown. Use the token from this issuer\'s token response, unmodified.',
+    spec_ref: oid4vci('8.3.1.1'),
+  },
+  'credential.token.expired': {
+    error: 'invalid_token', status: 401, severity: 'error',
+    expected: 'an access token used before it expires',
+    help: 'The access token has expired. Start issuance again.',
+    spec_ref: oid4vci('8.3.1.1'),
+  },
+
+  // ---- credential request ----------------------------------------------------------------
+  'credential.request.malformed': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'a JSON object with credential_identifier or credential_configuration_id, and proofs',
+    help: 'See the path for the member that failed.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.request.both_identifiers': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'exactly one of credential_identifier and credential_configuration_id',
+    help: 'Send credential_identifier when the token response had authorization_details, otherwise credential_configuration_id.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.request.no_identifier': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'credential_identifier or credential_configuration_id',
+    help: 'Name the credential: credential_identifier from the token response authorization_details, or credential_configuration_id.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.request.configuration_id_with_identifiers': {
+    error: 'invalid_credential_request', status: 400, severity: 'warning',
+    expected: 'credential_identifier, because the token response carried authorization_details with credential_identifiers',
+    help: 'Accepted in lenient mode. Strict 1.0 wallets send credential_identifier in this case.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.configuration.unknown': {
+    error: 'unknown_credential_configuration', status: 400, severity: 'error',
+    expected: 'a key of credential_configurations_supported',
+    help: 'The configuration id is not in this issuer\'s metadata.',
+    spec_ref: oid4vci('8.3.1.2'),
+  },
+  'credential.configuration.not_granted': {
+    error: 'insufficient_scope', status: 403, severity: 'error',
+    expected: 'a credential configuration covered by the access token',
+    help: 'The token was granted for other configurations (those of the offer).',
+    spec_ref: oid4vci('8.3.1.1'),
+  },
+  'credential.identifier.unknown': {
+    error: 'unknown_credential_identifier', status: 400, severity: 'error',
+    expected: 'a credential_identifier returned in the token response',
+    help: 'Use one of the credential_identifiers from authorization_details in the token response.',
+    spec_ref: oid4vci('8.3.1.2'),
+  },
+  'credential.encryption.unsupported': {
+    error: 'invalid_encryption_parameters', status: 400, severity: 'error',
+    expected: 'no credential_response_encryption, because the issuer metadata advertises no credential_response_encryption',
+    help: 'Only request response encryption when the issuer metadata advertises it.',
+    spec_ref: oid4vci('8.3.1.2'),
+  },
+  'credential.request.content_type': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'Content-Type: application/json (application/jwt only for encrypted requests the issuer advertises)',
+    help: 'Send the credential request as a JSON object with Content-Type application/json.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.issuance.failed': {
+    error: 'credential_request_denied', status: 400, severity: 'error',
+    expected: 'claims that can be encoded as the configuration declares',
+    help: 'The claims supplied for this session could not be encoded in the credential format. Fix the claims of the offer; the wallet should not retry.',
+    spec_ref: oid4vci('8.3.1.2'),
+  },
+  'credential.proofs.missing': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'proofs: {"jwt": ["<proof JWT>"]}, because the configuration has proof_types_supported',
+    help: 'Fetch a c_nonce from the nonce endpoint, sign a proof JWT (typ openid4vci-proof+jwt, aud = issuer identifier, nonce) and send it in proofs.jwt.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.proofs.shape': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'proofs as an object with exactly one proof type key whose value is a non-empty array',
+    help: 'Example: {"proofs": {"jwt": ["eyJ..."]}}.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.proofs.type_unsupported': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a proof type listed in the configuration proof_types_supported',
+    help: 'Use a proof type this configuration advertises (jwt).',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.proofs.batch_too_large': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'no more proofs than batch_credential_issuance.batch_size',
+    help: 'Send at most batch_size proofs in one request.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'credential.proof.legacy_singular': {
+    error: 'invalid_credential_request', status: 400, severity: 'error',
+    expected: 'proofs (plural, an object of arrays) as in OID4VCI 1.0',
+    help: 'The singular proof object is from drafts up to 15; 1.0 uses proofs: {"jwt": [...]}.',
+    spec_ref: oid4vci('8.2'),
+  },
+
+  // ---- jwt proof (Appendix F.1 / F.4) -----------------------------------------------------
+  'proof.jwt.malformed': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a compact JWS: three base64url parts separated by dots, header and payload JSON objects',
+    help: 'Sign the proof as a compact JWT; do not send a JSON-serialised JWS or an unsigned token.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.typ': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'header typ "openid4vci-proof+jwt"',
+    help: 'Set the JOSE header typ to openid4vci-proof+jwt exactly (not JWT, not an older draft value).',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.typ_not_canonical': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'header typ "openid4vci-proof+jwt"',
+    help: 'Accepted: RFC 7515 §4.1.9 treats typ as a media type (case-insensitive, "application/" prefix optional), so this names the same type. Many issuers compare the exact string; send openid4vci-proof+jwt.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.alg_unsupported': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'an asymmetric alg from proof_signing_alg_values_supported (never none or HMAC)',
+    help: 'Sign with one of the algorithms the configuration advertises, for example ES256.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.no_key': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'exactly one holder key in the header: jwk, x5c, key_attestation, or a resolvable DID URL in kid (did:key, did:jwk)',
+    help: 'Put the public key in the header as jwk, or the certificate chain as x5c, or set kid to a did:key / did:jwk DID URL that encodes the key.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.key_attestation_unsupported': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a proof whose holder key is in jwk, x5c or a did:key / did:jwk kid (key attestations are not supported by this issuer yet)',
+    help: 'Key attestations (key_attestation header, Appendix D) are not verified here yet. Send the proof without key_attestation, with the key as jwk.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.multiple_keys': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'only one of jwk, x5c and kid in the header',
+    help: 'jwk, x5c and kid are mutually exclusive in a proof header. Drop all but one.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.kid_not_resolvable': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'kid as a DID URL of a self-contained method (did:key, did:jwk), or a key in jwk / x5c',
+    help: 'This issuer resolves did:key and did:jwk locally. Other kid values cannot be resolved: send the key as jwk instead.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.did_invalid': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a well-formed did:key (multibase base58btc, known multicodec) or did:jwk (base64url public JWK)',
+    help: 'The DID in kid could not be decoded; see reason for the exact step that failed.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.did_without_fragment': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'kid as a DID URL with a #fragment naming the verification method',
+    help: 'Accepted, because the DID has exactly one key. Strictly, kid is a DID URL such as did:key:z...#z...',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.binding_method_not_advertised': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'a key representation listed in cryptographic_binding_methods_supported',
+    help: 'Accepted, because the key is self-contained and equivalent to a jwk.',
+    spec_ref: oid4vci('12.2.4'),
+  },
+  'proof.jwt.jwk_invalid': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a public JWK (no private members) whose type fits alg',
+    help: 'Send only the public part of the key, with kty/crv matching the signing algorithm.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.x5c_invalid': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'x5c: array of base64 (not base64url) DER certificates, leaf first',
+    help: 'The leaf certificate could not be parsed or its key does not fit alg.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.signature': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a signature made by the private key of the key in the header',
+    help: 'The signature does not verify with the header key. Typical causes: signed with another key, DER instead of raw r||s ECDSA signature, or the JWT was modified after signing.',
+    spec_ref: oid4vci('Appendix F.4'),
+  },
+  'proof.jwt.aud': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'aud equal to the Credential Issuer Identifier (not the credential endpoint URL)',
+    help: 'Set aud to the credential_issuer value from the issuer metadata, character for character (mind trailing slashes).',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.aud_array': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'aud as a string equal to the Credential Issuer Identifier',
+    help: 'Accepted, because the array holds exactly the issuer identifier. Appendix F.1 defines aud as a string; send it as one.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.iat_missing': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'iat as a NumericDate (seconds since epoch)',
+    help: 'Add iat with the current time in seconds.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.iat_skew': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'iat within the allowed window around the issuer clock',
+    help: 'Check the device clock, and sign the proof right before sending it; iat is in seconds, not milliseconds.',
+    spec_ref: oid4vci('13.8'),
+  },
+  'proof.jwt.iat_not_integer': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'iat as an integer NumericDate',
+    help: 'Accepted: a fractional iat is a valid NumericDate, but some verifiers reject it.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.iss_with_anonymous_grant': {
+    error: 'invalid_proof', status: 400, severity: 'warning',
+    expected: 'no iss claim when the token came from an anonymous pre-authorized grant',
+    help: 'Accepted. iss must be omitted in this case; it identifies the client.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.nonce_missing': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'nonce claim carrying a c_nonce from the nonce endpoint',
+    help: 'POST to the nonce_endpoint, put the returned c_nonce into the proof nonce claim.',
+    spec_ref: oid4vci('Appendix F.1'),
+  },
+  'proof.jwt.nonce_unknown': {
+    error: 'invalid_nonce', status: 400, severity: 'error',
+    expected: 'a c_nonce issued by this issuer nonce endpoint and not yet used or expired',
+    help: 'The nonce is unknown, already used or expired. Nonces are single-use: fetch a fresh one from the nonce endpoint and sign a new proof.',
+    spec_ref: oid4vci('7'),
+  },
+  'proof.jwt.nonce_mismatch_in_batch': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'the same c_nonce in every proof of one request',
+    help: 'All proofs in one credential request must carry the same nonce.',
+    spec_ref: oid4vci('8.2'),
+  },
+  'proof.jwt.duplicate_key': {
+    error: 'invalid_proof', status: 400, severity: 'error',
+    expected: 'a distinct key in every proof of a batch',
+    help: 'Each key binds at most one credential; use one key per proof.',
+    spec_ref: oid4vci('8.3'),
+  },
+} satisfies Record<string, CatalogueEntry>;
+
+export type DiagnosticCode = keyof typeof entries;
+export const catalogue: Readonly<Record<DiagnosticCode, CatalogueEntry>> = entries;
+
+/** What a log entry and an error response carry about one finding. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  reason: string;
+  expected: string;
+  found?: unknown;
+  help: string;
+  spec_ref: string;
+  /** Where in the request, e.g. `body.proofs.jwt[0].header.typ`. */
+  path?: string;
+}
+
+export function formatSpecRef(ref: SpecRef): string {
+  return ref.section.startsWith('Appendix') ? `${ref.spec} ${ref.section}` : `${ref.spec} §${ref.section}`;
+}
+
+export interface DiagnosticDetails {
+  path?: string;
+  found?: unknown;
+  /** Overrides the catalogue's generic `expected` when a concrete value is known. */
+  expected?: string;
+}
+
+export function diagnose(code: DiagnosticCode, reason: string, details: DiagnosticDetails = {}): Diagnostic {
+  const entry = catalogue[code];
+  return {
+    code,
+    severity: entry.severity,
+    reason,
+    expected: details.expected ?? entry.expected,
+    ...(details.found !== undefined ? { found: details.found } : {}),
+    help: entry.help,
+    spec_ref: formatSpecRef(entry.spec_ref),
+    ...(details.path ? { path: details.path } : {}),
+  };
+}
+
+/** A wallet mistake that ends the request. Mistakes in our own code are plain Errors. */
+export class ProtocolError extends Error {
+  readonly status: number;
+  readonly error: string;
+  readonly diagnostic: Diagnostic;
+  readonly headers: Record<string, string>;
+
+  constructor(diagnostic: Diagnostic, opts: { headers?: Record<string, string>; cause?: unknown; status?: number } = {}) {
+    super(diagnostic.reason, { cause: opts.cause });
+    const entry = catalogue[diagnostic.code];
+    this.name = 'ProtocolError';
+    this.status = opts.status ?? entry.status;
+    this.error = entry.error;
+    this.diagnostic = diagnostic;
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export function fail(
+  code: DiagnosticCode,
+  reason: string,
+  details: DiagnosticDetails & { headers?: Record<string, string>; cause?: unknown } = {},
+): never {
+  throw new ProtocolError(diagnose(code, reason, details), { headers: details.headers, cause: details.cause });
+}
+
+/**
+ * `error_description` may only hold printable ASCII without `"` and `\`
+ * (RFC 6749 §5.2, OID4VCI 1.0 §8.3.1.2); anything else is replaced rather than sent.
+ */
+export function toErrorDescription(text: string, max = 300): string {
+  const cleaned = text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "'");
+  return cleaned.length > max ? `${cleaned.slice(0, max - 3)}...` : cleaned;
+}
+
+/** Shortens an offending value for a `reason` so logs stay readable. */
+export function truncate(value: unknown, max = 80): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}

@@ -1,0 +1,38 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Random, unguessable identifiers. Prefixes say what an id names when it shows up in a log. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function newId(prefix: 'ses' | 'off' | 'req' | 'cred' | 'evt' | 'ntf' | 'txn'): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** Secrets are stored and shown only as this hash. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+/** The short form of a secret's hash that logs and the dashboard show instead of the secret. */
+export function redactSecret(secret: string | undefined | null): string {
+  if (!secret) return '<absent>';
+  return `<redacted sha256:${hashSecret(secret).slice(0, 10)}>`;
+}
+
+let lastMs = 0;
+let sequence = 0;
+const instanceTag = randomBytes(3).toString('hex');
+
+/**
+ * Ids that sort by creation time (log and event order) and stay unique across instances
+ * sharing one database: time, a per-process sequence, and a per-process random tag.
+ */
+export function newSortableId(nowMs: number): string {
+  if (nowMs === lastMs) sequence++;
+  else {
+    lastMs = nowMs;
+    sequence = 0;
+  }
+  return `${nowMs.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${instanceTag}`;
+}

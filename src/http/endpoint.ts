@@ -1,0 +1,63 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { diagnose, ProtocolError, toErrorDescription } from '../core/diagnostics.js';
+import { newId } from '../core/ids.js';
+import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
+import { RequestRecorder } from '../session-log/request-recorder.js';
+import { redactBody, redactHeaders } from '../session-log/redact.js';
+
+/**
+ * Runs one wallet-facing endpoint: records the (redacted) request, runs the protocol handler,
+ * turns a ProtocolError into the spec's error body, writes the session log BEFORE replying (a
+ * credential that left the server is always on record), then replies with the request id.
+ */
+export async function runEndpoint(
+  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  endpoint: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handler: (rec: RequestRecorder) => Promise<ProtocolResponse>,
+  describeBody: (raw: unknown) => unknown = (raw) => raw,
+): Promise<FastifyReply> {
+  const requestId = newId('req');
+  const rec = new RequestRecorder(deps.clock, requestId, endpoint);
+  const started = performance.now();
+  rec.log('debug', `${request.method} ${endpoint}`, {
+    method: request.method,
+    path: request.url.split('?')[0],
+    headers: redactHeaders(request.headers),
+    ...(request.body !== undefined && request.body !== '' ? { body: redactBody(describeBody(request.body)) } : {}),
+  });
+
+  let response: ProtocolResponse;
+  try {
+    response = await handler(rec);
+  } catch (err) {
+    response = errorResponse(err, rec);
+  }
+  rec.log(response.status >= 400 ? (response.status >= 500 ? 'error' : 'info') : 'debug', `Response ${response.status}`, {
+    status: response.status,
+    duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    ...(response.status >= 400 ? { body: response.body } : {}),
+  });
+  await rec.flush(deps.store);
+
+  reply.code(response.status).header('x-request-id', requestId);
+  for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
+  if (response.body === undefined) return reply.send();
+  return reply.type('application/json').send(JSON.stringify(response.body));
+}
+
+function errorResponse(err: unknown, rec: RequestRecorder): ProtocolResponse {
+  if (err instanceof ProtocolError) {
+    rec.diagnostic(err.diagnostic);
+    return {
+      status: err.status,
+      headers: { 'cache-control': 'no-store', ...err.headers },
+      body: { error: err.error, error_description: toErrorDescription(err.diagnostic.reason) },
+    };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const d = diagnose('server.internal', `Internal error: ${e.message}`);
+  rec.log('error', 'Internal error while handling the request', { ...d, stack: e.stack });
+  return { status: 500, headers: { 'cache-control': 'no-store' }, body: { error: 'server_error', error_description: 'Internal error; see the session log' } };
+}

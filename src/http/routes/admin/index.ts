@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { sessionStates } from '../../../core/session-state.js';
+import { AdminRequestError } from '../../../protocol/admin-error.js';
+import type { IssuerDeps } from '../../../protocol/deps.js';
+import { createOffer } from '../../../protocol/oid4vci/offer.js';
+import { zCreateOfferRequest, zListQuery } from '../../../schemas/admin.js';
+import { RequestRecorder } from '../../../session-log/request-recorder.js';
+import { newId } from '../../../core/ids.js';
+import type { LogLevel } from '../../../store/store.js';
+import { adminAuth } from '../../plugins/admin-auth.js';
+import { routePaths, urlsFor } from '../../urls.js';
+import { presentEvent, presentLog, presentSession } from './presenters.js';
+
+const zSessionQuery = zListQuery.extend({
+  state: z.enum(sessionStates).optional(),
+  credential_configuration_id: z.string().optional(),
+  created_after: z.iso.datetime().optional(),
+  created_before: z.iso.datetime().optional(),
+});
+const zLogQuery = zListQuery.extend({
+  level: z
+    .string()
+    .regex(/^(debug|info|warning|error)(,(debug|info|warning|error))*$/)
+    .optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+
+/** The admin API (shared/CONTRACT.md): bearer ADMIN_TOKEN, JSON in and out. */
+export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adminToken: string }): Promise<void> {
+  app.addHook('onRequest', adminAuth(deps.adminToken));
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof AdminRequestError) {
+      return reply.code(error.status).send({ error: error.error, error_description: error.message, problems: error.problems });
+    }
+    if (error instanceof z.ZodError) {
+      return reply.code(400).send({
+        error: 'invalid_request',
+        error_description: 'The request does not match the admin API schema',
+        problems: error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+      });
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: 'invalid_request', error_description: error.message });
+    }
+    request.log.error(error);
+    return reply.code(500).send({ error: 'server_error', error_description: 'Internal error' });
+  });
+
+  app.post(routePaths.credential_offer, async (request, reply) => {
+    const input = zCreateOfferRequest.parse(request.body ?? {});
+    const rec = new RequestRecorder(deps.clock, newId('req'), 'credential_offers');
+    const created = await createOffer(deps, urlsFor(deps.config, request), input, rec);
+    await rec.flush(deps.store);
+    return reply.code(201).header('cache-control', 'no-store').header('x-request-id', rec.requestId).send(created);
+  });
+
+  app.get(routePaths.session, async (request) => {
+    const q = zSessionQuery.parse(request.query);
+    const page = await deps.store.sessions.list({
+      state: q.state,
+      credentialConfigurationId: q.credential_configuration_id,
+      createdAfter: q.created_after ? Date.parse(q.created_after) : undefined,
+      createdBefore: q.created_before ? Date.parse(q.created_before) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return { total: page.total, limit: q.limit, offset: q.offset, sessions: page.items.map(presentSession) };
+  });
+
+  app.get(`${routePaths.session}/:id`, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const session = await deps.store.sessions.get(id);
+    if (!session) return notFound(reply, id);
+    const [events, logs, credentials] = await Promise.all([
+      deps.store.events.list(id, { limit: 1000, offset: 0 }),
+      deps.store.logs.list(id, { limit: 1000, offset: 0, order: 'desc' }),
+      deps.store.credentials.listBySession(id),
+    ]);
+    return {
+      ...presentSession(session),
+      events: events.items.map(presentEvent),
+      logs: logs.items.map(presentLog),
+      issued_credentials: credentials.map((c) => ({
+        credential_configuration_id: c.credentialConfigurationId,
+        format: c.format,
+        holder_key_thumbprint: c.holderKeyThumbprint,
+        key_source: c.keySource,
+        credential_sha256: c.credentialDigest,
+        issued_at: new Date(c.issuedAt).toISOString(),
+        expires_at: new Date(c.expiresAt).toISOString(),
+      })),
+    };
+  });
+
+  app.get(`${routePaths.session}/:id/logs`, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const q = zLogQuery.parse(request.query);
+    if (!(await deps.store.sessions.get(id))) return notFound(reply, id);
+    const page = await deps.store.logs.list(id, {
+      level: q.level?.split(',') as LogLevel[] | undefined,
+      limit: q.limit,
+      offset: q.offset,
+      order: q.order ?? 'desc',
+    });
+    return { total: page.total, limit: q.limit, offset: q.offset, logs: page.items.map(presentLog) };
+  });
+
+  app.get(`${routePaths.session}/:id/events`, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const q = zListQuery.parse(request.query);
+    if (!(await deps.store.sessions.get(id))) return notFound(reply, id);
+    const page = await deps.store.events.list(id, { limit: q.limit, offset: q.offset });
+    return { total: page.total, limit: q.limit, offset: q.offset, events: page.items.map(presentEvent) };
+  });
+
+  /** Requests that could not be tied to a session: where a broken wallet's first request lands. */
+  app.get('/unbound_requests/logs', async (request) => {
+    const q = zLogQuery.parse(request.query);
+    const page = await deps.store.logs.list(null, {
+      level: q.level?.split(',') as LogLevel[] | undefined,
+      limit: q.limit,
+      offset: q.offset,
+      order: q.order ?? 'desc',
+    });
+    return { total: page.total, limit: q.limit, offset: q.offset, logs: page.items.map(presentLog) };
+  });
+}
+
+function notFound(reply: FastifyReply, id: string) {
+  return reply.code(404).send({ error: 'not_found', error_description: `No session ${id.slice(0, 60)}` });
+}

@@ -1,0 +1,41 @@
+import { redactOffer } from '../../../protocol/oid4vci/offer.js';
+import type { EventEntry, LogEntry, SessionRecord } from '../../../store/store.js';
+
+/** Admin API views: wire JSON in snake_case, secrets replaced by hashes. */
+export function presentSession(s: SessionRecord): Record<string, unknown> {
+  return {
+    session_id: s.id,
+    offer_id: s.offerId,
+    state: s.state,
+    grant_type: s.grantType,
+    credential_configuration_ids: s.credentialConfigurationIds,
+    created_at: new Date(s.createdAt).toISOString(),
+    updated_at: new Date(s.updatedAt).toISOString(),
+    offer_expires_at: new Date(s.offerExpiresAt).toISOString(),
+    offer_fetches: s.offerFetches,
+    credential_offer: redactOffer(s.offer),
+    options: {
+      by_reference: s.options.byReference,
+      tx_code: s.options.txCode ?? null,
+      deferred: s.options.deferred,
+      subject_id: s.options.subjectId ?? null,
+      claims_supplied_for: Object.keys(s.options.claims),
+    },
+  };
+}
+
+export function presentLog(l: LogEntry): Record<string, unknown> {
+  return {
+    id: l.id,
+    timestamp: new Date(l.timestamp).toISOString(),
+    level: l.level,
+    endpoint: l.endpoint,
+    request_id: l.requestId,
+    message: l.message,
+    data: l.data,
+  };
+}
+
+export function presentEvent(e: EventEntry): Record<string, unknown> {
+  return { id: e.id, type: e.type, timestamp: new Date(e.timestamp).toISOString(), details: e.details };
+}

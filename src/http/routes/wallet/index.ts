@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { fail } from '../../../core/diagnostics.js';
+import { parseForm } from '../../../protocol/oauth/form.js';
+import { handleTokenRequest } from '../../../protocol/oauth/token.js';
+import type { IssuerDeps } from '../../../protocol/deps.js';
+import { handleCredentialRequest } from '../../../protocol/oid4vci/credential.js';
+import { handleNonceRequest } from '../../../protocol/oid4vci/nonce.js';
+import { handleOfferRetrieval } from '../../../protocol/oid4vci/offer.js';
+import { runEndpoint } from '../../endpoint.js';
+import { routePaths, urlsFor } from '../../urls.js';
+
+/**
+ * Wallet-facing protocol endpoints. Bodies arrive as raw strings: protocol code parses them
+ * itself so malformed input gets a spec error and a diagnostic, and nothing is coerced.
+ */
+export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: deps.config.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const endpoint = request.routeOptions.url ?? request.url.split('?')[0];
+    return runEndpoint(deps, endpoint, request, reply, async () => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        fail('request.body.too_large', `The body exceeds ${deps.config.bodyLimitBytes} bytes`, { path: 'body' });
+      }
+      if (error.statusCode && error.statusCode < 500) {
+        fail('credential.request.malformed', `The request could not be read: ${error.message}`, { path: 'body' });
+      }
+      throw error;
+    });
+  });
+
+  app.get(`${routePaths.credential_offer}/:offerId`, (request, reply) =>
+    runEndpoint(deps, 'credential_offer', request, reply, (rec) =>
+      handleOfferRetrieval(deps, (request.params as { offerId: string }).offerId, rec),
+    ),
+  );
+
+  app.post(routePaths.token, (request, reply) =>
+    runEndpoint(
+      deps,
+      'token',
+      request,
+      reply,
+      async (rec) => {
+        requireForm(request);
+        return handleTokenRequest(deps, urlsFor(deps.config, request), parseForm(rawBody(request)), rec);
+      },
+      (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
+    ),
+  );
+
+  app.post(routePaths.nonce, (request, reply) => runEndpoint(deps, 'nonce', request, reply, (rec) => handleNonceRequest(deps, rec)));
+
+  app.post(
+    routePaths.credential,
+    (request, reply) =>
+      runEndpoint(
+        deps,
+        'credential',
+        request,
+        reply,
+        (rec) =>
+          handleCredentialRequest(
+            deps,
+            urlsFor(deps.config, request),
+            { authorization: request.headers.authorization, contentType: request.headers['content-type'], rawBody: rawBody(request) },
+            rec,
+          ),
+        parseJsonForLog,
+      ),
+  );
+}
+
+function rawBody(request: FastifyRequest): string {
+  return typeof request.body === 'string' ? request.body : '';
+}
+
+function requireForm(request: FastifyRequest): void {
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    fail('request.content_type.unsupported', `Content-Type ${type || '(none)'} is not application/x-www-form-urlencoded`, {
+      path: 'headers.content-type',
+      found: type,
+    });
+  }
+}
+
+function parseJsonForLog(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw.length > 2000 ? `${raw.slice(0, 2000)}...` : raw;
+  }
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { IssuerDeps } from '../../../protocol/deps.js';
+import { createAuthorizationServerMetadata, createIssuerMetadata } from '../../../protocol/oid4vci/metadata.js';
+import { mountPath, routePaths, urlsFor } from '../../urls.js';
+
+/**
+ * Metadata at both well-known forms: path insertion (OID4VCI 1.0 §12.2.2, RFC 8414 §3.1) and
+ * the appended form older wallets use. Registered on the root instance, since the inserted
+ * form lives outside the mount path.
+ */
+export async function metadataRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
+  const mount = mountPath(deps.config);
+  const paths = (name: string) => [...new Set([`/.well-known/${name}${mount}`, `${mount}/.well-known/${name}`])];
+  const json = { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' };
+
+  for (const path of paths('openid-credential-issuer')) {
+    app.get(path, async (request, reply) => reply.headers(json).send(JSON.stringify(createIssuerMetadata(deps, urlsFor(deps.config, request)))));
+  }
+  for (const path of [...paths('oauth-authorization-server'), ...paths('openid-configuration')]) {
+    app.get(path, async (request, reply) =>
+      reply.headers(json).send(JSON.stringify(createAuthorizationServerMetadata(deps, urlsFor(deps.config, request)))),
+    );
+  }
+  app.get(`${mount}${routePaths.jwks}`, async (_request, reply) => reply.headers(json).send(JSON.stringify(deps.keys.jwks)));
+}

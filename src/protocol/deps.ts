@@ -1,0 +1,44 @@
+import type { Config } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
+import type { CredentialConfigurationSet } from '../credential-configurations/load.js';
+import type { IssuerKeyMaterial } from '../crypto/issuer-keys.types.js';
+import type { RequestRecorder } from '../session-log/request-recorder.js';
+import type { Store } from '../store/store.js';
+
+/** Everything protocol code may use. Handlers ask for the narrowest `Pick` of it. */
+export interface IssuerDeps {
+  config: Readonly<Config>;
+  clock: Clock;
+  store: Store;
+  configurations: CredentialConfigurationSet;
+  keys: IssuerKeyMaterial;
+}
+
+/**
+ * Absolute URLs for this request. Built in one place from PUBLIC_URL (or the proxy headers,
+ * with TRUST_PROXY), so metadata, offer URIs and the expected proof `aud` always agree.
+ */
+export interface IssuerUrls {
+  /** Credential Issuer Identifier (OID4VCI 1.0 §12.2.1), also the AS issuer identifier. */
+  issuer: string;
+  endpoint(name: EndpointName): string;
+}
+
+export type EndpointName =
+  | 'token'
+  | 'nonce'
+  | 'credential'
+  | 'deferred_credential'
+  | 'notification'
+  | 'jwks'
+  | 'credential_offer'
+  | 'session';
+
+/** A protocol handler's answer; HTTP wiring turns it into a reply. */
+export interface ProtocolResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Recorder = Pick<RequestRecorder, 'bindSession' | 'log' | 'diagnostic' | 'event' | 'recordIssued' | 'adoptRequest' | 'requestId'>;

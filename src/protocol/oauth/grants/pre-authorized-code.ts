@@ -1,0 +1,115 @@
+import { diagnose, fail } from '../../../core/diagnostics.js';
+import { hashSecret, randomToken, redactSecret } from '../../../core/ids.js';
+import { timingSafeEqualText } from '../../../crypto/constant-time.js';
+import type { AuthorizationDetail } from '../../../store/store.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../../deps.js';
+import { issueAccessToken } from '../access-token.js';
+import { parseAuthorizationDetails } from '../authorization-details.js';
+
+/**
+ * Pre-authorized code grant, OID4VCI 1.0 §6.1. The code is redeemed by one conditional update
+ * that also checks the tx_code hash, so N concurrent redemptions yield exactly one token.
+ */
+export async function handlePreAuthorizedCodeGrant(
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations'>,
+  urls: IssuerUrls,
+  form: Record<string, string>,
+  rec: Recorder,
+): Promise<ProtocolResponse> {
+  const code = form['pre-authorized_code'];
+  if (!code) fail('token.pre_authorized_code.missing', 'The form has no pre-authorized_code', { path: 'body.pre-authorized_code', found: Object.keys(form) });
+  const codeHash = hashSecret(code);
+  const grant = await deps.store.grants.peekPreAuthorized(codeHash);
+  if (!grant) fail('token.pre_authorized_code.unknown', `Pre-authorized code ${redactSecret(code)} is not known here`, { path: 'body.pre-authorized_code' });
+  rec.bindSession(grant.sessionId);
+
+  const txCode = readTxCode(form, rec);
+  if (grant.txCodeHash === null && txCode !== undefined) {
+    fail('token.tx_code.unexpected', 'A tx_code was sent, but the offer did not ask for one', { path: 'body.tx_code' });
+  }
+  if (grant.txCodeHash !== null) {
+    if (txCode === undefined) fail('token.tx_code.missing', 'The offer carried a tx_code object, but the request has no tx_code', { path: 'body.tx_code' });
+    if (!timingSafeEqualText(hashSecret(txCode), grant.txCodeHash)) {
+      const counted = await deps.store.grants.recordTxCodeFailure(codeHash, deps.config.txCodeMaxAttempts);
+      if (counted?.burnt) {
+        rec.event('session_failed', { reason: 'tx_code attempts exhausted', attempts: counted.attempts });
+        fail('token.pre_authorized_code.burnt', `Wrong tx_code; ${counted.attempts} failed attempts burnt the pre-authorized code`, { path: 'body.tx_code' });
+      }
+      if (counted) {
+        fail('token.tx_code.mismatch', 'The tx_code does not match', {
+          path: 'body.tx_code',
+          found: { attempts: counted.attempts, attempts_left: deps.config.txCodeMaxAttempts - counted.attempts },
+        });
+      }
+      // Already consumed or burnt: explained below like any failed redemption.
+    }
+  }
+
+  const now = deps.clock.nowMs();
+  const redeemed = await deps.store.grants.consumePreAuthorized(codeHash, grant.txCodeHash === null ? null : hashSecret(txCode!), now);
+  if (!redeemed) {
+    const current = (await deps.store.grants.peekPreAuthorized(codeHash)) ?? grant;
+    if (current.burnt) fail('token.pre_authorized_code.burnt', 'The pre-authorized code was burnt after too many wrong tx_code attempts');
+    if (current.consumedAt !== null) {
+      fail('token.pre_authorized_code.reused', `The pre-authorized code was already redeemed at ${new Date(current.consumedAt).toISOString()}`);
+    }
+    if (current.expiresAt <= now) fail('token.pre_authorized_code.expired', `The pre-authorized code expired at ${new Date(current.expiresAt).toISOString()}`);
+    fail('token.tx_code.mismatch', 'The tx_code does not match', { path: 'body.tx_code' });
+  }
+
+  const session = await deps.store.sessions.get(grant.sessionId);
+  if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
+  const requested = form.authorization_details
+    ? parseAuthorizationDetails(form.authorization_details, session.credentialConfigurationIds, 'body.authorization_details')
+    : undefined;
+  const granted = requested ?? session.credentialConfigurationIds;
+  const details: AuthorizationDetail[] = granted.map((id) => ({
+    type: 'openid_credential',
+    credential_configuration_id: id,
+    credential_identifiers: [randomToken(16)],
+  }));
+
+  const token = await issueAccessToken(deps, {
+    sessionId: session.id,
+    grantType: 'pre-authorized_code',
+    authorizationDetails: details,
+    // §6.2: authorization_details is returned when the wallet used it; otherwise the wallet
+    // names credentials by credential_configuration_id (§8.2).
+    detailsReturned: requested !== undefined,
+    clientId: form.client_id ?? null,
+    anonymous: true,
+  });
+  rec.event('token_exchanged', {
+    grant_type: 'pre-authorized_code',
+    credential_configuration_ids: granted,
+    tx_code_checked: grant.txCodeHash !== null,
+  });
+  rec.log('info', 'Access token issued', {
+    access_token: redactSecret(token.accessToken),
+    token_type: 'Bearer',
+    expires_in: token.expiresIn,
+    client_id: form.client_id,
+    authorization_details: requested ? details : undefined,
+    credential_configuration_ids: granted,
+  });
+  return {
+    status: 200,
+    headers: { 'cache-control': 'no-store' },
+    body: {
+      access_token: token.accessToken,
+      token_type: 'Bearer',
+      expires_in: token.expiresIn,
+      ...(requested ? { authorization_details: details } : {}),
+    },
+  };
+}
+
+/** tx_code, or the user_pin of drafts 11/12 (read as tx_code, with a warning). */
+function readTxCode(form: Record<string, string>, rec: Recorder): string | undefined {
+  if (form.tx_code !== undefined) return form.tx_code;
+  if (form.user_pin !== undefined) {
+    rec.diagnostic(diagnose('token.tx_code.legacy_user_pin', 'user_pin was sent instead of tx_code', { path: 'body.user_pin' }));
+    return form.user_pin;
+  }
+  return undefined;
+}

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
+import { diagnose, fail, ProtocolError } from '../../core/diagnostics.js';
+import { newId } from '../../core/ids.js';
+import { resolveClaims } from '../../credential-configurations/claims.js';
+import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
+import { issueCredential } from '../../formats/index.js';
+import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
+import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import { verifyAccessToken } from '../oauth/access-token.js';
+import { verifyProofs } from './proofs/verify-proofs.js';
+
+export interface CredentialHttpRequest {
+  authorization?: string;
+  contentType?: string;
+  rawBody: string;
+}
+
+/**
+ * Credential endpoint, OID4VCI 1.0 §8. Reads like its checklist: token, body, which
+ * credential, proofs (and the nonce they carry), then one credential per proven key.
+ */
+export async function handleCredentialRequest(
+  deps: IssuerDeps,
+  urls: IssuerUrls,
+  http: CredentialHttpRequest,
+  rec: Recorder,
+): Promise<ProtocolResponse> {
+  const token = await verifyAccessToken(deps, http.authorization, rec);
+  const request = parseCredentialRequest(http);
+  const session = await deps.store.sessions.get(token.sessionId);
+  if (!session) throw new Error(`Session ${token.sessionId} of a live access token is missing`);
+
+  const target = resolveRequestedCredential(deps, token, request, rec);
+  rec.log('debug', 'Credential configuration resolved', {
+    credential_configuration_id: target.configuration.id,
+    credential_identifier: target.credentialIdentifier,
+    format: target.configuration.format,
+  });
+  if (request.credential_response_encryption !== undefined) {
+    fail('credential.encryption.unsupported', 'credential_response_encryption was sent, but this issuer does not advertise response encryption', {
+      path: 'body.credential_response_encryption',
+    });
+  }
+
+  const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec);
+  const now = deps.clock.nowMs();
+  const claims = resolveClaims(target.configuration, session.options.claims[target.configuration.id]);
+  const validUntil = Math.min(
+    now + target.configuration.issuance.validity_days * 86_400_000,
+    deps.keys.signer.certificateNotAfter.getTime(),
+  );
+  const credentials: { credential: string }[] = [];
+  for (const proof of proven) {
+    let credential: string;
+    try {
+      credential = await issueCredential({
+        configuration: target.configuration,
+        claims,
+        holderKey: proof.holderKey,
+        signer: deps.keys.signer,
+        issuerIdentifier: urls.issuer,
+        issuedAt: new Date(now),
+        validUntil: new Date(validUntil),
+      });
+    } catch (cause) {
+      if (cause instanceof ProtocolError) throw cause;
+      fail('credential.issuance.failed', `The claims could not be encoded: ${(cause as Error).message}`, { cause });
+    }
+    credentials.push({ credential });
+    rec.recordIssued({
+      id: newId('cred'),
+      sessionId: session.id,
+      credentialConfigurationId: target.configuration.id,
+      credentialIdentifier: target.credentialIdentifier,
+      format: target.configuration.format,
+      holderKeyThumbprint: await calculateJwkThumbprint(proof.holderKey.jwk),
+      keySource: proof.keySource,
+      credentialDigest: createHash('sha256').update(credential).digest('base64url'),
+      issuedAt: now,
+      expiresAt: validUntil,
+    });
+  }
+
+  rec.event('credential_issued', {
+    credential_configuration_id: target.configuration.id,
+    format: target.configuration.format,
+    count: credentials.length,
+    key_sources: proven.map((p) => p.keySource),
+  });
+  rec.log('info', `Issued ${credentials.length} ${target.configuration.format} credential(s)`, {
+    credential_configuration_id: target.configuration.id,
+    holder_keys: proven.map((p) => ({ source: p.keySource, did: p.holderKey.didUrl, jwk: p.holderKey.jwk })),
+    valid_until: new Date(validUntil).toISOString(),
+    claims_source: session.options.claims[target.configuration.id] ? 'offer' : 'sample claims',
+  });
+  return { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials } };
+}
+
+function parseCredentialRequest(http: CredentialHttpRequest): CredentialRequest {
+  const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    fail('credential.request.content_type', `Content-Type ${type || '(none)'} is not application/json`, { path: 'headers.content-type', found: type });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(http.rawBody);
+  } catch (cause) {
+    fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
+  }
+  const parsed = zCredentialRequest.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail('credential.request.malformed', `${issuePath('body', issue.path)}: ${issue.message}`, { path: issuePath('body', issue.path) });
+  }
+  const request = parsed.data;
+  if (request.proof !== undefined && request.proofs === undefined) {
+    fail('credential.proof.legacy_singular', 'The request uses the singular proof member of drafts up to 15', { path: 'body.proof' });
+  }
+  return request;
+}
+
+interface RequestedCredential {
+  configuration: CredentialConfiguration;
+  credentialIdentifier: string | null;
+}
+
+/** §8.2: credential_identifier when the token response carried authorization_details, else credential_configuration_id. */
+function resolveRequestedCredential(
+  deps: Pick<IssuerDeps, 'configurations'>,
+  token: AccessTokenRecord,
+  request: CredentialRequest,
+  rec: Recorder,
+): RequestedCredential {
+  const { credential_identifier: identifier, credential_configuration_id: configurationId } = request;
+  if (identifier && configurationId) {
+    fail('credential.request.both_identifiers', 'Both credential_identifier and credential_configuration_id were sent', { path: 'body' });
+  }
+  if (identifier) {
+    const detail = token.authorizationDetails.find((d) => d.credential_identifiers.includes(identifier));
+    if (!detail) {
+      fail('credential.identifier.unknown', `credential_identifier ${identifier.slice(0, 60)} was not issued with this access token`, {
+        path: 'body.credential_identifier',
+        expected: `one of the credential_identifiers of the token response`,
+      });
+    }
+    return { configuration: deps.configurations.byId.get(detail.credential_configuration_id)!, credentialIdentifier: identifier };
+  }
+  if (!configurationId) {
+    fail('credential.request.no_identifier', request.format ? `The request names a format (${request.format.slice(0, 30)}) instead of a credential: drafts up to 14 did that` : 'The request names no credential', {
+      path: 'body',
+      found: Object.keys(request),
+    });
+  }
+  const configuration = deps.configurations.byId.get(configurationId);
+  if (!configuration) {
+    fail('credential.configuration.unknown', `credential_configuration_id ${configurationId.slice(0, 80)} is not in the issuer metadata`, {
+      path: 'body.credential_configuration_id',
+    });
+  }
+  const detail = token.authorizationDetails.find((d) => d.credential_configuration_id === configurationId);
+  if (!detail) {
+    fail('credential.configuration.not_granted', `The access token does not cover ${configurationId}`, {
+      path: 'body.credential_configuration_id',
+      expected: `one of ${token.authorizationDetails.map((d) => d.credential_configuration_id).join(', ')}`,
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
+    });
+  }
+  if (token.detailsReturned) {
+    rec.diagnostic(
+      diagnose('credential.request.configuration_id_with_identifiers', 'credential_configuration_id was sent although the token response carried credential_identifiers', {
+        path: 'body.credential_configuration_id',
+      }),
+    );
+  }
+  return { configuration, credentialIdentifier: detail.credential_identifiers[0] ?? null };
+}
+
+export type { SessionRecord };

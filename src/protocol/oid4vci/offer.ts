@@ -1,0 +1,187 @@
+import { randomInt } from 'node:crypto';
+import { fail } from '../../core/diagnostics.js';
+import { hashSecret, newId, randomToken, redactSecret } from '../../core/ids.js';
+import { validateClaims } from '../../credential-configurations/claims.js';
+import type { CreateOfferRequest } from '../../schemas/admin.js';
+import type { OfferOptions, SessionRecord, TxCodeSpec } from '../../store/store.js';
+import { AdminRequestError } from '../admin-error.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+
+export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+
+export interface CreatedOffer {
+  session_id: string;
+  offer_id: string;
+  credential_offer: Record<string, unknown>;
+  credential_offer_uri?: string;
+  offer_url: string;
+  tx_code?: string;
+}
+
+/** Creates a session and its credential offer (OID4VCI 1.0 §4.1). The tx_code is returned once, here only. */
+export async function createOffer(
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'configurations' | 'config'>,
+  urls: IssuerUrls,
+  input: CreateOfferRequest,
+  rec: Recorder,
+): Promise<CreatedOffer> {
+  const problems: string[] = [];
+  const ids = [...new Set(input.credential_configuration_ids)];
+  for (const id of ids) if (!deps.configurations.byId.has(id)) problems.push(`credential_configuration_ids: unknown configuration ${id}`);
+  if (input.grants?.authorization_code) problems.push('grants.authorization_code: the authorization code flow is not available in this version');
+  if (input.grants && input.grants.pre_authorized_code === false) problems.push('grants: at least one grant must be offered');
+  if (input.deferred) problems.push('deferred: deferred issuance is not available in this version');
+  if (input.require_wallet_attestation) problems.push('require_wallet_attestation: wallet attestation is not available in this version');
+  if (input.require_key_attestation) problems.push('require_key_attestation: key attestation is not available in this version');
+  if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The offer cannot be created', problems);
+
+  const claims = splitClaimsByConfiguration(ids, input.claims);
+  const warnings: string[] = [];
+  for (const [id, set] of Object.entries(claims)) {
+    const result = validateClaims(deps.configurations.byId.get(id)!, set);
+    if (!result.ok) problems.push(...result.problems.map((p) => `claims.${id}: ${p}`));
+    else warnings.push(...(result.warnings ?? []).map((w) => `claims.${id}: ${w}`));
+  }
+  if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The claims do not fit the credential configuration', problems);
+
+  const now = deps.clock.nowMs();
+  const txCodeSpec = readTxCodeOption(input);
+  const txCode = txCodeSpec ? generateTxCode(txCodeSpec) : undefined;
+  const code = randomToken(32);
+  const sessionId = newId('ses');
+  const offerId = newId('off');
+  const grant: Record<string, unknown> = { 'pre-authorized_code': code };
+  // §4.1.1: the presence of tx_code (even {}) tells the wallet to ask the user for a code.
+  if (txCodeSpec) grant.tx_code = { ...txCodeSpec, length: txCode!.length };
+  const credentialOffer = {
+    credential_issuer: urls.issuer,
+    credential_configuration_ids: ids,
+    grants: { [PRE_AUTHORIZED_GRANT]: grant },
+  };
+  const options: OfferOptions = {
+    claims,
+    subjectId: input.subject_id,
+    deferred: false,
+    requireWalletAttestation: false,
+    requireKeyAttestation: false,
+    byReference: input.by_reference ?? true,
+    txCode: txCodeSpec,
+  };
+  const session: SessionRecord = {
+    id: sessionId,
+    offerId,
+    state: 'offer_created',
+    grantType: 'pre-authorized_code',
+    credentialConfigurationIds: ids,
+    offer: credentialOffer,
+    options,
+    createdAt: now,
+    updatedAt: now,
+    offerExpiresAt: now + deps.config.ttl.offerSeconds * 1000,
+    offerFetches: 0,
+  };
+  await deps.store.sessions.create(session);
+  await deps.store.grants.createPreAuthorized({
+    codeHash: hashSecret(code),
+    sessionId,
+    txCodeHash: txCode ? hashSecret(txCode) : null,
+    txCodeAttempts: 0,
+    burnt: false,
+    expiresAt: session.offerExpiresAt,
+    consumedAt: null,
+  });
+
+  const offerUri = `${urls.endpoint('credential_offer')}/${offerId}`;
+  const offerUrl = options.byReference
+    ? `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(offerUri)}`
+    : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(credentialOffer))}`;
+
+  rec.bindSession(sessionId);
+  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: 'pre-authorized_code', tx_code: Boolean(txCode) });
+  rec.log('info', 'Credential offer created', {
+    offer_id: offerId,
+    credential_offer: redactOffer(credentialOffer),
+    by_reference: options.byReference,
+    tx_code: txCode ? redactSecret(txCode) : undefined,
+    claims_source: Object.fromEntries(ids.map((id) => [id, claims[id] ? 'offer' : 'sample claims'])),
+    expires_at: new Date(session.offerExpiresAt).toISOString(),
+  });
+  for (const w of warnings) rec.log('warning', 'Claim not described by the configuration', { detail: w });
+
+  return {
+    session_id: sessionId,
+    offer_id: offerId,
+    credential_offer: credentialOffer,
+    ...(options.byReference ? { credential_offer_uri: offerUri } : {}),
+    offer_url: offerUrl,
+    ...(txCode ? { tx_code: txCode } : {}),
+  };
+}
+
+/** GET of a credential_offer_uri (§4.1.3): repeatable until the token exchange, each fetch an event. */
+export async function handleOfferRetrieval(
+  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  offerId: string,
+  rec: Recorder,
+): Promise<ProtocolResponse> {
+  const session = await deps.store.sessions.getByOfferId(offerId);
+  if (!session) fail('offer.unknown', `No credential offer with id ${offerId.slice(0, 40)}`, { path: 'path.offer_id' });
+  rec.bindSession(session.id);
+  const now = deps.clock.nowMs();
+  if (now >= session.offerExpiresAt) {
+    fail('offer.expired', `The offer expired at ${new Date(session.offerExpiresAt).toISOString()}`);
+  }
+  if (session.state !== 'offer_created' && session.state !== 'offer_retrieved') {
+    fail('offer.already_redeemed', `The session is in state ${session.state}; the offer was already exchanged for a token`);
+  }
+  const fetches = (await deps.store.sessions.recordOfferFetch(session.id, now)) ?? session.offerFetches + 1;
+  rec.event('offer_retrieved', { fetch: fetches });
+  rec.log('info', fetches > 1 ? `Credential offer retrieved again (fetch ${fetches})` : 'Credential offer retrieved by wallet', {
+    offer_id: offerId,
+    fetch: fetches,
+  });
+  return { status: 200, body: session.offer, headers: { 'cache-control': 'no-store' } };
+}
+
+/** The offer with its pre-authorized code replaced by a hash: safe for logs and the admin API. */
+export function redactOffer(offer: Record<string, unknown>): Record<string, unknown> {
+  const grants = (offer.grants ?? {}) as Record<string, Record<string, unknown>>;
+  const pre = grants[PRE_AUTHORIZED_GRANT];
+  if (!pre) return offer;
+  return {
+    ...offer,
+    grants: { ...grants, [PRE_AUTHORIZED_GRANT]: { ...pre, 'pre-authorized_code': redactSecret(String(pre['pre-authorized_code'])) } },
+  };
+}
+
+/**
+ * One offer may name several configurations. With one configuration, `claims` is its claim
+ * set; with several, `claims` is keyed by configuration id.
+ */
+function splitClaimsByConfiguration(ids: string[], claims: Record<string, unknown> | undefined): Record<string, Record<string, unknown>> {
+  if (!claims) return {};
+  const keyed = Object.keys(claims).length > 0 && Object.keys(claims).every((k) => ids.includes(k));
+  if (keyed) return claims as Record<string, Record<string, unknown>>;
+  if (ids.length === 1) return { [ids[0]]: claims };
+  throw new AdminRequestError(400, 'invalid_request', 'claims must be keyed by credential configuration id when an offer names several configurations', [
+    `claims: expected keys among ${ids.join(', ')}`,
+  ]);
+}
+
+function readTxCodeOption(input: CreateOfferRequest): TxCodeSpec | undefined {
+  const pre = input.grants?.pre_authorized_code;
+  if (typeof pre !== 'object' || !pre.tx_code) return undefined;
+  const option = pre.tx_code === true ? {} : pre.tx_code;
+  return { input_mode: option.input_mode ?? 'numeric', length: option.length ?? 6, ...(option.description ? { description: option.description } : {}) };
+}
+
+// No 0/O or 1/I/l in text codes: users type them from another screen.
+const TEXT_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** The code matches its declared length and input_mode exactly; a mismatch locks wallets out. */
+function generateTxCode(spec: TxCodeSpec): string {
+  const alphabet = spec.input_mode === 'text' ? TEXT_ALPHABET : '0123456789';
+  let code = '';
+  for (let i = 0; i < (spec.length ?? 6); i++) code += alphabet[randomInt(alphabet.length)];
+  return code;
+}

@@ -1,0 +1,226 @@
+/**
+ * Which holder key a `jwt` proof names (OID4VCI 1.0 Appendix F.1): `jwk`, `x5c` or a
+ * self-contained DID URL in `kid`, and a bounded cache of imported verification keys.
+ */
+import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { importJWK, type JWK } from 'jose';
+import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
+import {
+  DidResolutionError,
+  minimalPublicJwk,
+  publicJwkProblem,
+  resolveDidKey,
+  type DidRepresentation,
+} from '../../../crypto/did-resolver.js';
+
+export type ProofKeySource = 'jwk' | 'x5c' | DidRepresentation;
+
+export interface ProofKey {
+  jwk: JWK;
+  keySource: ProofKeySource;
+  /** RFC 7638 SHA-256 thumbprint of `jwk`. */
+  thumbprint: string;
+  didUrl?: string;
+}
+
+export interface ProofKeyContext {
+  path: string;
+  /** The `found` summary of the header, extended per finding. */
+  found: Record<string, unknown>;
+  bindingMethods?: string[];
+  warnings: Diagnostic[];
+}
+
+/** Key type each asymmetric JWS alg needs. */
+const ALG_KEYS: Record<string, { kty: string; crv?: string }> = {
+  ES256: { kty: 'EC', crv: 'P-256' },
+  ES384: { kty: 'EC', crv: 'P-384' },
+  ES512: { kty: 'EC', crv: 'P-521' },
+  ES256K: { kty: 'EC', crv: 'secp256k1' },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
+  RS256: { kty: 'RSA' }, RS384: { kty: 'RSA' }, RS512: { kty: 'RSA' },
+  PS256: { kty: 'RSA' }, PS384: { kty: 'RSA' }, PS512: { kty: 'RSA' },
+};
+
+export const VERIFIABLE_ALGS: readonly string[] = Object.keys(ALG_KEYS);
+
+const describeKey = (jwk: JWK) => (jwk.crv ? `${jwk.kty} ${jwk.crv}` : `${jwk.kty}`);
+
+/** Why the key cannot verify `alg`, or undefined when it fits. */
+export function keyAlgMismatch(alg: string, jwk: JWK): string | undefined {
+  const need = ALG_KEYS[alg];
+  if (!need) return `alg ${alg} cannot be verified by this issuer`;
+  if (jwk.kty === need.kty && (need.crv === undefined || jwk.crv === need.crv)) return undefined;
+  return `key type ${describeKey(jwk)} does not fit alg ${alg}, which needs ${need.crv ? `${need.kty} ${need.crv}` : need.kty}`;
+}
+
+/** RFC 7638 thumbprint, computed synchronously (required members only, sorted). */
+export function jwkThumbprintSync(jwk: JWK): string {
+  const members =
+    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+      : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
+        : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+function bindingWarning(source: ProofKeySource, ctx: ProofKeyContext, where: string): void {
+  const methods = ctx.bindingMethods;
+  if (!methods || methods.length === 0) return;
+  const method = source === 'jwk' || source === 'x5c' ? 'jwk' : source === 'did:jwk' ? 'did:jwk' : 'did:key';
+  const covered = method === 'jwk'
+    ? methods.includes('jwk') || methods.includes('cose_key')
+    : methods.includes(method) || methods.includes('did');
+  if (covered) return;
+  ctx.warnings.push(diagnose(
+    'proof.jwt.binding_method_not_advertised',
+    `the key is given as ${source} but cryptographic_binding_methods_supported is ${JSON.stringify(methods)}`,
+    { path: `${ctx.path}.header.${where}`, found: { ...ctx.found, key_source: source }, expected: `one of ${methods.join(', ')}` },
+  ));
+}
+
+function checkFits(alg: string, jwk: JWK, code: 'proof.jwt.jwk_invalid' | 'proof.jwt.x5c_invalid' | 'proof.jwt.did_invalid', where: string, ctx: ProofKeyContext): void {
+  const mismatch = keyAlgMismatch(alg, jwk);
+  if (mismatch) {
+    fail(code, `${where}: ${mismatch}`, {
+      path: `${ctx.path}.header.${where}`,
+      found: { ...ctx.found, key_type: describeKey(jwk) },
+      expected: `a ${ALG_KEYS[alg] ? (ALG_KEYS[alg].crv ?? ALG_KEYS[alg].kty) : alg} key for alg ${alg}`,
+    });
+  }
+}
+
+function fromJwk(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
+  const problem = publicJwkProblem(value);
+  if (problem) {
+    fail('proof.jwt.jwk_invalid', `header jwk ${problem}`, {
+      path: `${ctx.path}.header.jwk`,
+      found: { ...ctx.found, jwk_members: typeof value === 'object' && value ? Object.keys(value) : typeof value },
+    });
+  }
+  const jwk = minimalPublicJwk(value as Record<string, unknown>);
+  checkFits(alg, jwk, 'proof.jwt.jwk_invalid', 'jwk', ctx);
+  bindingWarning('jwk', ctx, 'jwk');
+  return { jwk, keySource: 'jwk', thumbprint: jwkThumbprintSync(jwk) };
+}
+
+/** Leaf public keys by leaf certificate text, so a busy wallet's x5c is parsed once. */
+const leafCache = new Map<string, JWK>();
+
+function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
+  const at = `${ctx.path}.header.x5c`;
+  const found = { ...ctx.found, x5c_length: Array.isArray(value) ? value.length : typeof value };
+  if (!Array.isArray(value) || value.length === 0 || !value.every((c) => typeof c === 'string')) {
+    fail('proof.jwt.x5c_invalid', `header x5c must be a non-empty array of base64 DER strings, found ${truncate(value, 60)}`, { path: at, found });
+  }
+  const leaf = value[0] as string;
+  let jwk = leafCache.get(leaf);
+  if (!jwk) {
+    if (/[-_]/.test(leaf) || !/^[A-Za-z0-9+/]+={0,2}$/.test(leaf)) {
+      const hint = /[-_]/.test(leaf) ? ': it looks base64url-encoded; x5c uses standard base64 (RFC 7515 §4.1.6)' : ' (PEM armour or whitespace?)';
+      fail('proof.jwt.x5c_invalid', `x5c[0] is not standard base64${hint}`, { path: `${at}[0]`, found });
+    }
+    let key: KeyObject;
+    try {
+      key = new X509Certificate(Buffer.from(leaf, 'base64')).publicKey;
+    } catch (cause) {
+      fail('proof.jwt.x5c_invalid', `x5c[0] is not a DER X.509 certificate: ${(cause as Error).message}`, { path: `${at}[0]`, found, cause });
+    }
+    const exported = key.export({ format: 'jwk' }) as JWK;
+    const problem = publicJwkProblem(exported);
+    if (problem) fail('proof.jwt.x5c_invalid', `the leaf certificate key ${problem}`, { path: `${at}[0]`, found });
+    jwk = minimalPublicJwk(exported as Record<string, unknown>);
+    if (leafCache.size >= 1000) leafCache.delete(leafCache.keys().next().value!);
+    leafCache.set(leaf, jwk);
+  }
+  checkFits(alg, jwk, 'proof.jwt.x5c_invalid', 'x5c', ctx);
+  bindingWarning('x5c', ctx, 'x5c');
+  return { jwk, keySource: 'x5c', thumbprint: jwkThumbprintSync(jwk) };
+}
+
+function fromKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
+  const at = `${ctx.path}.header.kid`;
+  if (typeof kid !== 'string' || !kid.startsWith('did:')) {
+    fail('proof.jwt.kid_not_resolvable', `kid ${JSON.stringify(truncate(kid, 60))} is not a DID URL and the header has no jwk, x5c or key_attestation: there is nothing to resolve it against`, {
+      path: at, found: ctx.found,
+      expected: 'the key as header jwk (recommended), or x5c, or kid = did:key:...#... / did:jwk:...#0',
+    });
+  }
+  if (!kid.startsWith('did:key:') && !kid.startsWith('did:jwk:')) {
+    const method = kid.split(':').slice(0, 2).join(':');
+    fail('proof.jwt.kid_not_resolvable', `kid uses ${truncate(method, 30)}, which needs network resolution; this issuer resolves only did:key and did:jwk locally`, {
+      path: at, found: ctx.found, expected: 'kid as did:key / did:jwk DID URL, or the key as header jwk',
+    });
+  }
+  let resolved;
+  try {
+    resolved = resolveDidKey(kid);
+  } catch (cause) {
+    if (!(cause instanceof DidResolutionError)) throw cause;
+    fail('proof.jwt.did_invalid', `kid ${JSON.stringify(truncate(kid, 60))}: ${cause.message}`, { path: at, found: ctx.found, cause });
+  }
+  checkFits(alg, resolved.jwk, 'proof.jwt.did_invalid', 'kid', ctx);
+  if (!resolved.hadFragment) {
+    const suggestion = resolved.representation === 'did:jwk' ? `${resolved.did}#0` : `${resolved.did}#${resolved.did.slice('did:key:'.length)}`;
+    ctx.warnings.push(diagnose('proof.jwt.did_without_fragment', `kid is the bare DID ${truncate(resolved.did, 60)} without #fragment`, {
+      path: at, found: ctx.found, expected: `kid = ${truncate(suggestion, 120)}`,
+    }));
+  }
+  bindingWarning(resolved.representation, ctx, 'kid');
+  return { jwk: resolved.jwk, keySource: resolved.representation, thumbprint: jwkThumbprintSync(resolved.jwk), didUrl: kid };
+}
+
+/** Picks and validates the one holder key of a proof header. `alg` has been checked before. */
+export function resolveProofKey(header: Record<string, unknown>, alg: string, ctx: ProofKeyContext): ProofKey {
+  const at = `${ctx.path}.header`;
+  if (header.key_attestation !== undefined) {
+    fail('proof.jwt.key_attestation_unsupported', 'header carries key_attestation, which this issuer does not verify yet', {
+      path: `${at}.key_attestation`, found: ctx.found,
+    });
+  }
+  const present = (['jwk', 'x5c', 'kid'] as const).filter((name) => header[name] !== undefined);
+  if (present.length > 1) {
+    fail('proof.jwt.multiple_keys', `header names the key ${present.length} ways (${present.join(' + ')}); only one of jwk, x5c and kid may be present`, {
+      path: at, found: ctx.found, expected: `only one of ${present.join(', ')}`,
+    });
+  }
+  if (present.length === 0) {
+    fail('proof.jwt.no_key', 'header has none of jwk, x5c, kid or key_attestation, so the holder key is unknown', {
+      path: at, found: ctx.found,
+      expected: 'one of: jwk (public JWK), x5c (certificate chain), key_attestation, or kid = a resolvable DID URL (did:key, did:jwk)',
+    });
+  }
+  switch (present[0]) {
+    case 'jwk': return fromJwk(header.jwk, alg, ctx);
+    case 'x5c': return fromX5c(header.x5c, alg, ctx);
+    default: return fromKid(header.kid, alg, ctx);
+  }
+}
+
+// ---- imported verification keys, bounded (JWK import costs more than a verification) ----
+
+const MAX_CACHED_KEYS = 10_000;
+const keyCache = new Map<string, Promise<CryptoKey | KeyObject>>();
+
+/** jose verifies through WebCrypto, which has no secp256k1; ES256K goes through node:crypto. */
+export function verificationKey(alg: string, key: ProofKey): Promise<CryptoKey | KeyObject> {
+  const cacheKey = `${alg}|${key.thumbprint}`;
+  const hit = keyCache.get(cacheKey);
+  if (hit) return hit;
+  const imported = alg === 'ES256K'
+    ? Promise.resolve(createPublicKey({ key: key.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }))
+    : (importJWK(key.jwk, alg) as Promise<CryptoKey>);
+  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(cacheKey, imported);
+  imported.catch(() => keyCache.delete(cacheKey));
+  return imported;
+}
+
+export function clearProofKeyCaches(): void {
+  keyCache.clear();
+  leafCache.clear();
+}
+
+export function proofKeyCacheSize(): number {
+  return keyCache.size;
+}

@@ -1,0 +1,53 @@
+import { redactSecret } from '../core/ids.js';
+
+/**
+ * What the session log keeps of a request. Secrets are replaced by a short hash (so two
+ * requests with the same code can still be matched), client addresses are dropped unless the
+ * operator chose to keep them.
+ */
+
+const secretFields = new Set([
+  'pre-authorized_code',
+  'tx_code',
+  'user_pin',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'client_secret',
+  'client_assertion',
+  'password',
+]);
+
+const secretHeaders = new Set(['cookie', 'set-cookie', 'x-admin-token', 'proxy-authorization']);
+const addressHeaders = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-envoy-external-address']);
+
+export function redactHeaders(headers: Record<string, unknown>, keepAddresses = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' && typeof value === 'string') {
+      const space = value.indexOf(' ');
+      out[lower] = space > 0 ? `${value.slice(0, space)} ${redactSecret(value.slice(space + 1))}` : redactSecret(value);
+    } else if (secretHeaders.has(lower)) {
+      out[lower] = '<redacted>';
+    } else if (addressHeaders.has(lower) && !keepAddresses) {
+      out[lower] = '<address withheld>';
+    } else {
+      out[lower] = value;
+    }
+  }
+  return out;
+}
+
+/** Redacts secret members of a form or JSON body, recursively for JSON. */
+export function redactBody(body: unknown, depth = 0): unknown {
+  if (depth > 8 || body === null || typeof body !== 'object') return body;
+  if (Array.isArray(body)) return body.map((v) => redactBody(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (secretFields.has(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = redactSecret(String(value));
+    else out[key] = redactBody(value, depth + 1);
+  }
+  return out;
+}

@@ -1,0 +1,353 @@
+import { Kysely, sql, type Selectable } from 'kysely';
+import type { SessionState } from '../../core/session-state.js';
+import type {
+  AccessTokenRecord,
+  EventEntry,
+  GrantType,
+  IssuedCredentialRecord,
+  LogEntry,
+  LogLevel,
+  Page,
+  PreAuthorizedGrantRecord,
+  SessionRecord,
+  Store,
+  StoreWrites,
+} from '../store.js';
+import type { Database, SessionsTable } from './tables.js';
+
+/** One implementation of the Store for both dialects: only the Kysely instance differs. */
+export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>): Store {
+  return {
+    dialect,
+
+    sessions: {
+      async create(s) {
+        await db.insertInto('sessions').values(sessionToRow(s)).execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? rowToSession(row) : null;
+      },
+      async getByOfferId(offerId) {
+        const row = await db.selectFrom('sessions').selectAll().where('offer_id', '=', offerId).executeTakeFirst();
+        return row ? rowToSession(row) : null;
+      },
+      async list(f) {
+        let q = db.selectFrom('sessions');
+        if (f.state) q = q.where('state', '=', f.state);
+        if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
+        if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
+        if (f.credentialConfigurationId) {
+          // Ids are stored as a JSON array; match the quoted id so a prefix never matches.
+          q = q.where('credential_configuration_ids', 'like', `%${JSON.stringify(f.credentialConfigurationId)}%`);
+        }
+        const [rows, count] = await Promise.all([
+          q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute(),
+          q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ]);
+        return { items: rows.map(rowToSession), total: Number(count.n) };
+      },
+      async recordOfferFetch(id, at) {
+        const row = await db
+          .updateTable('sessions')
+          .set((eb) => ({ offer_fetches: eb('offer_fetches', '+', 1), updated_at: at }))
+          .where('id', '=', id)
+          .returning('offer_fetches')
+          .executeTakeFirst();
+        return row ? Number(row.offer_fetches) : null;
+      },
+    },
+
+    grants: {
+      async createPreAuthorized(g) {
+        await db
+          .insertInto('pre_authorized_codes')
+          .values({
+            code_hash: g.codeHash,
+            session_id: g.sessionId,
+            tx_code_hash: g.txCodeHash,
+            tx_code_attempts: g.txCodeAttempts,
+            burnt: g.burnt ? 1 : 0,
+            expires_at: g.expiresAt,
+            consumed_at: g.consumedAt,
+          })
+          .execute();
+      },
+      async peekPreAuthorized(codeHash) {
+        const row = await db.selectFrom('pre_authorized_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+        return row ? rowToGrant(row) : null;
+      },
+      async consumePreAuthorized(codeHash, txCodeHash, now) {
+        let q = db
+          .updateTable('pre_authorized_codes')
+          .set({ consumed_at: now })
+          .where('code_hash', '=', codeHash)
+          .where('consumed_at', 'is', null)
+          .where('burnt', '=', 0)
+          .where('expires_at', '>', now);
+        q = txCodeHash === null ? q.where('tx_code_hash', 'is', null) : q.where('tx_code_hash', '=', txCodeHash);
+        const row = await q.returningAll().executeTakeFirst();
+        return row ? rowToGrant(row) : null;
+      },
+      async recordTxCodeFailure(codeHash, maxAttempts) {
+        const row = await db
+          .updateTable('pre_authorized_codes')
+          .set((eb) => ({
+            tx_code_attempts: eb('tx_code_attempts', '+', 1),
+            burnt: sql<number>`case when tx_code_attempts + 1 >= ${maxAttempts} then 1 else 0 end`,
+          }))
+          .where('code_hash', '=', codeHash)
+          .where('consumed_at', 'is', null)
+          .where('burnt', '=', 0)
+          .returning(['tx_code_attempts', 'burnt'])
+          .executeTakeFirst();
+        return row ? { attempts: Number(row.tx_code_attempts), burnt: Number(row.burnt) === 1 } : null;
+      },
+    },
+
+    tokens: {
+      async create(t) {
+        await db
+          .insertInto('access_tokens')
+          .values({
+            token_hash: t.tokenHash,
+            session_id: t.sessionId,
+            grant_type: t.grantType,
+            authorization_details_json: JSON.stringify(t.authorizationDetails),
+            details_returned: t.detailsReturned ? 1 : 0,
+            anonymous: t.anonymous ? 1 : 0,
+            client_id: t.clientId,
+            dpop_jkt: t.dpopJkt,
+            expires_at: t.expiresAt,
+            created_at: t.createdAt,
+          })
+          .execute();
+      },
+      async get(tokenHash) {
+        const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        if (!row) return null;
+        return {
+          tokenHash: row.token_hash,
+          sessionId: row.session_id,
+          grantType: row.grant_type as GrantType,
+          authorizationDetails: JSON.parse(row.authorization_details_json),
+          detailsReturned: Number(row.details_returned) === 1,
+          anonymous: Number(row.anonymous) === 1,
+          clientId: row.client_id,
+          dpopJkt: row.dpop_jkt,
+          expiresAt: Number(row.expires_at),
+          createdAt: Number(row.created_at),
+        } satisfies AccessTokenRecord;
+      },
+    },
+
+    nonces: {
+      async create(nonce, expiresAt, createdAt, requestId) {
+        await db.insertInto('nonces').values({ nonce, request_id: requestId, expires_at: expiresAt, created_at: createdAt, consumed_at: null }).execute();
+      },
+      async consume(nonce, now) {
+        const row = await db
+          .updateTable('nonces')
+          .set({ consumed_at: now })
+          .where('nonce', '=', nonce)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning('request_id')
+          .executeTakeFirst();
+        return row ? { requestId: row.request_id } : null;
+      },
+      async peek(nonce) {
+        const row = await db.selectFrom('nonces').select(['expires_at', 'consumed_at']).where('nonce', '=', nonce).executeTakeFirst();
+        return row ? { expiresAt: Number(row.expires_at), consumedAt: row.consumed_at === null ? null : Number(row.consumed_at) } : null;
+      },
+    },
+
+    credentials: {
+      async listBySession(sessionId) {
+        const rows = await db.selectFrom('issued_credentials').selectAll().where('session_id', '=', sessionId).orderBy('issued_at').execute();
+        return rows.map(
+          (r): IssuedCredentialRecord => ({
+            id: r.id,
+            sessionId: r.session_id,
+            credentialConfigurationId: r.credential_configuration_id,
+            credentialIdentifier: r.credential_identifier,
+            format: r.format,
+            holderKeyThumbprint: r.holder_key_thumbprint,
+            keySource: r.key_source,
+            credentialDigest: r.credential_digest,
+            issuedAt: Number(r.issued_at),
+            expiresAt: Number(r.expires_at),
+          }),
+        );
+      },
+    },
+
+    logs: {
+      async list(sessionId, opts) {
+        let q = db.selectFrom('session_logs');
+        q = sessionId === null ? q.where('session_id', 'is', null) : q.where('session_id', '=', sessionId);
+        if (opts.level?.length) q = q.where('level', 'in', opts.level);
+        const order = opts.order ?? 'asc';
+        const [rows, count] = await Promise.all([
+          q.selectAll().orderBy('id', order).limit(opts.limit).offset(opts.offset).execute(),
+          q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ]);
+        return {
+          total: Number(count.n),
+          items: rows.map(
+            (r): LogEntry => ({
+              id: r.id,
+              sessionId: r.session_id,
+              timestamp: Number(r.timestamp),
+              level: r.level as LogLevel,
+              endpoint: r.endpoint,
+              requestId: r.request_id,
+              message: r.message,
+              data: r.data_json ? JSON.parse(r.data_json) : null,
+            }),
+          ),
+        } satisfies Page<LogEntry>;
+      },
+    },
+
+    events: {
+      async list(sessionId, opts) {
+        const q = db.selectFrom('session_events').where('session_id', '=', sessionId);
+        const [rows, count] = await Promise.all([
+          q.selectAll().orderBy('id', 'asc').limit(opts.limit).offset(opts.offset).execute(),
+          q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ]);
+        return {
+          total: Number(count.n),
+          items: rows.map(
+            (r): EventEntry => ({
+              id: r.id,
+              sessionId: r.session_id,
+              type: r.type,
+              timestamp: Number(r.timestamp),
+              details: r.details_json ? JSON.parse(r.details_json) : null,
+            }),
+          ),
+        };
+      },
+    },
+
+    async write(batch: StoreWrites) {
+      if (!batch.logs.length && !batch.events.length && !batch.transitions.length && !batch.issued.length && !batch.rebind?.length) return;
+      await db.transaction().execute(async (trx) => {
+        if (batch.logs.length) {
+          await trx
+            .insertInto('session_logs')
+            .values(
+              batch.logs.map((l) => ({
+                id: l.id,
+                session_id: l.sessionId,
+                timestamp: l.timestamp,
+                level: l.level,
+                endpoint: l.endpoint,
+                request_id: l.requestId,
+                message: l.message,
+                data_json: l.data ? JSON.stringify(l.data) : null,
+              })),
+            )
+            .execute();
+        }
+        if (batch.events.length) {
+          await trx
+            .insertInto('session_events')
+            .values(
+              batch.events.map((e) => ({
+                id: e.id,
+                session_id: e.sessionId,
+                type: e.type,
+                timestamp: e.timestamp,
+                details_json: e.details ? JSON.stringify(e.details) : null,
+              })),
+            )
+            .execute();
+        }
+        if (batch.issued.length) {
+          await trx
+            .insertInto('issued_credentials')
+            .values(
+              batch.issued.map((c) => ({
+                id: c.id,
+                session_id: c.sessionId,
+                credential_configuration_id: c.credentialConfigurationId,
+                credential_identifier: c.credentialIdentifier,
+                format: c.format,
+                holder_key_thumbprint: c.holderKeyThumbprint,
+                key_source: c.keySource,
+                credential_digest: c.credentialDigest,
+                issued_at: c.issuedAt,
+                expires_at: c.expiresAt,
+              })),
+            )
+            .execute();
+        }
+        for (const r of batch.rebind ?? []) {
+          await trx
+            .updateTable('session_logs')
+            .set({ session_id: r.sessionId })
+            .where('request_id', '=', r.requestId)
+            .where('session_id', 'is', null)
+            .execute();
+        }
+        for (const t of batch.transitions) {
+          await trx
+            .updateTable('sessions')
+            .set({ state: t.to, updated_at: t.at })
+            .where('id', '=', t.sessionId)
+            .where('state', 'in', t.from)
+            .execute();
+        }
+      });
+    },
+
+    close: onClose,
+  };
+}
+
+function sessionToRow(s: SessionRecord): SessionsTable {
+  return {
+    id: s.id,
+    offer_id: s.offerId,
+    state: s.state,
+    grant_type: s.grantType,
+    credential_configuration_ids: JSON.stringify(s.credentialConfigurationIds),
+    offer_json: JSON.stringify(s.offer),
+    options_json: JSON.stringify(s.options),
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    offer_expires_at: s.offerExpiresAt,
+    offer_fetches: s.offerFetches,
+  };
+}
+
+function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: r.id,
+    offerId: r.offer_id,
+    state: r.state as SessionState,
+    grantType: r.grant_type as GrantType,
+    credentialConfigurationIds: JSON.parse(r.credential_configuration_ids),
+    offer: JSON.parse(r.offer_json),
+    options: JSON.parse(r.options_json),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    offerExpiresAt: Number(r.offer_expires_at),
+    offerFetches: Number(r.offer_fetches),
+  };
+}
+
+function rowToGrant(r: Selectable<Database['pre_authorized_codes']>): PreAuthorizedGrantRecord {
+  return {
+    codeHash: r.code_hash,
+    sessionId: r.session_id,
+    txCodeHash: r.tx_code_hash,
+    txCodeAttempts: Number(r.tx_code_attempts),
+    burnt: Number(r.burnt) === 1,
+    expiresAt: Number(r.expires_at),
+    consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+  };
+}
