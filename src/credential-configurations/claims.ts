@@ -287,15 +287,16 @@ function isFullDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
 }
 
 /** RFC 3339 date-time. The mdoc encoder normalises to whole seconds and `Z` (PID rulebook). */
 function isDateTime(s: string): boolean {
   const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(s);
   if (!m || !isFullDate(m[1])) return false;
-  return Number(m[2]) <= 23 && Number(m[3]) <= 59 && Number(m[4]) <= 60 && !Number.isNaN(Date.parse(s));
+  return Number(m[2]) <= 23 && Number(m[3]) <= 59 && Number(m[4]) <= 59 && !Number.isNaN(Date.parse(s));
 }
 
 function isBase64(s: string): boolean {

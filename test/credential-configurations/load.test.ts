@@ -30,7 +30,7 @@ function get<T>(value: T | undefined): T {
   return value;
 }
 
-/** Loads `file` expecting failure; returns the problems, which must all carry the `credential_configurations.<id>.` prefix given. */
+/** Loads `file` expecting a CredentialConfigurationError; returns its problems. */
 function problemsOf(file: unknown): readonly string[] {
   try {
     loadCredentialConfigurationsFromObject(file, 'test');

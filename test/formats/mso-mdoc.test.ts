@@ -205,8 +205,10 @@ function decodeRaw(bytes: Uint8Array): Raw {
   for (const [ns, list] of top.get('nameSpaces') as Map<string, Tag[]>) {
     items.set(ns, list.map((t) => (assert.equal(t.tag, 24), decoder.decode(t.value) as Map<string, any>)));
   }
-  return { nameSpaces: top.get('nameSpaces'), issuerAuth, mso, items };
+  return { nameSpaces: top.get('nameSpaces'), issuerAuth: issuerAuth as Raw['issuerAuth'], mso, items };
 }
+
+const toCert = (der: Uint8Array) => new x509.X509Certificate(new Uint8Array(der));
 
 function animoContext(): Pick<MdocContext, 'crypto' | 'cose' | 'x509'> {
   const unused = () => {
@@ -232,12 +234,12 @@ function animoContext(): Pick<MdocContext, 'crypto' | 'cose' | 'x509'> {
       mac0: { sign: unused, verify: unused },
     },
     x509: {
-      getIssuerNameField: ({ certificate, field }) => new x509.X509Certificate(certificate).issuerName.getField(field),
+      getIssuerNameField: ({ certificate, field }) => toCert(certificate).issuerName.getField(field),
       getPublicKey: async ({ certificate, alg }) =>
-        exportJWK(await importX509(new x509.X509Certificate(certificate).toString('pem'), alg, { extractable: true })),
+        exportJWK(await importX509(toCert(certificate).toString('pem'), alg, { extractable: true })),
       validateCertificateChain: async ({ trustedCertificates, x5chain }) => {
-        const chain = x5chain.map((c) => new x509.X509Certificate(c));
-        const anchors = trustedCertificates.map((c) => new x509.X509Certificate(c));
+        const chain = x5chain.map((c) => toCert(c));
+        const anchors = trustedCertificates.map((c) => toCert(c));
         const now = new Date();
         for (const [i, cert] of chain.entries()) {
           const issuer = chain[i + 1] ?? anchors.find((a) => a.subject === cert.issuer);
@@ -246,7 +248,7 @@ function animoContext(): Pick<MdocContext, 'crypto' | 'cose' | 'x509'> {
         }
       },
       getCertificateData: async ({ certificate }) => {
-        const cert = new x509.X509Certificate(certificate);
+        const cert = toCert(certificate);
         return {
           issuerName: cert.issuer,
           subjectName: cert.subject,

@@ -5,7 +5,7 @@ import { Encoder, Tag, type Options } from 'cbor-x';
  *
  * - `useRecords: false` + `useTag259ForMaps: false`: JS `Map`s become plain CBOR maps (no tag 259),
  *   so integer labels (COSE headers, COSE_Key, digestIDs) stay integers.
- * - `mapsAsObjects: false`: decoding (tests, diagnostics) yields `Map`s, keeping integer keys.
+ * - `mapsAsObjects: false`: should anything decode with it, maps stay `Map`s with integer keys.
  * - `tagUint8Array: false`: a `Uint8Array` is a bare bstr, never tag 64.
  * - `variableMapSize: true`: map headers use the shortest length form (RFC 8949 §4.2.1 preferred
  *   serialization); strings, byte strings, arrays and integers already do. Nothing here produces
@@ -29,10 +29,6 @@ export { Tag };
 
 export function encodeCbor(value: unknown): Uint8Array {
   return encoder.encode(value);
-}
-
-export function decodeCbor(bytes: Uint8Array): unknown {
-  return encoder.decode(bytes);
 }
 
 /** RFC 8949 §3.4.5.1 encoded CBOR data item: #6.24(bstr .cbor X). */

@@ -39,8 +39,8 @@ export async function createOffer(
   const warnings: string[] = [];
   for (const [id, set] of Object.entries(claims)) {
     const result = validateClaims(deps.configurations.byId.get(id)!, set);
-    if (!result.ok) problems.push(...result.problems.map((p) => `claims.${id}: ${p}`));
-    else warnings.push(...(result.warnings ?? []).map((w) => `claims.${id}: ${w}`));
+    if (!result.ok) problems.push(...result.problems.map((p) => `[${id}] ${p}`));
+    else warnings.push(...(result.warnings ?? []).map((w) => `[${id}] ${w}`));
   }
   if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The claims do not fit the credential configuration', problems);
 

@@ -11,6 +11,7 @@ import {
   publicJwkProblem,
   resolveDidKey,
   type DidRepresentation,
+  type ResolvedDid,
 } from '../../../crypto/did-resolver.js';
 
 export type ProofKeySource = 'jwk' | 'x5c' | DidRepresentation;
@@ -104,8 +105,16 @@ function fromJwk(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
   return { jwk, keySource: 'jwk', thumbprint: jwkThumbprintSync(jwk) };
 }
 
+/** Bounded insertion-ordered cache: the oldest entry goes when full. */
+function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
+  if (cache.size >= max) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+}
+
 /** Leaf public keys by leaf certificate text, so a busy wallet's x5c is parsed once. */
 const leafCache = new Map<string, JWK>();
+/** Resolved DID URLs (decoding and point validation cost more than the cache lookup). */
+const didCache = new Map<string, ResolvedDid>();
 
 function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
   const at = `${ctx.path}.header.x5c`;
@@ -130,8 +139,7 @@ function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
     const problem = publicJwkProblem(exported);
     if (problem) fail('proof.jwt.x5c_invalid', `the leaf certificate key ${problem}`, { path: `${at}[0]`, found });
     jwk = minimalPublicJwk(exported as Record<string, unknown>);
-    if (leafCache.size >= 1000) leafCache.delete(leafCache.keys().next().value!);
-    leafCache.set(leaf, jwk);
+    remember(leafCache, leaf, jwk, 1000);
   }
   checkFits(alg, jwk, 'proof.jwt.x5c_invalid', 'x5c', ctx);
   bindingWarning('x5c', ctx, 'x5c');
@@ -152,12 +160,15 @@ function fromKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
       path: at, found: ctx.found, expected: 'kid as did:key / did:jwk DID URL, or the key as header jwk',
     });
   }
-  let resolved;
-  try {
-    resolved = resolveDidKey(kid);
-  } catch (cause) {
-    if (!(cause instanceof DidResolutionError)) throw cause;
-    fail('proof.jwt.did_invalid', `kid ${JSON.stringify(truncate(kid, 60))}: ${cause.message}`, { path: at, found: ctx.found, cause });
+  let resolved = didCache.get(kid);
+  if (!resolved) {
+    try {
+      resolved = resolveDidKey(kid);
+    } catch (cause) {
+      if (!(cause instanceof DidResolutionError)) throw cause;
+      fail('proof.jwt.did_invalid', `kid ${JSON.stringify(truncate(kid, 60))}: ${cause.message}`, { path: at, found: ctx.found, cause });
+    }
+    remember(didCache, kid, resolved, 10_000);
   }
   checkFits(alg, resolved.jwk, 'proof.jwt.did_invalid', 'kid', ctx);
   if (!resolved.hadFragment) {
@@ -210,8 +221,7 @@ export function verificationKey(alg: string, key: ProofKey): Promise<CryptoKey |
   const imported = alg === 'ES256K'
     ? Promise.resolve(createPublicKey({ key: key.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }))
     : (importJWK(key.jwk, alg) as Promise<CryptoKey>);
-  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.delete(keyCache.keys().next().value!);
-  keyCache.set(cacheKey, imported);
+  remember(keyCache, cacheKey, imported, MAX_CACHED_KEYS);
   imported.catch(() => keyCache.delete(cacheKey));
   return imported;
 }
@@ -219,6 +229,7 @@ export function verificationKey(alg: string, key: ProofKey): Promise<CryptoKey |
 export function clearProofKeyCaches(): void {
   keyCache.clear();
   leafCache.clear();
+  didCache.clear();
 }
 
 export function proofKeyCacheSize(): number {
