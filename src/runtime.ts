@@ -16,6 +16,7 @@ export async function loadRuntime(config: Readonly<Config>, clock: Clock, say: (
   const keys = await loadOrCreateIssuerKeys({
     dataDir: config.dataDir,
     issuerName: config.publicUrl.hostname,
+    issuerCountry: config.issuerCountry,
     keyPemPath: config.issuerKeyPemPath,
     chainPemPath: config.issuerChainPemPath,
   });

@@ -25,6 +25,8 @@ const zEnv = z.object({
   CREDENTIAL_CONFIGURATIONS: z.string().optional(),
   ISSUER_KEY_PEM: z.string().optional(),
   ISSUER_CHAIN_PEM: z.string().optional(),
+  /** Country of the generated certificates; ISO 18013-5 readers compare it with issuing_country. */
+  ISSUER_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISSUER_COUNTRY must be an ISO 3166-1 alpha-2 code').default('UT'),
   OFFER_TTL_SECONDS: zSeconds.default(24 * 3600),
   ACCESS_TOKEN_TTL_SECONDS: zSeconds.default(300),
   NONCE_TTL_SECONDS: zSeconds.default(300),
@@ -50,6 +52,7 @@ export interface Config {
   credentialConfigurationsPath?: string;
   issuerKeyPemPath?: string;
   issuerChainPemPath?: string;
+  issuerCountry: string;
   ttl: { offerSeconds: number; accessTokenSeconds: number; nonceSeconds: number };
   txCodeMaxAttempts: number;
   proof: { iatSkewSeconds: number; maxAgeSeconds: number };
@@ -86,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     credentialConfigurationsPath: e.CREDENTIAL_CONFIGURATIONS,
     issuerKeyPemPath: e.ISSUER_KEY_PEM,
     issuerChainPemPath: e.ISSUER_CHAIN_PEM,
+    issuerCountry: e.ISSUER_COUNTRY,
     ttl: { offerSeconds: e.OFFER_TTL_SECONDS, accessTokenSeconds: e.ACCESS_TOKEN_TTL_SECONDS, nonceSeconds: e.NONCE_TTL_SECONDS },
     txCodeMaxAttempts: e.TX_CODE_MAX_ATTEMPTS,
     proof: { iatSkewSeconds: e.PROOF_IAT_SKEW_SECONDS, maxAgeSeconds: e.PROOF_MAX_AGE_SECONDS },

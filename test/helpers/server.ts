@@ -33,6 +33,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
+  /** Extra node flags for the server process, e.g. ['--cpu-prof'] when profiling a benchmark. */
+  nodeArgs?: string[];
 }
 
 export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssuer> {
@@ -40,7 +42,7 @@ export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssue
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'issuance-lab-test-'));
   const adminToken = opts.env?.ADMIN_TOKEN ?? 'test-admin-token-0123456789';
   const baseUrl = opts.env?.PUBLIC_URL ?? `http://localhost:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -350,6 +350,15 @@ describe('verifyJwtProof: refusals', () => {
     assert.match((await refused(await sign(key, { kid: `did:jwk:${b64url({ ...key.jwk, use: 'enc' })}#0` }), 'proof.jwt.did_invalid')).message, /use "enc"/);
   });
 
+  it('crit extensions are refused', async () => {
+    const key = await newKey();
+    const input = `${b64url({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: key.jwk, crit: ['exp'], exp: 1 })}.${b64url(basePayload())}`;
+    const pk = createPrivateKey({ key: (await exportJWK(key.privateKey)) as never, format: 'jwk' });
+    const sig = nodeSign('sha256', Buffer.from(input), { key: pk, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    const err = await refused(`${input}.${sig}`, 'proof.jwt.malformed');
+    assert.equal(err.diagnostic.path, `${PATH}.header.crit`);
+  });
+
   it('x5c that is base64url or not a certificate', async () => {
     const key = await newKey();
     assert.match((await refused(await sign(key, { x5c: ['MII_-abc'] }), 'proof.jwt.x5c_invalid')).message, /base64url-encoded/);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint } from 'jose';
 import { diagnose, fail, ProtocolError } from '../../core/diagnostics.js';
 import { newId } from '../../core/ids.js';
 import { resolveClaims } from '../../credential-configurations/claims.js';
@@ -75,7 +74,7 @@ export async function handleCredentialRequest(
       credentialConfigurationId: target.configuration.id,
       credentialIdentifier: target.credentialIdentifier,
       format: target.configuration.format,
-      holderKeyThumbprint: await calculateJwkThumbprint(proof.holderKey.jwk),
+      holderKeyThumbprint: proof.jwkThumbprint,
       keySource: proof.keySource,
       credentialDigest: createHash('sha256').update(credential).digest('base64url'),
       issuedAt: now,

@@ -17,6 +17,7 @@ import type { Database, SessionsTable } from './tables.js';
 
 /** One implementation of the Store for both dialects: only the Kysely instance differs. */
 export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>): Store {
+  const groupCommit = createGroupCommit((batch) => writeBatch(db, batch));
   return {
     dialect,
 
@@ -232,80 +233,138 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       },
     },
 
-    async write(batch: StoreWrites) {
-      if (!batch.logs.length && !batch.events.length && !batch.transitions.length && !batch.issued.length && !batch.rebind?.length) return;
-      await db.transaction().execute(async (trx) => {
-        if (batch.logs.length) {
-          await trx
-            .insertInto('session_logs')
-            .values(
-              batch.logs.map((l) => ({
-                id: l.id,
-                session_id: l.sessionId,
-                timestamp: l.timestamp,
-                level: l.level,
-                endpoint: l.endpoint,
-                request_id: l.requestId,
-                message: l.message,
-                data_json: l.data ? JSON.stringify(l.data) : null,
-              })),
-            )
-            .execute();
-        }
-        if (batch.events.length) {
-          await trx
-            .insertInto('session_events')
-            .values(
-              batch.events.map((e) => ({
-                id: e.id,
-                session_id: e.sessionId,
-                type: e.type,
-                timestamp: e.timestamp,
-                details_json: e.details ? JSON.stringify(e.details) : null,
-              })),
-            )
-            .execute();
-        }
-        if (batch.issued.length) {
-          await trx
-            .insertInto('issued_credentials')
-            .values(
-              batch.issued.map((c) => ({
-                id: c.id,
-                session_id: c.sessionId,
-                credential_configuration_id: c.credentialConfigurationId,
-                credential_identifier: c.credentialIdentifier,
-                format: c.format,
-                holder_key_thumbprint: c.holderKeyThumbprint,
-                key_source: c.keySource,
-                credential_digest: c.credentialDigest,
-                issued_at: c.issuedAt,
-                expires_at: c.expiresAt,
-              })),
-            )
-            .execute();
-        }
-        for (const r of batch.rebind ?? []) {
-          await trx
-            .updateTable('session_logs')
-            .set({ session_id: r.sessionId })
-            .where('request_id', '=', r.requestId)
-            .where('session_id', 'is', null)
-            .execute();
-        }
-        for (const t of batch.transitions) {
-          await trx
-            .updateTable('sessions')
-            .set({ state: t.to, updated_at: t.at })
-            .where('id', '=', t.sessionId)
-            .where('state', 'in', t.from)
-            .execute();
-        }
+    write: groupCommit.write,
+
+    async close() {
+      await groupCommit.drain();
+      await onClose();
+    },
+  };
+}
+
+async function writeBatch(db: Kysely<Database>, batch: StoreWrites): Promise<void> {
+  if (!batch.logs.length && !batch.events.length && !batch.transitions.length && !batch.issued.length && !batch.rebind?.length) return;
+  await db.transaction().execute(async (trx) => {
+    for (const logs of chunks(batch.logs, 400)) {
+      await trx
+        .insertInto('session_logs')
+        .values(
+          logs.map((l) => ({
+            id: l.id,
+            session_id: l.sessionId,
+            timestamp: l.timestamp,
+            level: l.level,
+            endpoint: l.endpoint,
+            request_id: l.requestId,
+            message: l.message,
+            data_json: l.data ? JSON.stringify(l.data) : null,
+          })),
+        )
+        .execute();
+    }
+    for (const events of chunks(batch.events, 400)) {
+      await trx
+        .insertInto('session_events')
+        .values(
+          events.map((e) => ({
+            id: e.id,
+            session_id: e.sessionId,
+            type: e.type,
+            timestamp: e.timestamp,
+            details_json: e.details ? JSON.stringify(e.details) : null,
+          })),
+        )
+        .execute();
+    }
+    for (const issued of chunks(batch.issued, 200)) {
+      await trx
+        .insertInto('issued_credentials')
+        .values(
+          issued.map((c) => ({
+            id: c.id,
+            session_id: c.sessionId,
+            credential_configuration_id: c.credentialConfigurationId,
+            credential_identifier: c.credentialIdentifier,
+            format: c.format,
+            holder_key_thumbprint: c.holderKeyThumbprint,
+            key_source: c.keySource,
+            credential_digest: c.credentialDigest,
+            issued_at: c.issuedAt,
+            expires_at: c.expiresAt,
+          })),
+        )
+        .execute();
+    }
+    for (const r of batch.rebind ?? []) {
+      await trx
+        .updateTable('session_logs')
+        .set({ session_id: r.sessionId })
+        .where('request_id', '=', r.requestId)
+        .where('session_id', 'is', null)
+        .execute();
+    }
+    for (const t of batch.transitions) {
+      await trx
+        .updateTable('sessions')
+        .set({ state: t.to, updated_at: t.at })
+        .where('id', '=', t.sessionId)
+        .where('state', 'in', t.from)
+        .execute();
+    }
+  });
+}
+
+/**
+ * Group commit: the writes of all requests that finish in the same event-loop turn go into one
+ * transaction, and each request's promise resolves only after that commit. Replies still wait
+ * for durability; the per-transaction cost is shared, which is what keeps logging every request
+ * affordable under load.
+ */
+function createGroupCommit(commit: (batch: StoreWrites) => Promise<void>) {
+  let pending: { batch: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let running: Promise<void> | null = null;
+
+  async function flush(): Promise<void> {
+    while (pending.length) {
+      const group = pending;
+      pending = [];
+      const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
+      for (const { batch } of group) {
+        merged.logs.push(...batch.logs);
+        merged.events.push(...batch.events);
+        merged.transitions.push(...batch.transitions);
+        merged.issued.push(...batch.issued);
+        merged.rebind!.push(...(batch.rebind ?? []));
+      }
+      try {
+        await commit(merged);
+        for (const g of group) g.resolve();
+      } catch (err) {
+        // One bad batch must not fail its neighbours: retry each on its own.
+        for (const g of group) await commit(g.batch).then(g.resolve, g.reject);
+      }
+    }
+    running = null;
+  }
+
+  return {
+    write(batch: StoreWrites): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ batch, resolve, reject });
+        running ??= new Promise<void>((r) => setImmediate(r)).then(flush);
       });
     },
-
-    close: onClose,
+    async drain(): Promise<void> {
+      while (running) await running;
+    },
   };
+}
+
+/** Keeps multi-row inserts under the bound-parameter limits of SQLite and PostgreSQL. */
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function sessionToRow(s: SessionRecord): SessionsTable {

@@ -126,9 +126,12 @@ function checkAlg(header: Record<string, unknown>, policy: JwtProofPolicy, found
   return alg;
 }
 
-async function checkSignature(jwt: string, signature: string, alg: string, key: CryptoKey | KeyObject, found: Found, path: string): Promise<void> {
+async function checkSignature(jwt: string, header: Record<string, unknown>, signature: string, alg: string, key: CryptoKey | KeyObject, found: Found, path: string): Promise<void> {
   const details = { path: `${path}.signature`, found };
   if (signature.length === 0) fail('proof.jwt.malformed', 'the signature part is empty (unsigned JWT)', details);
+  if (header.crit !== undefined) {
+    fail('proof.jwt.malformed', `header crit ${truncate(header.crit, 60)} names extensions this issuer does not process`, { ...details, path: `${path}.header.crit` });
+  }
   const expectedBytes = SIGNATURE_BYTES[alg];
   const bytes = Math.floor((signature.length * 3) / 4);
   if (expectedBytes !== undefined && bytes !== expectedBytes) {
@@ -222,7 +225,7 @@ export async function verifyJwtProof(deps: { clock: Clock }, jwt: string, policy
       path: `${path}.header`, found, cause,
     });
   }
-  await checkSignature(parsed.jwt, parsed.signature, alg, cryptoKey, found, path);
+  await checkSignature(parsed.jwt, header, parsed.signature, alg, cryptoKey, found, path);
   checkClaims(payload, policy, nowSeconds(deps.clock), found, path, warnings);
   return {
     holderKey: { jwk: key.jwk, ...(key.didUrl ? { didUrl: key.didUrl } : {}) },

@@ -1,4 +1,3 @@
-import { calculateJwkThumbprint } from 'jose';
 import { fail } from '../../../core/diagnostics.js';
 import type { CredentialConfiguration } from '../../../credential-configurations/schema.js';
 import type { CredentialRequest } from '../../../schemas/credential-request.js';
@@ -60,7 +59,7 @@ export async function verifyProofs(
     if (typeof jwt !== 'string') fail('proof.jwt.malformed', `${path} is not a string`, { path, found: typeof jwt });
     const proof = await verifyJwtProof(deps, jwt, policy, path);
     for (const w of proof.warnings) rec.diagnostic(w);
-    const thumbprint = await calculateJwkThumbprint(proof.holderKey.jwk);
+    const thumbprint = proof.jwkThumbprint;
     if (thumbprints.has(thumbprint)) fail('proof.jwt.duplicate_key', `${path} uses the same key as an earlier proof`, { path });
     thumbprints.add(thumbprint);
     if (verified.length && proof.nonce !== verified[0].nonce) {

@@ -1,0 +1,162 @@
+/**
+ * npm run bench [-- --seconds 10 --levels 1,8,32 --config <id> --db sqlite|postgres]
+ *
+ * Starts the real issuer (SQLite under a temp DATA_DIR, session logging as in production) and
+ * drives complete pre-authorized flows from this process: offer (admin API) → token → nonce →
+ * credential, each with a fresh P-256 holder key and a real proof. Prints flows/s and p50/p99
+ * per endpoint for each concurrency level, the raw ES256 sign+verify rate measured in the same
+ * run, and the ratio between them. Traffic goes to 127.0.0.1 only; every loop is time-bounded.
+ */
+import { createSign, createVerify, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { startIssuer } from '../test/helpers/server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    levels: { type: 'string', default: '1,8,32' },
+    config: { type: 'string', default: 'eu.europa.ec.eudi.pid_vc_sd_jwt' },
+    db: { type: 'string', default: 'sqlite' },
+  },
+});
+const seconds = Number(args.seconds);
+const levels = args.levels!.split(',').map(Number);
+const configurationId = args.config!;
+
+const env: Record<string, string> = { LOG_LEVEL: 'warn', NONCE_TTL_SECONDS: '600' };
+if (args.db === 'postgres') env.DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+// BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server side of a run.
+const issuer = await startIssuer({ env, nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) });
+const base = new URL(issuer.baseUrl);
+
+type Endpoint = 'offer' | 'token' | 'nonce' | 'credential';
+const endpoints: Endpoint[] = ['offer', 'token', 'nonce', 'credential'];
+
+function request(agent: http.Agent, method: string, path: string, headers: Record<string, string>, body?: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: base.port, method, path, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+
+/** A minimal wallet: fresh P-256 key per flow, ES256 proof JWT with the key in the header. */
+function proofJwt(privateKey: KeyObject, jwk: Record<string, unknown>, nonce: string): string {
+  const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } }));
+  const payload = b64url(JSON.stringify({ aud: issuer.baseUrl, nonce, iat: Math.floor(Date.now() / 1000) }));
+  const signature = cryptoSign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${header}.${payload}.${b64url(signature)}`;
+}
+
+async function flow(agent: http.Agent, timings: Record<Endpoint, number[]>): Promise<void> {
+  const adminHeaders = { authorization: `Bearer ${issuer.adminToken}`, 'content-type': 'application/json' };
+  let t = performance.now();
+  const offer = await request(agent, 'POST', '/credential_offers', adminHeaders, JSON.stringify({ credential_configuration_ids: [configurationId] }));
+  if (offer.status !== 201) throw new Error(`offer ${offer.status} ${offer.body}`);
+  timings.offer.push(performance.now() - t);
+  const code = JSON.parse(offer.body).credential_offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'];
+
+  t = performance.now();
+  const form = `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:pre-authorized_code')}&pre-authorized_code=${encodeURIComponent(code)}`;
+  const token = await request(agent, 'POST', '/token', { 'content-type': 'application/x-www-form-urlencoded' }, form);
+  if (token.status !== 200) throw new Error(`token ${token.status} ${token.body}`);
+  timings.token.push(performance.now() - t);
+  const accessToken = JSON.parse(token.body).access_token;
+
+  t = performance.now();
+  const nonceRes = await request(agent, 'POST', '/nonce', {});
+  if (nonceRes.status !== 200) throw new Error(`nonce ${nonceRes.status}`);
+  timings.nonce.push(performance.now() - t);
+
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const proof = proofJwt(privateKey, publicKey.export({ format: 'jwk' }), JSON.parse(nonceRes.body).c_nonce);
+  t = performance.now();
+  const cred = await request(
+    agent,
+    'POST',
+    '/credential',
+    { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    JSON.stringify({ credential_configuration_id: configurationId, proofs: { jwt: [proof] } }),
+  );
+  if (cred.status !== 200) throw new Error(`credential ${cred.status} ${cred.body}`);
+  timings.credential.push(performance.now() - t);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function runLevel(concurrency: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const timings: Record<Endpoint, number[]> = { offer: [], token: [], nonce: [], credential: [] };
+  // Warm-up so JIT and caches do not count against the first level.
+  for (let i = 0; i < Math.min(concurrency, 4); i++) await flow(agent, { offer: [], token: [], nonce: [], credential: [] });
+  let flows = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        try {
+          await flow(agent, timings);
+          flows++;
+        } catch (err) {
+          errors++;
+          if (errors <= 3) console.error(String(err).slice(0, 300));
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { concurrency, flows, errors, flowsPerSecond: flows / elapsed, timings };
+}
+
+/** Raw ES256 sign+verify pairs per second on this machine, in this run: the crypto ceiling. */
+function measureEs256(ms = 2000): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const data = Buffer.alloc(600, 7);
+  let n = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const sig = createSign('sha256').update(data).sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
+    if (!createVerify('sha256').update(data).verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, sig)) throw new Error('verify');
+    n++;
+  }
+  return n / (ms / 1000);
+}
+
+try {
+  console.log(`issuance-lab benchmark: ${configurationId}, ${args.db}, ${seconds}s per level, load generator in the same machine`);
+  const es256 = measureEs256();
+  console.log(`raw ES256 sign+verify: ${es256.toFixed(0)} pairs/s (one core, node:crypto)`);
+  const fmt = (v: number) => v.toFixed(2).padStart(8);
+  for (const level of levels) {
+    const r = await runLevel(level);
+    console.log(`\n${level} concurrent wallets: ${r.flows} flows, ${r.errors} errors, ${r.flowsPerSecond.toFixed(0)} flows/s`);
+    console.log(`  endpoint        p50 ms   p99 ms`);
+    for (const e of endpoints) {
+      const sorted = [...r.timings[e]].sort((a, b) => a - b);
+      console.log(`  ${e.padEnd(12)} ${fmt(percentile(sorted, 50))} ${fmt(percentile(sorted, 99))}`);
+    }
+    console.log(`  flows/s ÷ ES256 sign+verify pairs/s = ${(r.flowsPerSecond / es256).toFixed(3)}`);
+  }
+} finally {
+  await issuer.stop();
+  issuer.cleanup();
+}
