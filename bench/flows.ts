@@ -158,5 +158,6 @@ try {
   }
 } finally {
   await issuer.stop();
+  if (process.env.BENCH_SHOW_SERVER_OUTPUT) console.log(issuer.output());
   issuer.cleanup();
 }

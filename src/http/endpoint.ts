@@ -21,7 +21,7 @@ export async function runEndpoint(
   const requestId = newId('req');
   const rec = new RequestRecorder(deps.clock, requestId, endpoint);
   const started = performance.now();
-  rec.log('debug', `${request.method} ${endpoint}`, {
+  const requestEntry = rec.log('debug', `${request.method} ${endpoint}`, {
     method: request.method,
     path: request.url.split('?')[0],
     headers: redactHeaders(request.headers),
@@ -34,11 +34,14 @@ export async function runEndpoint(
   } catch (err) {
     response = errorResponse(err, rec);
   }
-  rec.log(response.status >= 400 ? (response.status >= 500 ? 'error' : 'info') : 'debug', `Response ${response.status}`, {
+  // The request entry also carries the outcome: one row per request, not two.
+  requestEntry.message = `${request.method} ${endpoint} -> ${response.status}`;
+  requestEntry.data = {
+    ...requestEntry.data,
     status: response.status,
     duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    ...(response.status >= 400 ? { body: response.body } : {}),
-  });
+    ...(response.status >= 400 ? { response: response.body } : {}),
+  };
   await rec.flush(deps.store);
 
   reply.code(response.status).header('x-request-id', requestId);

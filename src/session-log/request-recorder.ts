@@ -26,9 +26,9 @@ export class RequestRecorder {
     this.sessionId = sessionId;
   }
 
-  log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
+  log(level: LogLevel, message: string, data?: Record<string, unknown>): LogEntry {
     const now = this.clock.nowMs();
-    this.logs.push({
+    const entry: LogEntry = {
       id: newSortableId(now),
       sessionId: null,
       timestamp: now,
@@ -37,7 +37,9 @@ export class RequestRecorder {
       requestId: this.requestId,
       message,
       data: data ?? null,
-    });
+    };
+    this.logs.push(entry);
+    return entry;
   }
 
   /** A diagnostic becomes an error or warning entry carrying reason, expected, found, help, spec_ref. */

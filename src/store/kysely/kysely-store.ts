@@ -1,4 +1,4 @@
-import { Kysely, sql, type Selectable } from 'kysely';
+import { Kysely, sql, type Selectable, type Transaction } from 'kysely';
 import type { SessionState } from '../../core/session-state.js';
 import type {
   AccessTokenRecord,
@@ -13,24 +13,26 @@ import type {
   Store,
   StoreWrites,
 } from '../store.js';
+import { prepared } from './prepared.js';
 import type { Database, SessionsTable } from './tables.js';
 
 /** One implementation of the Store for both dialects: only the Kysely instance differs. */
 export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>): Store {
-  const groupCommit = createGroupCommit((batch) => writeBatch(db, batch));
+  const groupCommit = createGroupCommit(db);
+  const q = preparedQueries(db);
   return {
     dialect,
 
     sessions: {
       async create(s) {
-        await db.insertInto('sessions').values(sessionToRow(s)).execute();
+        await groupCommit.run((trx) => trx.insertInto('sessions').values(sessionToRow(s)).execute());
       },
       async get(id) {
-        const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+        const [row] = await q.sessionById(id);
         return row ? rowToSession(row) : null;
       },
       async getByOfferId(offerId) {
-        const row = await db.selectFrom('sessions').selectAll().where('offer_id', '=', offerId).executeTakeFirst();
+        const [row] = await q.sessionByOfferId(offerId);
         return row ? rowToSession(row) : null;
       },
       async list(f) {
@@ -61,7 +63,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     grants: {
       async createPreAuthorized(g) {
-        await db
+        await groupCommit.run((trx) => trx
           .insertInto('pre_authorized_codes')
           .values({
             code_hash: g.codeHash,
@@ -72,22 +74,14 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
             expires_at: g.expiresAt,
             consumed_at: g.consumedAt,
           })
-          .execute();
+          .execute());
       },
       async peekPreAuthorized(codeHash) {
-        const row = await db.selectFrom('pre_authorized_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+        const [row] = await q.grantByCode(codeHash);
         return row ? rowToGrant(row) : null;
       },
       async consumePreAuthorized(codeHash, txCodeHash, now) {
-        let q = db
-          .updateTable('pre_authorized_codes')
-          .set({ consumed_at: now })
-          .where('code_hash', '=', codeHash)
-          .where('consumed_at', 'is', null)
-          .where('burnt', '=', 0)
-          .where('expires_at', '>', now);
-        q = txCodeHash === null ? q.where('tx_code_hash', 'is', null) : q.where('tx_code_hash', '=', txCodeHash);
-        const row = await q.returningAll().executeTakeFirst();
+        const [row] = txCodeHash === null ? await q.consumeGrant(now, codeHash) : await q.consumeGrantWithTxCode(now, codeHash, txCodeHash);
         return row ? rowToGrant(row) : null;
       },
       async recordTxCodeFailure(codeHash, maxAttempts) {
@@ -108,7 +102,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     tokens: {
       async create(t) {
-        await db
+        await groupCommit.run((trx) => trx
           .insertInto('access_tokens')
           .values({
             token_hash: t.tokenHash,
@@ -122,10 +116,10 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
             expires_at: t.expiresAt,
             created_at: t.createdAt,
           })
-          .execute();
+          .execute());
       },
       async get(tokenHash) {
-        const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        const [row] = await q.tokenByHash(tokenHash);
         if (!row) return null;
         return {
           tokenHash: row.token_hash,
@@ -144,17 +138,12 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     nonces: {
       async create(nonce, expiresAt, createdAt, requestId) {
-        await db.insertInto('nonces').values({ nonce, request_id: requestId, expires_at: expiresAt, created_at: createdAt, consumed_at: null }).execute();
+        await groupCommit.run((trx) =>
+          trx.insertInto('nonces').values({ nonce, request_id: requestId, expires_at: expiresAt, created_at: createdAt, consumed_at: null }).execute(),
+        );
       },
       async consume(nonce, now) {
-        const row = await db
-          .updateTable('nonces')
-          .set({ consumed_at: now })
-          .where('nonce', '=', nonce)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', now)
-          .returning('request_id')
-          .executeTakeFirst();
+        const [row] = await q.consumeNonce(now, nonce);
         return row ? { requestId: row.request_id } : null;
       },
       async peek(nonce) {
@@ -242,118 +231,176 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
   };
 }
 
-async function writeBatch(db: Kysely<Database>, batch: StoreWrites): Promise<void> {
-  if (!batch.logs.length && !batch.events.length && !batch.transitions.length && !batch.issued.length && !batch.rebind?.length) return;
-  await db.transaction().execute(async (trx) => {
-    for (const logs of chunks(batch.logs, 400)) {
-      await trx
-        .insertInto('session_logs')
-        .values(
-          logs.map((l) => ({
-            id: l.id,
-            session_id: l.sessionId,
-            timestamp: l.timestamp,
-            level: l.level,
-            endpoint: l.endpoint,
-            request_id: l.requestId,
-            message: l.message,
-            data_json: l.data ? JSON.stringify(l.data) : null,
-          })),
-        )
-        .execute();
-    }
-    for (const events of chunks(batch.events, 400)) {
-      await trx
-        .insertInto('session_events')
-        .values(
-          events.map((e) => ({
-            id: e.id,
-            session_id: e.sessionId,
-            type: e.type,
-            timestamp: e.timestamp,
-            details_json: e.details ? JSON.stringify(e.details) : null,
-          })),
-        )
-        .execute();
-    }
-    for (const issued of chunks(batch.issued, 200)) {
-      await trx
-        .insertInto('issued_credentials')
-        .values(
-          issued.map((c) => ({
-            id: c.id,
-            session_id: c.sessionId,
-            credential_configuration_id: c.credentialConfigurationId,
-            credential_identifier: c.credentialIdentifier,
-            format: c.format,
-            holder_key_thumbprint: c.holderKeyThumbprint,
-            key_source: c.keySource,
-            credential_digest: c.credentialDigest,
-            issued_at: c.issuedAt,
-            expires_at: c.expiresAt,
-          })),
-        )
-        .execute();
-    }
-    for (const r of batch.rebind ?? []) {
-      await trx
-        .updateTable('session_logs')
-        .set({ session_id: r.sessionId })
-        .where('request_id', '=', r.requestId)
-        .where('session_id', 'is', null)
-        .execute();
-    }
-    for (const t of batch.transitions) {
-      await trx
-        .updateTable('sessions')
-        .set({ state: t.to, updated_at: t.at })
-        .where('id', '=', t.sessionId)
-        .where('state', 'in', t.from)
-        .execute();
-    }
-  });
+/** The queries of the protocol's hot path, compiled once (see prepared.ts). */
+function preparedQueries(db: Kysely<Database>) {
+  return {
+    sessionById: prepared<Selectable<SessionsTable>, [string]>(db, (a) => db.selectFrom('sessions').selectAll().where('id', '=', a(0))),
+    sessionByOfferId: prepared<Selectable<SessionsTable>, [string]>(db, (a) =>
+      db.selectFrom('sessions').selectAll().where('offer_id', '=', a(0)),
+    ),
+    grantByCode: prepared<Selectable<Database['pre_authorized_codes']>, [string]>(db, (a) =>
+      db.selectFrom('pre_authorized_codes').selectAll().where('code_hash', '=', a(0)),
+    ),
+    consumeGrant: prepared<Selectable<Database['pre_authorized_codes']>, [number, string]>(db, (a) =>
+      db
+        .updateTable('pre_authorized_codes')
+        .set({ consumed_at: a(0) })
+        .where('code_hash', '=', a(1))
+        .where('consumed_at', 'is', null)
+        .where('burnt', '=', 0)
+        .where('expires_at', '>', a(0))
+        .where('tx_code_hash', 'is', null)
+        .returningAll(),
+    ),
+    consumeGrantWithTxCode: prepared<Selectable<Database['pre_authorized_codes']>, [number, string, string]>(db, (a) =>
+      db
+        .updateTable('pre_authorized_codes')
+        .set({ consumed_at: a(0) })
+        .where('code_hash', '=', a(1))
+        .where('consumed_at', 'is', null)
+        .where('burnt', '=', 0)
+        .where('expires_at', '>', a(0))
+        .where('tx_code_hash', '=', a(2))
+        .returningAll(),
+    ),
+    tokenByHash: prepared<Selectable<Database['access_tokens']>, [string]>(db, (a) =>
+      db.selectFrom('access_tokens').selectAll().where('token_hash', '=', a(0)),
+    ),
+    consumeNonce: prepared<{ request_id: string | null }, [number, string]>(db, (a) =>
+      db
+        .updateTable('nonces')
+        .set({ consumed_at: a(0) })
+        .where('nonce', '=', a(1))
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', a(0))
+        .returning('request_id'),
+    ),
+  };
+}
+
+async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promise<void> {
+  for (const logs of chunks(batch.logs, 400)) {
+    await trx
+      .insertInto('session_logs')
+      .values(
+        logs.map((l) => ({
+          id: l.id,
+          session_id: l.sessionId,
+          timestamp: l.timestamp,
+          level: l.level,
+          endpoint: l.endpoint,
+          request_id: l.requestId,
+          message: l.message,
+          data_json: l.data ? JSON.stringify(l.data) : null,
+        })),
+      )
+      .execute();
+  }
+  for (const events of chunks(batch.events, 400)) {
+    await trx
+      .insertInto('session_events')
+      .values(
+        events.map((e) => ({
+          id: e.id,
+          session_id: e.sessionId,
+          type: e.type,
+          timestamp: e.timestamp,
+          details_json: e.details ? JSON.stringify(e.details) : null,
+        })),
+      )
+      .execute();
+  }
+  for (const issued of chunks(batch.issued, 200)) {
+    await trx
+      .insertInto('issued_credentials')
+      .values(
+        issued.map((c) => ({
+          id: c.id,
+          session_id: c.sessionId,
+          credential_configuration_id: c.credentialConfigurationId,
+          credential_identifier: c.credentialIdentifier,
+          format: c.format,
+          holder_key_thumbprint: c.holderKeyThumbprint,
+          key_source: c.keySource,
+          credential_digest: c.credentialDigest,
+          issued_at: c.issuedAt,
+          expires_at: c.expiresAt,
+        })),
+      )
+      .execute();
+  }
+  for (const r of batch.rebind ?? []) {
+    await trx
+      .updateTable('session_logs')
+      .set({ session_id: r.sessionId })
+      .where('request_id', '=', r.requestId)
+      .where('session_id', 'is', null)
+      .execute();
+  }
+  for (const t of batch.transitions) {
+    await trx
+      .updateTable('sessions')
+      .set({ state: t.to, updated_at: t.at })
+      .where('id', '=', t.sessionId)
+      .where('state', 'in', t.from)
+      .execute();
+  }
 }
 
 /**
- * Group commit: the writes of all requests that finish in the same event-loop turn go into one
- * transaction, and each request's promise resolves only after that commit. Replies still wait
- * for durability; the per-transaction cost is shared, which is what keeps logging every request
- * affordable under load.
+ * Group commit: what all requests finishing in the same event-loop turn write (records they
+ * create, then their logs, events and state changes) goes into one transaction, and each
+ * request's promise resolves only after that commit. Replies still wait for durability; the
+ * per-transaction cost is shared, which keeps logging every request affordable under load.
+ * Single-use consumption (codes, nonces) never goes through here: it must answer at once.
  */
-function createGroupCommit(commit: (batch: StoreWrites) => Promise<void>) {
-  let pending: { batch: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
+type Op = (trx: Transaction<Database>) => Promise<unknown>;
+
+function createGroupCommit(db: Kysely<Database>) {
+  let pending: { op?: Op; batch?: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
+
+  const commitGroup = (group: typeof pending) =>
+    db.transaction().execute(async (trx) => {
+      const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
+      for (const item of group) {
+        if (item.op) await item.op(trx);
+        if (item.batch) {
+          merged.logs.push(...item.batch.logs);
+          merged.events.push(...item.batch.events);
+          merged.transitions.push(...item.batch.transitions);
+          merged.issued.push(...item.batch.issued);
+          merged.rebind!.push(...(item.batch.rebind ?? []));
+        }
+      }
+      await writeBatch(trx, merged);
+    });
 
   async function flush(): Promise<void> {
     while (pending.length) {
       const group = pending;
       pending = [];
-      const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
-      for (const { batch } of group) {
-        merged.logs.push(...batch.logs);
-        merged.events.push(...batch.events);
-        merged.transitions.push(...batch.transitions);
-        merged.issued.push(...batch.issued);
-        merged.rebind!.push(...(batch.rebind ?? []));
-      }
       try {
-        await commit(merged);
+        await commitGroup(group);
         for (const g of group) g.resolve();
-      } catch (err) {
-        // One bad batch must not fail its neighbours: retry each on its own.
-        for (const g of group) await commit(g.batch).then(g.resolve, g.reject);
+      } catch {
+        // One bad write must not fail its neighbours: retry each on its own.
+        for (const g of group) await commitGroup([g]).then(g.resolve, g.reject);
       }
     }
     running = null;
   }
 
+  function enqueue(item: { op?: Op; batch?: StoreWrites }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      pending.push({ ...item, resolve, reject });
+      running ??= new Promise<void>((r) => setImmediate(r)).then(flush);
+    });
+  }
+
   return {
-    write(batch: StoreWrites): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ batch, resolve, reject });
-        running ??= new Promise<void>((r) => setImmediate(r)).then(flush);
-      });
-    },
+    write: (batch: StoreWrites) => enqueue({ batch }),
+    run: (op: Op) => enqueue({ op }),
     async drain(): Promise<void> {
       while (running) await running;
     },

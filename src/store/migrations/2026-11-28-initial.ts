@@ -86,7 +86,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('data_json', 'text')
     .execute();
   await db.schema.createIndex('session_logs_session').on('session_logs').columns(['session_id', 'id']).execute();
-  await db.schema.createIndex('session_logs_timestamp').on('session_logs').column('timestamp').execute();
   await db.schema.createIndex('session_logs_request').on('session_logs').column('request_id').execute();
 
   await db.schema
