@@ -130,6 +130,12 @@ export interface StoreWrites {
   rebind?: { requestId: string; sessionId: string }[];
 }
 
+export interface StoreChange {
+  logs: LogEntry[];
+  events: EventEntry[];
+  transitions: StoreWrites['transitions'];
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -182,6 +188,14 @@ export interface Store {
 
   /** Writes what one request produced (logs, events, state changes, issuance records) in one transaction. */
   write(batch: StoreWrites): Promise<void>;
+
+  /**
+   * Committed session logs, events and state changes, as they happen: what live views (SSE)
+   * subscribe to. Delivered after the commit, in commit order.
+   */
+  changes: {
+    subscribe(listener: (change: StoreChange) => void): () => void;
+  };
 
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import type {
   PreAuthorizedGrantRecord,
   SessionRecord,
   Store,
+  StoreChange,
   StoreWrites,
 } from '../store.js';
 import { prepared } from './prepared.js';
@@ -18,7 +19,16 @@ import type { Database, SessionsTable } from './tables.js';
 
 /** One implementation of the Store for both dialects: only the Kysely instance differs. */
 export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>): Store {
-  const groupCommit = createGroupCommit(db);
+  const listeners = new Set<(change: StoreChange) => void>();
+  const groupCommit = createGroupCommit(db, (change) => {
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A broken subscriber (a closed SSE stream) must not affect the writer.
+      }
+    }
+  });
   const q = preparedQueries(db);
   return {
     dialect,
@@ -224,6 +234,13 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     write: groupCommit.write,
 
+    changes: {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+
     async close() {
       await groupCommit.drain();
       await onClose();
@@ -356,13 +373,13 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promi
  */
 type Op = (trx: Transaction<Database>) => Promise<unknown>;
 
-function createGroupCommit(db: Kysely<Database>) {
+function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void) {
   let pending: { op?: Op; batch?: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
 
-  const commitGroup = (group: typeof pending) =>
-    db.transaction().execute(async (trx) => {
-      const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
+  const commitGroup = async (group: typeof pending) => {
+    const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
+    await db.transaction().execute(async (trx) => {
       for (const item of group) {
         if (item.op) await item.op(trx);
         if (item.batch) {
@@ -375,6 +392,10 @@ function createGroupCommit(db: Kysely<Database>) {
       }
       await writeBatch(trx, merged);
     });
+    if (merged.logs.length || merged.events.length) {
+      onCommitted({ logs: merged.logs, events: merged.events, transitions: merged.transitions });
+    }
+  };
 
   async function flush(): Promise<void> {
     while (pending.length) {
