@@ -1,9 +1,18 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IssuerDeps } from './protocol/deps.js';
 import { adminRoutes } from './http/routes/admin/index.js';
+import { dashboardRoutes } from './http/routes/dashboard/index.js';
+import { closeAllStreams } from './http/sse.js';
+import { inspectRoutes } from './http/routes/admin/inspect.js';
+import { inspectPageRoutes } from './http/routes/inspect-page/index.js';
 import { metadataRoutes } from './http/routes/wallet/metadata.js';
 import { walletRoutes } from './http/routes/wallet/index.js';
+import { authorizeRoutes } from './http/routes/authorize/index.js';
+import { statusListRoutes } from './http/routes/wallet/status-list.js';
+import { statusAdminRoutes } from './http/routes/admin/status.js';
 import { mountPath } from './http/urls.js';
+import { registerMetrics } from './http/plugins/metrics.js';
+import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
 
 export interface AppDeps extends IssuerDeps {
   adminToken: string;
@@ -12,6 +21,10 @@ export interface AppDeps extends IssuerDeps {
 export interface AppOptions {
   logger?: boolean | { level: string };
   https?: { cert: Buffer; key: Buffer };
+  /** The process logger (main.ts: structured JSON via pino); takes precedence over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** Lifecycle seen by /readyz (main.ts flips it on SIGTERM). */
+  ops?: OpsState;
 }
 
 /**
@@ -20,16 +33,35 @@ export interface AppOptions {
  */
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     bodyLimit: deps.config.bodyLimitBytes,
+    // request.ip follows X-Forwarded-For only when the operator says a proxy is in front.
+    trustProxy: deps.config.trustProxy,
     // Our own request ids go into the session log and the x-request-id header.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   const prefix = mountPath(deps.config);
+  // Metrics hooks first, so every context registered below inherits them (issue 6).
+  const metrics = registerMetrics(app, deps);
+  app.addHook('onClose', async () => metrics.stop());
+  await app.register(async (instance) => opsRoutes(instance, deps, metrics, options.ops ?? { draining: () => false }));
   await app.register(async (instance) => metadataRoutes(instance, deps));
   await app.register(async (instance) => walletRoutes(instance, deps), { prefix });
-  await app.register(async (instance) => adminRoutes(instance, deps), { prefix });
+  // Browser-facing: the authorization endpoint's HTML login/consent page (issue 4).
+  await app.register(async (instance) => authorizeRoutes(instance, deps), { prefix });
+  await app.register(async (instance) => {
+    await adminRoutes(instance, deps);
+    await inspectRoutes(instance, deps);
+  }, { prefix });
+  // The inspector page holds no data (it calls POST /inspect with the admin token), so it is public.
+  await app.register(async (instance) => inspectPageRoutes(instance, deps), { prefix });
+  await app.register(async (instance) => statusListRoutes(instance, deps), { prefix });
+  await app.register(async (instance) => statusAdminRoutes(instance, deps), { prefix });
+  // The web dashboard (root page, signed-in area, share links, trust material, API docs).
+  await app.register(async (instance) => dashboardRoutes(instance, deps), { prefix });
+  // Live views (SSE) would otherwise hold app.close() open until every browser leaves.
+  app.addHook('preClose', async () => closeAllStreams());
   return app;
 }

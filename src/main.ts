@@ -1,30 +1,60 @@
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import { buildApp } from './app.js';
+import { shutdownGracefully } from './lifecycle.js';
 import { loadRuntime } from './runtime.js';
+import { retentionPolicy, startPurgeSchedule } from './store/retention.js';
 
 /** Process entry: config → store → keys → app → listen. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const runtime = await loadRuntime(config, systemClock, (line) => console.log(line));
+  // Process logs: structured JSON lines on stdout (pino, as Fastify logs), apart from the
+  // session logs in the database. Lifecycle lines (start, address, shutdown) are logged at
+  // info whatever LOG_LEVEL says, unless it says silent: operators and scripts wait for them.
+  const log = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  const lifecycle = log.child({ component: 'lifecycle' }, { level: config.logLevel === 'silent' ? 'silent' : 'info' });
+  const runtime = await loadRuntime(config, systemClock, (line) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line)), {
+    onBackgroundError: (err, where) => log.warn({ err, where }, `${where}: ${err.message}`),
+  });
+  let draining = false;
   const app = await buildApp(runtime.deps, {
-    logger: { level: config.logLevel },
+    loggerInstance: log,
     https: config.tls ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } : undefined,
+    ops: { draining: () => draining },
+  });
+  const purge = startPurgeSchedule({
+    store: runtime.deps.store,
+    clock: systemClock,
+    policy: retentionPolicy(config.retention),
+    intervalMs: config.retention.purgeIntervalSeconds * 1000,
+    onDone: (counts) => {
+      const deleted = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (deleted > 0) log.info({ purge: counts }, `retention purge deleted ${deleted} rows`);
+    },
+    onError: (err) => log.error({ err }, 'retention purge failed'),
   });
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: finishing in-flight requests`);
-    await app.close();
-    await runtime.deps.store.close();
-    process.exit(0);
+    lifecycle.info(`${signal}: finishing in-flight requests`);
+    const clean = await shutdownGracefully({
+      app,
+      store: runtime.deps.store,
+      purge,
+      setDraining: () => (draining = true),
+      timeoutMs: config.shutdownTimeoutSeconds * 1000,
+      log: lifecycle,
+    });
+    log.flush();
+    process.exit(clean ? 0 : 1);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`issuance-lab listening on ${config.tls ? 'https' : 'http'}://${config.host}:${port}`);
-  console.log(`Credential issuer: ${runtime.issuer}`);
+  lifecycle.info(`issuance-lab listening on ${config.tls ? 'https' : 'http'}://${config.host}:${port}`);
+  lifecycle.info(`Credential issuer: ${runtime.issuer}`);
 }
 
 main().catch((err) => {

@@ -5,32 +5,76 @@ import type { Config } from './config/config.js';
 import type { Clock } from './core/clock.js';
 import { defaultConfigurationsPath, loadCredentialConfigurations } from './credential-configurations/load.js';
 import { loadOrCreateIssuerKeys } from './crypto/issuer-keys.js';
+import { loadSharedIssuerKeys } from './crypto/shared-issuer-keys.js';
 import type { AppDeps } from './app.js';
 import { urlsFor } from './http/urls.js';
 import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
-export async function loadRuntime(config: Readonly<Config>, clock: Clock, say: (line: string) => void = () => {}) {
+export async function loadRuntime(
+  config: Readonly<Config>,
+  clock: Clock,
+  say: (line: string) => void = () => {},
+  options: { onBackgroundError?: (err: Error, where: string) => void } = {},
+) {
   const configurations = loadCredentialConfigurations(config.credentialConfigurationsPath ?? defaultConfigurationsPath);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const keys = await loadOrCreateIssuerKeys({
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    onBackgroundError: options.onBackgroundError,
+  });
+  const keyOptions = {
     dataDir: config.dataDir,
     issuerName: config.publicUrl.hostname,
     issuerCountry: config.issuerCountry,
     keyPemPath: config.issuerKeyPemPath,
     chainPemPath: config.issuerChainPemPath,
-  });
+  };
+  // On a shared database, generated keys are shared by every instance (issue 6); operator
+  // keys come from the same PEM files on each.
+  const shareKeys = store.dialect === 'postgres' && !config.issuerKeyPemPath;
+  const keys = shareKeys ? await loadSharedIssuerKeys(store.sharedState, keyOptions, clock.nowMs()) : await loadOrCreateIssuerKeys(keyOptions);
+  if (shareKeys) say(`Issuer keys: shared through the database (${'sharing' in keys ? keys.sharing : ''})`);
   if (keys.generated) say(`Generated issuer key and certificates in ${keys.keyDir}`);
   if (keys.rotated) say('Document-signer certificate renewed');
   for (const w of keys.warnings) say(`warning: ${w}`);
-  const adminToken = config.adminToken ?? loadOrCreateAdminToken(config.dataDir, say);
+  const adminToken =
+    config.adminToken ??
+    (store.dialect === 'postgres' ? await loadOrCreateSharedAdminToken(store, config.dataDir, clock, say) : loadOrCreateAdminToken(config.dataDir, say));
   const issuer = urlsFor(config).issuer;
   if (!issuer.startsWith('https://')) {
     say(`warning: PUBLIC_URL ${issuer} is not https; wallets on phones refuse plain http issuers (OID4VCI 1.0 §12.2.1)`);
   }
   say(`Database: ${store.dialect}${store.dialect === 'sqlite' ? ` in ${config.dataDir}` : ''}`);
-  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken };
+  // Kept in the database, not DATA_DIR: every instance on one database must verify the DPoP
+  // nonces and consent forms another instance issued. First start creates it.
+  const serverSecret = await store.secrets.getOrCreate('hmac-v1', randomBytes(32).toString('base64url'), clock.nowMs());
+  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret };
   return { deps, issuer };
+}
+
+/**
+ * ADMIN_TOKEN unset on a shared database: every instance must accept the same token, so it is
+ * kept in the database. The first instance generates it (or carries over the one its DATA_DIR
+ * already had) and prints it once; the others read it.
+ */
+async function loadOrCreateSharedAdminToken(store: Store, dataDir: string, clock: Clock, say: (line: string) => void): Promise<string> {
+  const name = 'admin_token';
+  const existing = await store.sharedState.get(name);
+  if (existing) {
+    say('Admin token: read from the database');
+    return existing.value;
+  }
+  const file = join(dataDir, 'admin-token');
+  const candidate = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(24).toString('base64url');
+  if (await store.sharedState.put(name, candidate, null, clock.nowMs())) {
+    say(existsSync(file) ? `Admin token: ${file} now shared through the database` : `Admin token (generated, stored in the database): ${candidate}`);
+    return candidate;
+  }
+  say('Admin token: read from the database');
+  return (await store.sharedState.get(name))!.value;
 }
 
 /** ADMIN_TOKEN unset: one is generated on first start, kept (0600) and printed once. */

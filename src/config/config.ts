@@ -22,6 +22,12 @@ const zEnv = z.object({
   DATABASE_URL: z.string().optional(),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   TRUST_PROXY: zBool.default(false),
+  /** Per client address and minute at token, nonce and PAR; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Per client address and minute at the dashboard sign-in. */
+  RATE_LIMIT_SIGNIN_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  /** Serve signed issuer metadata (OID4VCI 1.0 §12.2.3) to wallets that Accept application/jwt. */
+  SIGNED_METADATA: zBool.default(false),
   CREDENTIAL_CONFIGURATIONS: z.string().optional(),
   ISSUER_KEY_PEM: z.string().optional(),
   ISSUER_CHAIN_PEM: z.string().optional(),
@@ -35,7 +41,37 @@ const zEnv = z.object({
   PROOF_MAX_AGE_SECONDS: zSeconds.default(300),
   BATCH_SIZE: z.coerce.number().int().min(1).default(10),
   BODY_LIMIT_BYTES: zSeconds.default(256 * 1024),
+  /** Keep client addresses (X-Forwarded-For, socket address) in session logs; shown to admins only. */
+  KEEP_CLIENT_IPS: zBool.default(false),
+  /** `interval` of deferred responses (OID4VCI 1.0 §8.3, §9.2) and lifetime of transaction ids. */
+  DEFERRED_INTERVAL_SECONDS: zSeconds.default(5),
+  DEFERRED_TTL_SECONDS: zSeconds.default(24 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // ---- operations and scale-out (issue 6)
+  /** PostgreSQL connections per instance. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(10),
+  /** Retention purge period; 0 turns the scheduled purge off. */
+  PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Expired nonces, codes, tokens, transactions and unredeemed offers stay this long (diagnostics say "expired", not "unknown"). */
+  RETENTION_EXPIRED_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
+  RETENTION_LOGS_DAYS: z.coerce.number().positive().default(7),
+  RETENTION_SESSIONS_DAYS: z.coerce.number().positive().default(30),
+  /** Bearer for GET /metrics (the admin token is accepted too). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: zSeconds.default(30),
+  // ---- authorization code flow, DPoP (issue 4)
+  /** HAIP asks for PAR; false also accepts plain authorization requests. */
+  PAR_REQUIRED: zBool.default(true),
+  /** wallet-quirks.md: wallets fail when DPoP is required, so it is optional unless asked for. */
+  DPOP_REQUIRED: zBool.default(false),
+  DPOP_NONCE_REQUIRED: zBool.default(false),
+  DPOP_NONCE_TTL_SECONDS: zSeconds.default(300),
+  DPOP_PROOF_MAX_AGE_SECONDS: zSeconds.default(300),
+  PAR_TTL_SECONDS: zSeconds.default(90),
+  AUTHORIZATION_TTL_SECONDS: zSeconds.default(600),
+  AUTHORIZATION_CODE_TTL_SECONDS: zSeconds.default(60),
+  REFRESH_TOKEN_TTL_SECONDS: zSeconds.default(7 * 24 * 3600),
 });
 
 export interface Config {
@@ -49,6 +85,9 @@ export interface Config {
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
   trustProxy: boolean;
+  rateLimitPerMinute: number;
+  rateLimitSigninPerMinute: number;
+  signedMetadata: boolean;
   credentialConfigurationsPath?: string;
   issuerKeyPemPath?: string;
   issuerChainPemPath?: string;
@@ -59,6 +98,25 @@ export interface Config {
   batchSize: number;
   bodyLimitBytes: number;
   logLevel: string;
+  databasePoolMax: number;
+  retention: { purgeIntervalSeconds: number; expiredGraceSeconds: number; logsDays: number; sessionsDays: number };
+  metricsToken?: string;
+  shutdownTimeoutSeconds: number;
+  keepClientIps: boolean;
+  deferred: { intervalSeconds: number; transactionTtlSeconds: number };
+  /** Authorization code flow and DPoP (RFC 9126, RFC 9449); TTLs in seconds. */
+  oauth: {
+    parRequired: boolean;
+    dpopRequired: boolean;
+    dpopNonceRequired: boolean;
+    dpopNonceTtlSeconds: number;
+    dpopProofMaxAgeSeconds: number;
+    parTtlSeconds: number;
+    /** How long the login/consent page stays usable. */
+    authorizationTtlSeconds: number;
+    authorizationCodeTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -86,6 +144,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL || undefined,
     adminToken: e.ADMIN_TOKEN,
     trustProxy: e.TRUST_PROXY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitSigninPerMinute: e.RATE_LIMIT_SIGNIN_PER_MINUTE,
+    signedMetadata: e.SIGNED_METADATA,
     credentialConfigurationsPath: e.CREDENTIAL_CONFIGURATIONS,
     issuerKeyPemPath: e.ISSUER_KEY_PEM,
     issuerChainPemPath: e.ISSUER_CHAIN_PEM,
@@ -96,6 +157,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batchSize: e.BATCH_SIZE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    retention: {
+      purgeIntervalSeconds: e.PURGE_INTERVAL_SECONDS,
+      expiredGraceSeconds: e.RETENTION_EXPIRED_GRACE_SECONDS,
+      logsDays: e.RETENTION_LOGS_DAYS,
+      sessionsDays: e.RETENTION_SESSIONS_DAYS,
+    },
+    metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    keepClientIps: e.KEEP_CLIENT_IPS,
+    deferred: { intervalSeconds: e.DEFERRED_INTERVAL_SECONDS, transactionTtlSeconds: e.DEFERRED_TTL_SECONDS },
+    oauth: {
+      parRequired: e.PAR_REQUIRED,
+      dpopRequired: e.DPOP_REQUIRED,
+      dpopNonceRequired: e.DPOP_NONCE_REQUIRED,
+      dpopNonceTtlSeconds: e.DPOP_NONCE_TTL_SECONDS,
+      dpopProofMaxAgeSeconds: e.DPOP_PROOF_MAX_AGE_SECONDS,
+      parTtlSeconds: e.PAR_TTL_SECONDS,
+      authorizationTtlSeconds: e.AUTHORIZATION_TTL_SECONDS,
+      authorizationCodeTtlSeconds: e.AUTHORIZATION_CODE_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    },
   });
 }
 

@@ -4,7 +4,7 @@
  * supplied by the operator as a PEM key and a PEM chain.
  */
 import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { IssuerSigner } from '../formats/types.js';
@@ -37,6 +37,8 @@ export interface IssuerKeyOptions {
   chainPemPath?: string;
   /** For tests. */
   now?: Date;
+  /** Replace the document signer now (key rotation), keeping the old certificate published. */
+  rotate?: boolean;
 }
 
 export interface LoadedIssuerKeys extends IssuerKeyMaterial {
@@ -139,7 +141,10 @@ async function loadOrGenerate(opts: IssuerKeyOptions, now: Date): Promise<Loaded
     assertIssuedBy(dsCert, rootCert, path('documentSignerCertificate'), path('rootCertificate'));
 
     const expiresAt = certificateValidity(dsCert).notAfter.getTime();
-    if (expiresAt - now.getTime() <= ROTATE_BEFORE_EXPIRY_MS) {
+    if (opts.rotate && !rootKey) {
+      throw new Error(`Cannot rotate the document signer: root private key ${path('rootKey')} is missing.`);
+    }
+    if (opts.rotate || expiresAt - now.getTime() <= ROTATE_BEFORE_EXPIRY_MS) {
       if (rootKey) {
         // Move the certificate first: without it the old key is an incomplete pair, never
         // mistaken for the current one if the rotation is interrupted.
@@ -198,7 +203,24 @@ async function loadOrGenerate(opts: IssuerKeyOptions, now: Date): Promise<Loaded
 
   const dsDer = pemCertificatesToDer(dsCertPem)[0];
   const material = await buildMaterial(dsKey, [dsDer], normalizePem(rootCertPem), normalizePem(dsCertPem));
+  // Credentials signed by an earlier document signer stay verifiable until its certificate
+  // (and so every credential it signed: validity is clamped to it) expires.
+  material.jwks.keys.push(...(await previousSignerJwks(keyDir, rootCert, now)));
   return { ...material, generated, rotated, source: 'generated', keyDir, warnings };
+}
+
+/** Public JWKs (with x5c) of archived document-signer certificates that have not expired. */
+async function previousSignerJwks(keyDir: string, rootCert: X509Certificate, now: Date): Promise<JWK[]> {
+  const archived = (await readdir(keyDir)).filter((f) => /^document-signer\.cert\.\d{4}-.*\.pem$/.test(f) && !f.includes('.orphan'));
+  const jwks: JWK[] = [];
+  for (const file of archived.sort().reverse()) {
+    const cert = new X509Certificate(await readFile(join(keyDir, file), 'utf8'));
+    if (certificateValidity(cert).notAfter.getTime() <= now.getTime() || !cert.checkIssued(rootCert)) continue;
+    const core = cert.publicKey.export({ format: 'jwk' }) as JWK;
+    const publicJwk = { kty: core.kty, crv: core.crv, x: core.x, y: core.y };
+    jwks.push({ ...publicJwk, kid: await jwkThumbprint(publicJwk), alg: 'ES256', use: 'sig', x5c: [cert.raw.toString('base64')] });
+  }
+  return jwks;
 }
 
 // ---- operator-supplied material ------------------------------------------------------------

@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
 import { redactBody, redactHeaders } from '../session-log/redact.js';
+import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
 
 /**
  * Runs one wallet-facing endpoint: records the (redacted) request, runs the protocol handler,
@@ -11,7 +12,7 @@ import { redactBody, redactHeaders } from '../session-log/redact.js';
  * credential that left the server is always on record), then replies with the request id.
  */
 export async function runEndpoint(
-  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>,
   endpoint: string,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -24,12 +25,17 @@ export async function runEndpoint(
   const requestEntry = rec.log('debug', `${request.method} ${endpoint}`, {
     method: request.method,
     path: request.url.split('?')[0],
-    headers: redactHeaders(request.headers),
+    headers: redactHeaders(request.headers, deps.config.keepClientIps),
+    // Client addresses only when the operator keeps them (KEEP_CLIENT_IPS); never on share links.
+    ...(deps.config.keepClientIps ? { client_ip: request.ip } : {}),
     ...(request.body !== undefined && request.body !== '' ? { body: redactBody(describeBody(request.body)) } : {}),
   });
 
   let response: ProtocolResponse;
   try {
+    if (RATE_LIMITED_ENDPOINTS.has(endpoint)) {
+      await enforceRateLimit(deps, endpoint, request.ip, deps.config.rateLimitPerMinute);
+    }
     response = await handler(rec);
   } catch (err) {
     response = errorResponse(err, rec);
@@ -40,13 +46,16 @@ export async function runEndpoint(
     ...requestEntry.data,
     status: response.status,
     duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    ...(response.status >= 400 ? { response: response.body } : {}),
+    // An HTML page (login/consent) is not repeated in the log; its diagnostics are.
+    ...(response.status >= 400 ? { response: typeof response.body === 'string' ? '(HTML page)' : response.body } : {}),
   };
   await rec.flush(deps.store);
 
   reply.code(response.status).header('x-request-id', requestId);
   for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
   if (response.body === undefined) return reply.send();
+  // Browser pages (login/consent) are HTML and set their own content type.
+  if (typeof response.body === 'string' && response.headers?.['content-type']) return reply.send(response.body);
   return reply.type('application/json').send(JSON.stringify(response.body));
 }
 

@@ -12,6 +12,9 @@ export const routePaths: Record<EndpointName, string> = {
   jwks: '/jwks',
   credential_offer: '/credential_offers',
   session: '/sessions',
+  par: '/par',
+  authorization: '/authorize',
+  status_list: '/status-lists',
 };
 
 /** The path every route is served under, e.g. "/tenant/issuer" for PUBLIC_URL https://h/tenant/issuer. */

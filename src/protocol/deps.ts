@@ -12,6 +12,8 @@ export interface IssuerDeps {
   store: Store;
   configurations: CredentialConfigurationSet;
   keys: IssuerKeyMaterial;
+  /** HMAC key shared by all instances on one database (DPoP nonces, consent CSRF tokens); see runtime.ts. */
+  serverSecret: string;
 }
 
 /**
@@ -32,7 +34,10 @@ export type EndpointName =
   | 'notification'
   | 'jwks'
   | 'credential_offer'
-  | 'session';
+  | 'session'
+  | 'par'
+  | 'authorization'
+  | 'status_list';
 
 /** A protocol handler's answer; HTTP wiring turns it into a reply. */
 export interface ProtocolResponse {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionStates } from '../core/session-state.js';
 
 /** POST /credential_offers, as the outer contract (shared/CONTRACT.md) defines it. */
 export const zTxCodeOption = z.union([
@@ -24,6 +25,8 @@ export const zCreateOfferRequest = z.strictObject({
   require_key_attestation: z.boolean().optional(),
   deferred: z.boolean().optional(),
   by_reference: z.boolean().optional(),
+  /** Only DPoP-bound tokens for this offer (RFC 9449 §5), whatever DPOP_REQUIRED says. */
+  require_dpop: z.boolean().optional(),
 });
 export type CreateOfferRequest = z.infer<typeof zCreateOfferRequest>;
 
@@ -31,3 +34,40 @@ export const zListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+
+/** GET /sessions filters (state, configuration, creation time range) and pagination. */
+export const zSessionQuery = zListQuery.extend({
+  state: z.enum(sessionStates).optional(),
+  credential_configuration_id: z.string().optional(),
+  created_after: z.iso.datetime().optional(),
+  created_before: z.iso.datetime().optional(),
+});
+
+/** GET …/logs: comma-separated levels, pagination, order (newest first by default). */
+export const zLogQuery = zListQuery.extend({
+  level: z
+    .string()
+    .regex(new RegExp(`^(${LOG_LEVELS.join('|')})(,(${LOG_LEVELS.join('|')}))*$`))
+    .optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+
+/** POST /sessions/{id}/claims: claims for one configuration of the session (deferred issuance). */
+export const zSupplyClaimsRequest = z.strictObject({
+  credential_configuration_id: z.string().min(1),
+  claims: z.record(z.string(), z.unknown()),
+});
+export type SupplyClaimsRequest = z.infer<typeof zSupplyClaimsRequest>;
+
+/** POST /sessions/{id}/share: a read-only link that expires (seconds; 1 minute to 30 days). */
+export const zShareRequest = z.strictObject({
+  expires_in: z.number().int().min(60).max(30 * 86_400).default(86_400),
+});
+
+/** GET /sessions/{id}/export: one JSON document, or HAR 1.2 for a bug report. */
+export const zExportQuery = z.object({ format: z.enum(['json', 'har']).default('json') });
+
+/** GET /sessions/{id}/stream: resume after the last entry id seen (also the Last-Event-ID header). */
+export const zStreamQuery = z.object({ after: z.string().max(64).optional() });

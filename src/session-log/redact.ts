@@ -17,6 +17,9 @@ const secretFields = new Set([
   'client_secret',
   'client_assertion',
   'password',
+  // Authorization code flow: issuer_state starts an authorization; csrf_token guards the consent form.
+  'issuer_state',
+  'csrf_token',
 ]);
 
 const secretHeaders = new Set(['cookie', 'set-cookie', 'x-admin-token', 'proxy-authorization']);
@@ -50,4 +53,20 @@ export function redactBody(body: unknown, depth = 0): unknown {
     else out[key] = redactBody(value, depth + 1);
   }
   return out;
+}
+
+/**
+ * A log entry's data without client addresses (for share links and anyone but admins): the
+ * address headers are withheld and a kept `client_ip` dropped. Other members stay as logged.
+ */
+export function withholdAddresses(data: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!data) return data;
+  const { client_ip: _ip, ...rest } = data;
+  const headers = rest.headers;
+  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(headers)) out[name] = addressHeaders.has(name.toLowerCase()) ? '<address withheld>' : value;
+    rest.headers = out;
+  }
+  return rest;
 }

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createKyselyStore } from './kysely/kysely-store.js';
+import { startPostgresChangeRelay } from './kysely/postgres-changes.js';
 import type { Database } from './kysely/tables.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Store } from './store.js';
@@ -13,11 +14,15 @@ export interface StoreLocation {
   databaseUrl?: string;
   /** SQLite file directory; `:memory:` for an in-memory database (tests). */
   dataDir: string;
+  /** PostgreSQL connections per instance (default 10). */
+  poolMax?: number;
+  /** Trouble in the background (idle pool connection lost, change listener reconnecting): for the process log. */
+  onBackgroundError?: (err: Error, where: string) => void;
 }
 
 /** Opens the database the configuration names and brings its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  if (location.databaseUrl?.startsWith('postgres')) return openPostgres(location.databaseUrl);
+  if (location.databaseUrl?.startsWith('postgres')) return openPostgres(location);
   return openSqlite(location.dataDir);
 }
 
@@ -35,7 +40,18 @@ async function openSqlite(dataDir: string): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrate(db);
+  // Kysely's SQLite adapter takes no migration lock (it assumes one connection), but two
+  // processes may share the file. BEGIN IMMEDIATE holds SQLite's write lock for the whole run
+  // (the other process waits on busy_timeout) and makes the run all-or-nothing.
+  await sql`begin immediate`.execute(db);
+  try {
+    await migrate(db);
+    await sql`commit`.execute(db);
+  } catch (err) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    await db.destroy();
+    throw err;
+  }
   return createKyselyStore(db, 'sqlite', () => db.destroy());
 }
 
@@ -61,17 +77,38 @@ function withStatementCache(sqlite: Sqlite.Database, max = 500) {
   };
 }
 
-async function openPostgres(url: string): Promise<Store> {
+async function openPostgres(location: StoreLocation): Promise<Store> {
+  const url = location.databaseUrl!;
+  const report = location.onBackgroundError ?? (() => {});
   // Epoch-millisecond columns are bigint (int8); they fit a JS number, so parse them as one.
   pg.types.setTypeParser(20, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const max = location.poolMax ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'issuance-lab' });
+  // An idle connection dropped by the server (restart, failover) is an 'error' event; unhandled
+  // it would end the process. The pool replaces it on the next checkout.
+  pool.on('error', (err) => report(err, 'postgres pool'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrate(db);
-  return createKyselyStore(db, 'postgres', () => db.destroy());
+  try {
+    // The migration tables live in the schema the issuer's tables go to (search_path), not
+    // wherever Kysely's introspection first finds a kysely_migration table in the database.
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    await migrate(db, rows[0]?.schema ?? undefined);
+    const relay = await startPostgresChangeRelay({ connectionString: url, db, onError: (err) => report(err, 'postgres changes listener') });
+    return createKyselyStore(db, 'postgres', () => db.destroy(), {
+      relay,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+    });
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw err;
+  }
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+async function migrate(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
+  // Several instances may start at once: on PostgreSQL the Migrator holds an advisory lock for
+  // the run (test/store/migrations.test.ts starts several at once). Unordered: migrations of
+  // work developed side by side may land in either order; each is independent of its peers.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

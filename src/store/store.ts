@@ -6,6 +6,7 @@
  */
 
 import type { SessionState } from '../core/session-state.js';
+import type { OAuthStore } from './oauth-records.js';
 
 export type GrantType = 'pre-authorized_code' | 'authorization_code';
 
@@ -24,6 +25,8 @@ export interface OfferOptions {
   requireKeyAttestation: boolean;
   byReference: boolean;
   txCode?: TxCodeSpec;
+  /** The token endpoint issues only DPoP-bound tokens for this offer (RFC 9449 §5). */
+  requireDpop?: boolean;
 }
 
 export interface SessionRecord {
@@ -115,6 +118,34 @@ export interface EventEntry {
   details: Record<string, unknown> | null;
 }
 
+/** A holder key verified at the credential endpoint and kept for deferred issuance (OID4VCI 1.0 §9). */
+export interface DeferredHolderKey {
+  jwk: Record<string, unknown>;
+  didUrl?: string;
+  keySource: string;
+  thumbprint: string;
+}
+
+export interface DeferredTransactionRecord {
+  /** Only the hash of the transaction_id is stored, like access tokens. */
+  transactionIdHash: string;
+  sessionId: string;
+  credentialConfigurationId: string;
+  credentialIdentifier: string | null;
+  holderKeys: DeferredHolderKey[];
+  createdAt: number;
+  expiresAt: number;
+  deliveredAt: number | null;
+}
+
+/** A read-only, expiring link to one session's page (no admin login). */
+export interface ShareLinkRecord {
+  tokenHash: string;
+  sessionId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -130,13 +161,66 @@ export interface StoreWrites {
   rebind?: { requestId: string; sessionId: string }[];
 }
 
+export interface StatusListRecord {
+  id: string;
+  bits: number;
+  size: number;
+  allocated: number;
+  updatedAt: number;
+}
+
+export interface StatusEntryRecord {
+  listId: string;
+  idx: number;
+  sessionId: string;
+  credentialId: string;
+  status: number;
+  updatedAt: number;
+}
+
 export interface StoreChange {
   logs: LogEntry[];
   events: EventEntry[];
   transitions: StoreWrites['transitions'];
+  /** True when another instance on the same database committed it (PostgreSQL LISTEN/NOTIFY). */
+  remote?: boolean;
+  /** Earlier unbound entries (by request id) that this commit moved into a session (the nonce request). */
+  rebound?: { requestId: string; sessionId: string }[];
 }
 
-export interface Store {
+/**
+ * Retention (issue 6). Expired single-use artefacts (nonces, codes, tokens, transactions) stay
+ * `expiredGraceMs` after expiry so a late wallet still gets "expired" rather than "unknown";
+ * never-redeemed offers go the same way; logs go after `logsMaxAgeMs`, whole sessions (with
+ * everything that points at them) after `sessionsMaxAgeMs`.
+ */
+export interface RetentionPolicy {
+  expiredGraceMs: number;
+  logsMaxAgeMs: number;
+  sessionsMaxAgeMs: number;
+  /** Rows per DELETE; each batch is its own short statement, so no long locks. */
+  batchSize: number;
+}
+
+/** Rows deleted per table. */
+export type PurgeCounts = Record<string, number>;
+
+export interface PoolStats {
+  /** Open connections, idle ones, and callers waiting for one. */
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** A value every instance on the database shares; `version` makes updates compare-and-set. */
+export interface SharedValue {
+  value: string;
+  version: number;
+}
+
+/** `OAuthStore` (oauth-records.ts): authorization code flow, refresh tokens, DPoP replay, secrets. */
+export interface Store extends OAuthStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   sessions: {
@@ -146,6 +230,8 @@ export interface Store {
     list(filter: SessionFilter): Promise<Page<SessionRecord>>;
     /** Counts a wallet fetch of the offer; returns the new count, or null when the session is gone. */
     recordOfferFetch(id: string, at: number): Promise<number | null>;
+    /** Sets the claims of one configuration (deferred issuance); returns the updated session, null when gone. */
+    supplyClaims(id: string, credentialConfigurationId: string, claims: Record<string, unknown>, at: number): Promise<SessionRecord | null>;
   };
 
   grants: {
@@ -179,11 +265,44 @@ export interface Store {
   };
 
   logs: {
-    list(sessionId: string | null, opts: { level?: LogLevel[]; limit: number; offset: number; order?: 'asc' | 'desc' }): Promise<Page<LogEntry>>;
+    /** `afterId`: only entries with a larger (later) id, for live views catching up. */
+    list(sessionId: string | null, opts: { level?: LogLevel[]; limit: number; offset: number; order?: 'asc' | 'desc'; afterId?: string }): Promise<Page<LogEntry>>;
   };
 
   events: {
-    list(sessionId: string, opts: { limit: number; offset: number }): Promise<Page<EventEntry>>;
+    list(sessionId: string, opts: { limit: number; offset: number; afterId?: string }): Promise<Page<EventEntry>>;
+  };
+
+  transactions: {
+    create(t: DeferredTransactionRecord): Promise<void>;
+    /** Explains a failed consume; never used to decide success. */
+    peek(transactionIdHash: string): Promise<DeferredTransactionRecord | null>;
+    /** Marks a live, undelivered transaction delivered, exactly once. */
+    consume(transactionIdHash: string, now: number): Promise<DeferredTransactionRecord | null>;
+    listBySession(sessionId: string): Promise<DeferredTransactionRecord[]>;
+  };
+
+  shares: {
+    create(link: ShareLinkRecord): Promise<void>;
+    get(tokenHash: string): Promise<ShareLinkRecord | null>;
+  };
+
+  rateLimits: {
+    /** Counts one request against `key` in the fixed window containing `now`; returns the count so far. */
+    hit(key: string, windowMs: number, now: number): Promise<number>;
+  };
+
+  statusLists: {
+    /** The newest list that still has room below `maxFill` allocated entries, or null. */
+    current(maxFillRatio: number): Promise<StatusListRecord | null>;
+    get(id: string): Promise<StatusListRecord | null>;
+    create(list: { id: string; bits: number; size: number; createdAt: number }): Promise<void>;
+    /** Claims one index; false when it is taken (the caller picks another at random). */
+    tryAllocate(entry: Omit<StatusEntryRecord, 'status'>): Promise<boolean>;
+    /** Non-zero entries only: what the list token encodes. */
+    nonZeroEntries(listId: string): Promise<[number, number][]>;
+    entriesBySession(sessionId: string): Promise<StatusEntryRecord[]>;
+    setStatus(credentialId: string, status: number, now: number): Promise<StatusEntryRecord | null>;
   };
 
   /** Writes what one request produced (logs, events, state changes, issuance records) in one transaction. */
@@ -195,6 +314,22 @@ export interface Store {
    */
   changes: {
     subscribe(listener: (change: StoreChange) => void): () => void;
+  };
+
+  /** Operations (issue 6): retention purge, readiness, pool usage. */
+  maintenance: {
+    purge(policy: RetentionPolicy, now: number, signal?: AbortSignal): Promise<PurgeCounts>;
+    /** A trivial query; throws when the database is unreachable. */
+    ping(): Promise<void>;
+    /** Null for SQLite (one embedded connection). */
+    poolStats(): PoolStats | null;
+  };
+
+  /** Generated issuer keys and admin token, shared by every instance on one database. */
+  sharedState: {
+    get(name: string): Promise<SharedValue | null>;
+    /** Writes when the stored version is still `expectedVersion` (null: absent); false when another instance won. */
+    put(name: string, value: string, expectedVersion: number | null, now: number): Promise<boolean>;
   };
 
   close(): Promise<void>;

@@ -333,3 +333,27 @@ test('operator chain in the wrong order is refused', () =>
       /does not match the public key of the first certificate/,
     );
   }));
+
+test('document-signer rotation', async (t) => {
+  await t.test('rotates on request and keeps publishing the previous signer until it expires', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'issuer-keys-rotate-'));
+    try {
+      const first = await loadOrCreateIssuerKeys({ dataDir: dir, issuerName: 'rotate.example' });
+      const second = await loadOrCreateIssuerKeys({ dataDir: dir, issuerName: 'rotate.example', rotate: true });
+      assert.equal(second.rotated, true);
+      assert.notEqual(second.signer.kid, first.signer.kid);
+      assert.deepEqual(second.jwks.keys.map((k) => k.kid), [second.signer.kid, first.signer.kid]);
+      // Same root: both signers chain to it.
+      assert.equal(second.rootCertificatePem, first.rootCertificatePem);
+      const reloaded = await loadOrCreateIssuerKeys({ dataDir: dir, issuerName: 'rotate.example' });
+      assert.equal(reloaded.signer.kid, second.signer.kid);
+      assert.equal(reloaded.jwks.keys.length, 2);
+      // Once the old certificate has expired it is no longer published.
+      const later = await loadOrCreateIssuerKeys({ dataDir: dir, issuerName: 'rotate.example', now: new Date(first.signer.certificateNotAfter.getTime() + 1000), rotate: false });
+      assert.ok(!later.jwks.keys.some((k) => k.kid === first.signer.kid));
+      assert.ok(later.jwks.keys.every((k) => !('d' in k)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

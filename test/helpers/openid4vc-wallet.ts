@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { clientAuthenticationAnonymous, type JwtSigner, type SignJwtCallback } from '@openid4vc/oauth2';
+import { clientAuthenticationAnonymous, clientAuthenticationNone, Oauth2Client, type JwtSigner, type SignJwtCallback } from '@openid4vc/oauth2';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
 import { setGlobalConfig } from '@openid4vc/utils';
 
@@ -71,15 +71,17 @@ export interface TestWallet {
   client: Openid4vciClient;
   /** Every JWT the library had signed, in order: header and payload as the library built them. */
   signed: { header: Record<string, unknown>; payload: Record<string, unknown> }[];
-  /** Every request the library sent (method, url). */
-  requests: { method: string; url: string }[];
+  /** Every request the library sent (method, url) and the status it got. */
+  requests: { method: string; url: string; status?: number }[];
+  /** The library's OAuth client on the same callbacks (refresh token grant). */
+  oauth2: Oauth2Client;
 }
 
 /**
  * An Openid4vciClient whose signJwt signs with the given keys. http:// URLs are allowed
  * (the test issuer listens on localhost) through the library's global switch.
  */
-export function createTestWallet(keys: readonly WalletKey[]): TestWallet {
+export function createTestWallet(keys: readonly WalletKey[], opts: { clientId?: string } = {}): TestWallet {
   setGlobalConfig({ allowInsecureUrls: true });
   const signed: TestWallet['signed'] = [];
   const requests: TestWallet['requests'] = [];
@@ -94,19 +96,22 @@ export function createTestWallet(keys: readonly WalletKey[]): TestWallet {
     return { jwt, signerJwk: key.publicJwk as never };
   };
 
-  const client = new Openid4vciClient({
-    callbacks: {
+  const callbacks: ConstructorParameters<typeof Openid4vciClient>[0]['callbacks'] = {
       fetch: async (input, init) => {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-        requests.push({ method: init?.method ?? 'GET', url });
-        return fetch(input, init);
+        const entry: TestWallet['requests'][number] = { method: init?.method ?? 'GET', url };
+        requests.push(entry);
+        const response = await fetch(input, init);
+        entry.status = response.status;
+        return response;
       },
       hash: (data, alg) => new Uint8Array(createHash(alg.replace('-', '')).update(data).digest()),
       generateRandom: (length) => new Uint8Array(randomBytes(length)),
       signJwt,
       // The issuer advertises pre-authorized_grant_anonymous_access_supported: no client_id.
-      clientAuthentication: clientAuthenticationAnonymous(),
-    },
-  });
-  return { client, signed, requests };
+      // The authorization code flow names its public client (client_id in PAR and token bodies).
+      clientAuthentication: opts.clientId ? clientAuthenticationNone({ clientId: opts.clientId }) : clientAuthenticationAnonymous(),
+  };
+  const client = new Openid4vciClient({ callbacks });
+  return { client, signed, requests, oauth2: new Oauth2Client({ callbacks }) };
 }

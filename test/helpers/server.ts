@@ -7,6 +7,8 @@ import { join } from 'node:path';
 /** A real issuer process on 127.0.0.1, driven over HTTP like a wallet would. */
 export interface RunningIssuer {
   baseUrl: string;
+  /** This process's own address; differs from baseUrl (PUBLIC_URL) when instances share one identifier. */
+  localUrl: string;
   adminToken: string;
   dataDir: string;
   process: ChildProcess;
@@ -74,6 +76,7 @@ export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssue
   });
   const issuer: RunningIssuer = {
     baseUrl,
+    localUrl: `http://127.0.0.1:${port}`,
     adminToken,
     dataDir,
     process: child,

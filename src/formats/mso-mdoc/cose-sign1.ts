@@ -45,6 +45,8 @@ export interface SignCoseSign1Input {
   payload: Uint8Array;
   /** DER certificates, document signer first, trust anchor excluded. */
   x5chain: Uint8Array[];
+  /** Further protected header parameters besides alg (e.g. 16 = typ for a status list CWT). */
+  extraProtected?: [number, unknown][];
 }
 
 /**
@@ -52,11 +54,14 @@ export interface SignCoseSign1Input {
  * certificate, an array otherwise) in the unprotected header, signature over
  * Sig_structure `["Signature1", protected, h'', payload]` (RFC 9052 §4.4), ECDSA as raw r||s.
  */
-export async function signCoseSign1({ alg, privateKey, payload, x5chain }: SignCoseSign1Input): Promise<CoseSign1> {
+export async function signCoseSign1({ alg, privateKey, payload, x5chain, extraProtected }: SignCoseSign1Input): Promise<CoseSign1> {
   const algorithm = ALGORITHMS.get(alg);
   if (!algorithm) throw new TypeError(`mso_mdoc: unsupported issuer signing alg ${alg}`);
   if (x5chain.length === 0) throw new TypeError('mso_mdoc: the issuer certificate chain is empty');
-  const { protectedHeader, hash } = algorithm;
+  const hash = algorithm.hash;
+  const protectedHeader = extraProtected?.length
+    ? encodeCbor(new Map<number, unknown>([[HEADER_ALG, algorithm.cose], ...extraProtected]))
+    : algorithm.protectedHeader;
   const unprotected = new Map<number, unknown>([[HEADER_X5CHAIN, x5chain.length === 1 ? x5chain[0] : x5chain]]);
   const toBeSigned = encodeCbor(['Signature1', protectedHeader, EMPTY, payload]);
   const signature = await signAsync(hash, toBeSigned, privateKey);

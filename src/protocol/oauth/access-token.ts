@@ -1,7 +1,8 @@
-import { fail } from '../../core/diagnostics.js';
+import { diagnose, fail } from '../../core/diagnostics.js';
 import { hashSecret, randomToken } from '../../core/ids.js';
 import type { AccessTokenRecord, AuthorizationDetail, GrantType } from '../../store/store.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
+import { asResourceError, dpopChallenge, verifyDpopProof } from './dpop.js';
 
 export interface NewAccessToken {
   sessionId: string;
@@ -10,45 +11,86 @@ export interface NewAccessToken {
   detailsReturned: boolean;
   clientId: string | null;
   anonymous: boolean;
+  /** cnf.jkt of a DPoP-bound token (RFC 9449 §6.1); null for a bearer token. */
+  dpopJkt?: string | null;
 }
 
 /** Opaque access tokens: only their hash is stored, so a database leak yields no usable token. */
 export async function issueAccessToken(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>,
   t: NewAccessToken,
-): Promise<{ accessToken: string; expiresIn: number }> {
+): Promise<{ accessToken: string; expiresIn: number; tokenType: 'Bearer' | 'DPoP' }> {
   const accessToken = randomToken(32);
   const now = deps.clock.nowMs();
   const expiresIn = deps.config.ttl.accessTokenSeconds;
-  await deps.store.tokens.create({ ...t, tokenHash: hashSecret(accessToken), dpopJkt: null, expiresAt: now + expiresIn * 1000, createdAt: now });
-  return { accessToken, expiresIn };
+  const dpopJkt = t.dpopJkt ?? null;
+  await deps.store.tokens.create({ ...t, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now });
+  return { accessToken, expiresIn, tokenType: dpopJkt ? 'DPoP' : 'Bearer' };
+}
+
+/** What a resource endpoint needs to check a DPoP-bound token: its DPoP header, method and URL. */
+export interface ResourceDpop {
+  header: string | string[] | undefined;
+  method: string;
+  url: string;
 }
 
 /**
- * Resource-side token check (RFC 6750 §2.1, §3). Answers 401 with a Bearer challenge; the
- * session is bound as soon as the token is known, so even a refused request lands in its log.
+ * Resource-side token check (RFC 6750 §2.1, §3; RFC 9449 §7). Bearer tokens answer 401 with a
+ * Bearer challenge; DPoP-bound tokens need `Authorization: DPoP` and a proof of their key with
+ * `ath`, else 401 with a DPoP challenge. The session is bound as soon as the token is known, so
+ * even a refused request lands in its log. Callers that pass no `dpop` refuse bound tokens.
  */
 export async function verifyAccessToken(
-  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   authorization: string | undefined,
   rec: Recorder,
+  dpop?: ResourceDpop,
 ): Promise<AccessTokenRecord> {
-  const challenge = { 'www-authenticate': 'Bearer' };
-  if (!authorization) fail('credential.token.missing', 'The request has no Authorization header', { headers: challenge, path: 'headers.authorization' });
+  // No token at all: a plain Bearer challenge (RFC 6750 §3); DPoP support is in the AS metadata.
+  const bearerChallenge = { 'www-authenticate': 'Bearer' };
+  if (!authorization) fail('credential.token.missing', 'The request has no Authorization header', { headers: bearerChallenge, path: 'headers.authorization' });
   const match = /^(Bearer|DPoP)\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
   if (!match) {
-    fail('credential.token.missing', 'The Authorization header is not of the form "Bearer <token>"', {
+    fail('credential.token.missing', 'The Authorization header is not of the form "Bearer <token>" or "DPoP <token>"', {
       headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
       path: 'headers.authorization',
       found: authorization.split(' ')[0]?.slice(0, 20),
     });
   }
-  const record = await deps.store.tokens.get(hashSecret(match[2]));
-  const invalid = { 'www-authenticate': 'Bearer error="invalid_token"' };
+  const scheme = match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+  const token = match[2];
+  const record = await deps.store.tokens.get(hashSecret(token));
+  const invalid = { 'www-authenticate': scheme === 'DPoP' ? dpopChallenge('invalid_token') : 'Bearer error="invalid_token"' };
   if (!record) fail('credential.token.unknown', 'The access token is not known here', { headers: invalid, path: 'headers.authorization' });
   rec.bindSession(record.sessionId);
   if (record.expiresAt <= deps.clock.nowMs()) {
     fail('credential.token.expired', `The access token expired at ${new Date(record.expiresAt).toISOString()}`, { headers: invalid });
+  }
+  if (scheme === 'Bearer') {
+    // RFC 9449 §7.2: a bound token must never be accepted as a bearer token.
+    if (record.dpopJkt) {
+      fail('credential.token.dpop_as_bearer', 'The access token is DPoP-bound but was sent with the Bearer scheme', {
+        headers: { 'www-authenticate': dpopChallenge('invalid_token') },
+        path: 'headers.authorization',
+      });
+    }
+    return record;
+  }
+  try {
+    const proof = dpop ? await verifyDpopProof(deps, { ...dpop, accessToken: token }, rec) : null;
+    if (!proof) fail('credential.token.dpop_proof_missing', 'Authorization uses the DPoP scheme but the request has no DPoP proof', { path: 'headers.dpop' });
+    if (!record.dpopJkt) {
+      rec.diagnostic(diagnose('credential.token.dpop_unbound', 'A bearer token was sent with the DPoP scheme', { path: 'headers.authorization' }));
+    } else if (proof.jkt !== record.dpopJkt) {
+      fail('credential.token.dpop_key_mismatch', 'The DPoP proof is signed by another key than the one the access token is bound to', {
+        path: 'headers.dpop.header.jwk',
+        found: { proof_jkt: proof.jkt },
+        expected: `a key with thumbprint ${record.dpopJkt}`,
+      });
+    }
+  } catch (err) {
+    throw asResourceError(err);
   }
   return record;
 }

@@ -1,24 +1,62 @@
 import { fail } from '../../core/diagnostics.js';
+import { hashSecret } from '../../core/ids.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import { verifyDpopProof } from './dpop.js';
+import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import { handlePreAuthorizedCodeGrant } from './grants/pre-authorized-code.js';
+import { handleRefreshTokenGrant } from './grants/refresh-token.js';
 
-/** Token endpoint (RFC 6749 §3.2, OID4VCI 1.0 §6): dispatches to the grant's own module. */
+const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+const SUPPORTED = [PRE_AUTHORIZED, 'authorization_code', 'refresh_token'];
+
+/**
+ * Token endpoint (RFC 6749 §3.2, OID4VCI 1.0 §6): checks the DPoP proof, if any (RFC 9449 §5:
+ * the same for every grant, nonce included), then dispatches to the grant's own module, which
+ * decides whether a proof was required and binds the token to its key.
+ */
 export async function handleTokenRequest(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>,
   urls: IssuerUrls,
   form: Record<string, string>,
   rec: Recorder,
+  dpopHeader?: string | string[],
 ): Promise<ProtocolResponse> {
   const grantType = form.grant_type;
   if (!grantType) fail('token.grant_type.missing', 'The form has no grant_type', { path: 'body.grant_type', found: Object.keys(form) });
-  switch (grantType) {
-    case 'urn:ietf:params:oauth:grant-type:pre-authorized_code':
-      return handlePreAuthorizedCodeGrant(deps, urls, form, rec);
-    default:
-      fail('token.grant_type.unsupported', `grant_type ${grantType.slice(0, 80)} is not supported`, {
-        path: 'body.grant_type',
-        found: grantType,
-        expected: 'urn:ietf:params:oauth:grant-type:pre-authorized_code',
-      });
+  if (!SUPPORTED.includes(grantType)) {
+    fail('token.grant_type.unsupported', `grant_type ${grantType.slice(0, 80)} is not supported`, {
+      path: 'body.grant_type',
+      found: grantType,
+      expected: SUPPORTED.join(', '),
+    });
   }
+  let dpop;
+  try {
+    dpop = await verifyDpopProof(deps, { header: dpopHeader, method: 'POST', url: urls.endpoint('token') }, rec);
+  } catch (err) {
+    await bindSessionOfGrant(deps, grantType, form, rec);
+    throw err;
+  }
+  switch (grantType) {
+    case PRE_AUTHORIZED:
+      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop);
+    case 'authorization_code':
+      return handleAuthorizationCodeGrant(deps, urls, form, dpop, rec);
+    default:
+      return handleRefreshTokenGrant(deps, urls, form, dpop, rec);
+  }
+}
+
+/** A refused proof still belongs in its session's log: find the session from the grant, read-only. */
+async function bindSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: string, form: Record<string, string>, rec: Recorder): Promise<void> {
+  const secret = grantType === PRE_AUTHORIZED ? form['pre-authorized_code'] : grantType === 'authorization_code' ? form.code : form.refresh_token;
+  if (!secret) return;
+  const hash = hashSecret(secret);
+  const found =
+    grantType === PRE_AUTHORIZED
+      ? await deps.store.grants.peekPreAuthorized(hash)
+      : grantType === 'authorization_code'
+        ? await deps.store.authorizations.peekCode(hash)
+        : await deps.store.refreshTokens.peek(hash);
+  if (found) rec.bindSession(found.sessionId);
 }

@@ -1,17 +1,17 @@
-import { createHash } from 'node:crypto';
-import { diagnose, fail, ProtocolError } from '../../core/diagnostics.js';
-import { newId } from '../../core/ids.js';
-import { resolveClaims } from '../../credential-configurations/claims.js';
+import { diagnose, fail } from '../../core/diagnostics.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
-import { issueCredential } from '../../formats/index.js';
 import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
 import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
+import { createDeferredTransaction } from './deferred.js';
+import { issueCredentials, type BoundKey } from './issue-credentials.js';
 import { verifyProofs } from './proofs/verify-proofs.js';
 
 export interface CredentialHttpRequest {
   authorization?: string;
+  /** DPoP proof header (RFC 9449 §7): required with DPoP-bound access tokens. */
+  dpop?: string | string[];
   contentType?: string;
   rawBody: string;
 }
@@ -26,7 +26,7 @@ export async function handleCredentialRequest(
   http: CredentialHttpRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
-  const token = await verifyAccessToken(deps, http.authorization, rec);
+  const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('credential') });
   const request = parseCredentialRequest(http);
   const session = await deps.store.sessions.get(token.sessionId);
   if (!session) throw new Error(`Session ${token.sessionId} of a live access token is missing`);
@@ -44,43 +44,15 @@ export async function handleCredentialRequest(
   }
 
   const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec);
-  const now = deps.clock.nowMs();
-  const claims = resolveClaims(target.configuration, session.options.claims[target.configuration.id]);
-  const validUntil = Math.min(
-    now + target.configuration.issuance.validity_days * 86_400_000,
-    deps.keys.signer.certificateNotAfter.getTime(),
-  );
-  const credentials: { credential: string }[] = [];
-  for (const proof of proven) {
-    let credential: string;
-    try {
-      credential = await issueCredential({
-        configuration: target.configuration,
-        claims,
-        holderKey: proof.holderKey,
-        signer: deps.keys.signer,
-        issuerIdentifier: urls.issuer,
-        issuedAt: new Date(now),
-        validUntil: new Date(validUntil),
-      });
-    } catch (cause) {
-      if (cause instanceof ProtocolError) throw cause;
-      fail('credential.issuance.failed', `The claims could not be encoded: ${(cause as Error).message}`, { cause });
-    }
-    credentials.push({ credential });
-    rec.recordIssued({
-      id: newId('cred'),
-      sessionId: session.id,
-      credentialConfigurationId: target.configuration.id,
-      credentialIdentifier: target.credentialIdentifier,
-      format: target.configuration.format,
-      holderKeyThumbprint: proof.jwkThumbprint,
-      keySource: proof.keySource,
-      credentialDigest: createHash('sha256').update(credential).digest('base64url'),
-      issuedAt: now,
-      expiresAt: validUntil,
-    });
+  const keys: BoundKey[] = proven.map((p) => ({ holderKey: p.holderKey, keySource: p.keySource, thumbprint: p.jwkThumbprint }));
+  // §9: a deferred session without claims for this configuration gets a transaction_id.
+  if (session.options.deferred && !session.options.claims[target.configuration.id]) {
+    return createDeferredTransaction(deps, session, target.configuration.id, target.credentialIdentifier, keys, rec);
   }
+
+  const issued = await issueCredentials(deps, urls, session, target.configuration, target.credentialIdentifier, keys);
+  for (const record of issued.records) rec.recordIssued(record);
+  const { credentials } = issued;
 
   rec.event('credential_issued', {
     credential_configuration_id: target.configuration.id,
@@ -91,8 +63,8 @@ export async function handleCredentialRequest(
   rec.log('info', `Issued ${credentials.length} ${target.configuration.format} credential(s)`, {
     credential_configuration_id: target.configuration.id,
     holder_keys: proven.map((p) => ({ source: p.keySource, did: p.holderKey.didUrl, jwk: p.holderKey.jwk })),
-    valid_until: new Date(validUntil).toISOString(),
-    claims_source: session.options.claims[target.configuration.id] ? 'offer' : 'sample claims',
+    valid_until: new Date(issued.validUntil).toISOString(),
+    claims_source: issued.claimsSource,
   });
   return { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials } };
 }

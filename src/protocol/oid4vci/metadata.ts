@@ -1,3 +1,4 @@
+import { DPOP_ALGS } from '../oauth/dpop.js';
 import type { IssuerDeps, IssuerUrls } from '../deps.js';
 
 /** Credential Issuer Metadata, OID4VCI 1.0 §12.2.4. */
@@ -8,6 +9,8 @@ export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | '
     credential_issuer: urls.issuer,
     credential_endpoint: urls.endpoint('credential'),
     nonce_endpoint: urls.endpoint('nonce'),
+    // §9: deferred issuance is served (offers with deferred: true).
+    deferred_credential_endpoint: urls.endpoint('deferred_credential'),
     // §12.2.4: presence signals batch support; batch_size is the maximum length of proofs.
     ...(deps.config.batchSize >= 2 ? { batch_credential_issuance: { batch_size: deps.config.batchSize } } : {}),
     display: [{ name: 'issuance-lab', locale: 'en' }],
@@ -17,7 +20,7 @@ export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | '
 
 /** Authorization Server Metadata, RFC 8414 §2 with the OID4VCI 1.0 §12.3 extension. */
 export function createAuthorizationServerMetadata(
-  deps: Pick<IssuerDeps, 'configurations'>,
+  deps: Pick<IssuerDeps, 'configurations' | 'config'>,
   urls: IssuerUrls,
 ): Record<string, unknown> {
   const scopes = new Set<string>();
@@ -29,8 +32,15 @@ export function createAuthorizationServerMetadata(
     issuer: urls.issuer,
     token_endpoint: urls.endpoint('token'),
     jwks_uri: urls.endpoint('jwks'),
-    grant_types_supported: ['urn:ietf:params:oauth:grant-type:pre-authorized_code'],
-    // Pre-authorized only for now: §12.2.4 lets such an AS omit response_types_supported.
+    grant_types_supported: ['urn:ietf:params:oauth:grant-type:pre-authorized_code', 'authorization_code', 'refresh_token'],
+    // Authorization code flow (HAIP 1.0 §4): PAR (RFC 9126 §5), PKCE S256 only, iss in responses (RFC 9207), DPoP (RFC 9449 §5.1).
+    authorization_endpoint: urls.endpoint('authorization'),
+    pushed_authorization_request_endpoint: urls.endpoint('par'),
+    require_pushed_authorization_requests: deps.config.oauth.parRequired,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     'pre-authorized_grant_anonymous_access_supported': true,
     token_endpoint_auth_methods_supported: ['none'],
     authorization_details_types_supported: ['openid_credential'],

@@ -1,4 +1,5 @@
 import { randomToken } from '../../core/ids.js';
+import { createDpopNonce } from '../oauth/dpop-nonce.js';
 import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
 
 /**
@@ -7,11 +8,13 @@ import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
  * requests with one nonce get one credential. The request has no session yet; its log entries
  * join the session that later uses the nonce.
  */
-export async function handleNonceRequest(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>, rec: Recorder): Promise<ProtocolResponse> {
+export async function handleNonceRequest(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>, rec: Recorder): Promise<ProtocolResponse> {
   const nonce = randomToken(24);
   const now = deps.clock.nowMs();
   const expiresAt = now + deps.config.ttl.nonceSeconds * 1000;
   await deps.store.nonces.create(nonce, expiresAt, now, rec.requestId);
   rec.log('info', 'c_nonce issued', { c_nonce: nonce, expires_at: new Date(expiresAt).toISOString(), single_use: true });
-  return { status: 200, headers: { 'cache-control': 'no-store' }, body: { c_nonce: nonce } };
+  // §7.2: with DPoP nonces required, hand out the one the credential endpoint will ask for.
+  const dpopNonce: Record<string, string> = deps.config.oauth.dpopNonceRequired ? { 'dpop-nonce': createDpopNonce(deps) } : {};
+  return { status: 200, headers: { 'cache-control': 'no-store', ...dpopNonce }, body: { c_nonce: nonce } };
 }

@@ -28,9 +28,8 @@ export async function createOffer(
   const problems: string[] = [];
   const ids = [...new Set(input.credential_configuration_ids)];
   for (const id of ids) if (!deps.configurations.byId.has(id)) problems.push(`credential_configuration_ids: unknown configuration ${id}`);
-  if (input.grants?.authorization_code) problems.push('grants.authorization_code: the authorization code flow is not available in this version');
-  if (input.grants && input.grants.pre_authorized_code === false) problems.push('grants: at least one grant must be offered');
-  if (input.deferred) problems.push('deferred: deferred issuance is not available in this version');
+  const offered = readOfferedGrants(input);
+  if (!offered.preAuthorized && !offered.authorizationCode) problems.push('grants: at least one grant must be offered');
   if (input.require_wallet_attestation) problems.push('require_wallet_attestation: wallet attestation is not available in this version');
   if (input.require_key_attestation) problems.push('require_key_attestation: key attestation is not available in this version');
   if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The offer cannot be created', problems);
@@ -53,25 +52,31 @@ export async function createOffer(
   const grant: Record<string, unknown> = { 'pre-authorized_code': code };
   // §4.1.1: the presence of tx_code (even {}) tells the wallet to ask the user for a code.
   if (txCodeSpec) grant.tx_code = { ...txCodeSpec, length: txCode!.length };
+  // §4.1.1, §5.1.3: issuer_state ties the wallet's authorization request to this session; only its hash is stored.
+  const issuerState = offered.authorizationCode ? randomToken(32) : undefined;
   const credentialOffer = {
     credential_issuer: urls.issuer,
     credential_configuration_ids: ids,
-    grants: { [PRE_AUTHORIZED_GRANT]: grant },
+    grants: {
+      ...(offered.authorizationCode ? { authorization_code: { issuer_state: issuerState } } : {}),
+      ...(offered.preAuthorized ? { [PRE_AUTHORIZED_GRANT]: grant } : {}),
+    },
   };
   const options: OfferOptions = {
     claims,
     subjectId: input.subject_id,
-    deferred: false,
+    deferred: input.deferred ?? false,
     requireWalletAttestation: false,
     requireKeyAttestation: false,
     byReference: input.by_reference ?? true,
     txCode: txCodeSpec,
+    ...(input.require_dpop ? { requireDpop: true } : {}),
   };
   const session: SessionRecord = {
     id: sessionId,
     offerId,
     state: 'offer_created',
-    grantType: 'pre-authorized_code',
+    grantType: offered.preAuthorized ? 'pre-authorized_code' : 'authorization_code',
     credentialConfigurationIds: ids,
     offer: credentialOffer,
     options,
@@ -81,15 +86,18 @@ export async function createOffer(
     offerFetches: 0,
   };
   await deps.store.sessions.create(session);
-  await deps.store.grants.createPreAuthorized({
-    codeHash: hashSecret(code),
-    sessionId,
-    txCodeHash: txCode ? hashSecret(txCode) : null,
-    txCodeAttempts: 0,
-    burnt: false,
-    expiresAt: session.offerExpiresAt,
-    consumedAt: null,
-  });
+  if (offered.preAuthorized) {
+    await deps.store.grants.createPreAuthorized({
+      codeHash: hashSecret(code),
+      sessionId,
+      txCodeHash: txCode ? hashSecret(txCode) : null,
+      txCodeAttempts: 0,
+      burnt: false,
+      expiresAt: session.offerExpiresAt,
+      consumedAt: null,
+    });
+  }
+  if (issuerState) await deps.store.authorizations.createIssuerState({ issuerStateHash: hashSecret(issuerState), sessionId, expiresAt: session.offerExpiresAt });
 
   const offerUri = `${urls.endpoint('credential_offer')}/${offerId}`;
   const offerUrl = options.byReference
@@ -97,13 +105,13 @@ export async function createOffer(
     : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(credentialOffer))}`;
 
   rec.bindSession(sessionId);
-  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: 'pre-authorized_code', tx_code: Boolean(txCode) });
+  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred });
   rec.log('info', 'Credential offer created', {
     offer_id: offerId,
     credential_offer: redactOffer(credentialOffer),
     by_reference: options.byReference,
     tx_code: txCode ? redactSecret(txCode) : undefined,
-    claims_source: Object.fromEntries(ids.map((id) => [id, claims[id] ? 'offer' : 'sample claims'])),
+    claims_source: Object.fromEntries(ids.map((id) => [id, claims[id] ? 'offer' : options.deferred ? 'supplied later (deferred)' : 'sample claims'])),
     expires_at: new Date(session.offerExpiresAt).toISOString(),
   });
   for (const w of warnings) rec.log('warning', 'Claim not described by the configuration', { detail: w });
@@ -131,7 +139,8 @@ export async function handleOfferRetrieval(
   if (now >= session.offerExpiresAt) {
     fail('offer.expired', `The offer expired at ${new Date(session.offerExpiresAt).toISOString()}`);
   }
-  if (session.state !== 'offer_created' && session.state !== 'offer_retrieved') {
+  // An authorization in progress has not redeemed the offer: wallets re-fetch it (preview, then import).
+  if (!['offer_created', 'offer_retrieved', 'authorization_requested', 'authorization_granted'].includes(session.state)) {
     fail('offer.already_redeemed', `The session is in state ${session.state}; the offer was already exchanged for a token`);
   }
   const fetches = (await deps.store.sessions.recordOfferFetch(session.id, now)) ?? session.offerFetches + 1;
@@ -145,13 +154,13 @@ export async function handleOfferRetrieval(
 
 /** The offer with its pre-authorized code replaced by a hash: safe for logs and the admin API. */
 export function redactOffer(offer: Record<string, unknown>): Record<string, unknown> {
-  const grants = (offer.grants ?? {}) as Record<string, Record<string, unknown>>;
+  const grants = { ...((offer.grants ?? {}) as Record<string, Record<string, unknown>>) };
   const pre = grants[PRE_AUTHORIZED_GRANT];
-  if (!pre) return offer;
-  return {
-    ...offer,
-    grants: { ...grants, [PRE_AUTHORIZED_GRANT]: { ...pre, 'pre-authorized_code': redactSecret(String(pre['pre-authorized_code'])) } },
-  };
+  const authorizationCode = grants.authorization_code;
+  if (pre) grants[PRE_AUTHORIZED_GRANT] = { ...pre, 'pre-authorized_code': redactSecret(String(pre['pre-authorized_code'])) };
+  // issuer_state is stored hashed and starts an authorization: shown like the other secrets.
+  if (authorizationCode?.issuer_state) grants.authorization_code = { ...authorizationCode, issuer_state: redactSecret(String(authorizationCode.issuer_state)) };
+  return pre || authorizationCode ? { ...offer, grants } : offer;
 }
 
 /**
@@ -166,6 +175,18 @@ function splitClaimsByConfiguration(ids: string[], claims: Record<string, unknow
   throw new AdminRequestError(400, 'invalid_request', 'claims must be keyed by credential configuration id when an offer names several configurations', [
     `claims: expected keys among ${ids.join(', ')}`,
   ]);
+}
+
+/**
+ * Which grants the offer carries (CONTRACT: no `grants` means pre-authorized code only). With
+ * `grants`, each is offered when set; pre-authorized stays the default unless only
+ * authorization_code is asked for.
+ */
+function readOfferedGrants(input: CreateOfferRequest): { preAuthorized: boolean; authorizationCode: boolean } {
+  const g = input.grants;
+  const authorizationCode = g?.authorization_code === true;
+  const pre = g?.pre_authorized_code;
+  return { preAuthorized: pre === undefined ? !authorizationCode : pre !== false, authorizationCode };
 }
 
 function readTxCodeOption(input: CreateOfferRequest): TxCodeSpec | undefined {

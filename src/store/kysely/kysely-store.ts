@@ -2,25 +2,38 @@ import { Kysely, sql, type Selectable, type Transaction } from 'kysely';
 import type { SessionState } from '../../core/session-state.js';
 import type {
   AccessTokenRecord,
+  DeferredTransactionRecord,
   EventEntry,
   GrantType,
   IssuedCredentialRecord,
   LogEntry,
   LogLevel,
   Page,
+  PoolStats,
   PreAuthorizedGrantRecord,
   SessionRecord,
+  StatusEntryRecord,
+  StatusListRecord,
   Store,
   StoreChange,
   StoreWrites,
 } from '../store.js';
+import { createMaintenance, createSharedState } from './maintenance.js';
+import { createOAuthStore } from './oauth-store.js';
+import type { ChangeRelay } from './postgres-changes.js';
 import { prepared } from './prepared.js';
 import type { Database, SessionsTable } from './tables.js';
 
+export interface KyselyStoreOptions {
+  /** PostgreSQL: carries committed changes to the other instances (postgres-changes.ts). */
+  relay?: ChangeRelay;
+  poolStats?: () => PoolStats | null;
+}
+
 /** One implementation of the Store for both dialects: only the Kysely instance differs. */
-export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>): Store {
+export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'], onClose: () => Promise<void>, options: KyselyStoreOptions = {}): Store {
   const listeners = new Set<(change: StoreChange) => void>();
-  const groupCommit = createGroupCommit(db, (change) => {
+  const notify = (change: StoreChange) => {
     for (const listener of listeners) {
       try {
         listener(change);
@@ -28,10 +41,14 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         // A broken subscriber (a closed SSE stream) must not affect the writer.
       }
     }
-  });
+  };
+  const groupCommit = createGroupCommit(db, notify, options.relay);
+  options.relay?.attach(notify);
   const q = preparedQueries(db);
   return {
     dialect,
+    // Authorization code flow, refresh tokens, DPoP replay, secrets (oauth-store.ts).
+    ...createOAuthStore(db),
 
     sessions: {
       async create(s) {
@@ -51,8 +68,12 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
         if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
         if (f.credentialConfigurationId) {
-          // Ids are stored as a JSON array; match the quoted id so a prefix never matches.
-          q = q.where('credential_configuration_ids', 'like', `%${JSON.stringify(f.credentialConfigurationId)}%`);
+          // Ids are stored as a JSON array; match the quoted id so a prefix never matches. Not
+          // LIKE: `_` in an id is a wildcard there, and SQLite's LIKE ignores case.
+          const needle = JSON.stringify(f.credentialConfigurationId);
+          q = q.where(
+            dialect === 'sqlite' ? sql<boolean>`instr(credential_configuration_ids, ${needle}) > 0` : sql<boolean>`strpos(credential_configuration_ids, ${needle}) > 0`,
+          );
         }
         const [rows, count] = await Promise.all([
           q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute(),
@@ -68,6 +89,25 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
           .returning('offer_fetches')
           .executeTakeFirst();
         return row ? Number(row.offer_fetches) : null;
+      },
+      async supplyClaims(id, configurationId, claims, at) {
+        // Compare-and-set on the options document, so two operators supplying claims for
+        // different configurations at once both land.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const [row] = await q.sessionById(id);
+          if (!row) return null;
+          const session = rowToSession(row);
+          session.options = { ...session.options, claims: { ...session.options.claims, [configurationId]: claims } };
+          session.updatedAt = at;
+          const updated = await db
+            .updateTable('sessions')
+            .set({ options_json: JSON.stringify(session.options), updated_at: at })
+            .where('id', '=', id)
+            .where('options_json', '=', row.options_json)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 1) return session;
+        }
+        throw new Error(`supplyClaims: session ${id} kept changing; giving up`);
       },
     },
 
@@ -182,11 +222,78 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       },
     },
 
+    rateLimits: {
+      async hit(key, windowMs, now) {
+        const windowStart = now - (now % windowMs);
+        const [row] = await q.rateLimitHit(key, windowStart);
+        return Number(row.count);
+      },
+    },
+
+    statusLists: {
+      async current(maxFillRatio) {
+        const row = await db
+          .selectFrom('status_lists')
+          .selectAll()
+          // Integer arithmetic: PostgreSQL types the parameter as integer (from `size`) and
+          // would refuse 0.5; per-mille keeps it portable.
+          .where(sql<boolean>`allocated * 1000 < size * ${Math.round(maxFillRatio * 1000)}`)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        return row ? rowToStatusList(row) : null;
+      },
+      async get(id) {
+        const row = await db.selectFrom('status_lists').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? rowToStatusList(row) : null;
+      },
+      async create(list) {
+        await db
+          .insertInto('status_lists')
+          .values({ id: list.id, bits: list.bits, size: list.size, allocated: 0, created_at: list.createdAt, updated_at: list.createdAt })
+          .execute();
+      },
+      async tryAllocate(e) {
+        const inserted = await db
+          .insertInto('status_entries')
+          .values({ list_id: e.listId, idx: e.idx, session_id: e.sessionId, credential_id: e.credentialId, status: 0, updated_at: e.updatedAt })
+          .onConflict((oc) => oc.columns(['list_id', 'idx']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+        await db
+          .updateTable('status_lists')
+          .set((eb) => ({ allocated: eb('allocated', '+', 1) }))
+          .where('id', '=', e.listId)
+          .execute();
+        return true;
+      },
+      async nonZeroEntries(listId) {
+        const rows = await db.selectFrom('status_entries').select(['idx', 'status']).where('list_id', '=', listId).where('status', '!=', 0).execute();
+        return rows.map((r): [number, number] => [Number(r.idx), Number(r.status)]);
+      },
+      async entriesBySession(sessionId) {
+        const rows = await db.selectFrom('status_entries').selectAll().where('session_id', '=', sessionId).orderBy('updated_at').execute();
+        return rows.map(rowToStatusEntry);
+      },
+      async setStatus(credentialId, status, now) {
+        const row = await db
+          .updateTable('status_entries')
+          .set({ status, updated_at: now })
+          .where('credential_id', '=', credentialId)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return null;
+        await db.updateTable('status_lists').set({ updated_at: now }).where('id', '=', row.list_id).execute();
+        return rowToStatusEntry(row);
+      },
+    },
+
     logs: {
       async list(sessionId, opts) {
         let q = db.selectFrom('session_logs');
         q = sessionId === null ? q.where('session_id', 'is', null) : q.where('session_id', '=', sessionId);
         if (opts.level?.length) q = q.where('level', 'in', opts.level);
+        if (opts.afterId) q = q.where('id', '>', opts.afterId);
         const order = opts.order ?? 'asc';
         const [rows, count] = await Promise.all([
           q.selectAll().orderBy('id', order).limit(opts.limit).offset(opts.offset).execute(),
@@ -212,7 +319,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     events: {
       async list(sessionId, opts) {
-        const q = db.selectFrom('session_events').where('session_id', '=', sessionId);
+        let q = db.selectFrom('session_events').where('session_id', '=', sessionId);
+        if (opts.afterId) q = q.where('id', '>', opts.afterId);
         const [rows, count] = await Promise.all([
           q.selectAll().orderBy('id', 'asc').limit(opts.limit).offset(opts.offset).execute(),
           q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -232,7 +340,66 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       },
     },
 
+    transactions: {
+      async create(t) {
+        await groupCommit.run((trx) =>
+          trx
+            .insertInto('deferred_transactions')
+            .values({
+              transaction_id_hash: t.transactionIdHash,
+              session_id: t.sessionId,
+              credential_configuration_id: t.credentialConfigurationId,
+              credential_identifier: t.credentialIdentifier,
+              holder_keys_json: JSON.stringify(t.holderKeys),
+              created_at: t.createdAt,
+              expires_at: t.expiresAt,
+              delivered_at: t.deliveredAt,
+            })
+            .execute(),
+        );
+      },
+      async peek(hash) {
+        const row = await db.selectFrom('deferred_transactions').selectAll().where('transaction_id_hash', '=', hash).executeTakeFirst();
+        return row ? rowToTransaction(row) : null;
+      },
+      async consume(hash, now) {
+        const row = await db
+          .updateTable('deferred_transactions')
+          .set({ delivered_at: now })
+          .where('transaction_id_hash', '=', hash)
+          .where('delivered_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returningAll()
+          .executeTakeFirst();
+        return row ? rowToTransaction(row) : null;
+      },
+      async listBySession(sessionId) {
+        const rows = await db.selectFrom('deferred_transactions').selectAll().where('session_id', '=', sessionId).orderBy('created_at').execute();
+        return rows.map(rowToTransaction);
+      },
+    },
+
+    shares: {
+      async create(link) {
+        await groupCommit.run((trx) =>
+          trx
+            .insertInto('share_links')
+            .values({ token_hash: link.tokenHash, session_id: link.sessionId, created_at: link.createdAt, expires_at: link.expiresAt })
+            .execute(),
+        );
+      },
+      async get(hash) {
+        const row = await db.selectFrom('share_links').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+        return row
+          ? { tokenHash: row.token_hash, sessionId: row.session_id, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }
+          : null;
+      },
+    },
+
     write: groupCommit.write,
+
+    maintenance: createMaintenance(db, options.poolStats ?? (() => null)),
+    sharedState: createSharedState(db),
 
     changes: {
       subscribe(listener) {
@@ -243,6 +410,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     async close() {
       await groupCommit.drain();
+      await options.relay?.close();
       await onClose();
     },
   };
@@ -279,6 +447,19 @@ function preparedQueries(db: Kysely<Database>) {
         .where('expires_at', '>', a(0))
         .where('tx_code_hash', '=', a(2))
         .returningAll(),
+    ),
+    // One atomic upsert: a new window restarts the count, the same window increments it.
+    rateLimitHit: prepared<{ count: number }, [string, number]>(db, (a) =>
+      db
+        .insertInto('rate_limits')
+        .values({ key: a(0), window_start: a(1), count: 1 })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            count: sql<number>`case when rate_limits.window_start = excluded.window_start then rate_limits.count + 1 else 1 end`,
+            window_start: sql<number>`excluded.window_start`,
+          }),
+        )
+        .returning('count'),
     ),
     tokenByHash: prepared<Selectable<Database['access_tokens']>, [string]>(db, (a) =>
       db.selectFrom('access_tokens').selectAll().where('token_hash', '=', a(0)),
@@ -373,7 +554,7 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promi
  */
 type Op = (trx: Transaction<Database>) => Promise<unknown>;
 
-function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void) {
+function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void, relay?: ChangeRelay) {
   let pending: { op?: Op; batch?: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
 
@@ -391,9 +572,13 @@ function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChan
         }
       }
       await writeBatch(trx, merged);
+      // Inside the transaction: other instances hear of it only if, and when, it commits.
+      if (relay && (merged.logs.length || merged.events.length)) {
+        await relay.publish(trx, { logs: merged.logs, events: merged.events, transitions: merged.transitions, rebound: merged.rebind });
+      }
     });
     if (merged.logs.length || merged.events.length) {
-      onCommitted({ logs: merged.logs, events: merged.events, transitions: merged.transitions });
+      onCommitted({ logs: merged.logs, events: merged.events, transitions: merged.transitions, rebound: merged.rebind });
     }
   };
 
@@ -435,6 +620,21 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+function rowToStatusList(r: Selectable<Database['status_lists']>): StatusListRecord {
+  return { id: r.id, bits: Number(r.bits), size: Number(r.size), allocated: Number(r.allocated), updatedAt: Number(r.updated_at) };
+}
+
+function rowToStatusEntry(r: Selectable<Database['status_entries']>): StatusEntryRecord {
+  return {
+    listId: r.list_id,
+    idx: Number(r.idx),
+    sessionId: r.session_id,
+    credentialId: r.credential_id,
+    status: Number(r.status),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
 function sessionToRow(s: SessionRecord): SessionsTable {
   return {
     id: s.id,
@@ -464,6 +664,19 @@ function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
     updatedAt: Number(r.updated_at),
     offerExpiresAt: Number(r.offer_expires_at),
     offerFetches: Number(r.offer_fetches),
+  };
+}
+
+function rowToTransaction(r: Selectable<Database['deferred_transactions']>): DeferredTransactionRecord {
+  return {
+    transactionIdHash: r.transaction_id_hash,
+    sessionId: r.session_id,
+    credentialConfigurationId: r.credential_configuration_id,
+    credentialIdentifier: r.credential_identifier,
+    holderKeys: JSON.parse(r.holder_keys_json),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { OAuthTables } from './oauth-tables.js';
+
 /** Row shapes as stored: snake_case columns, text JSON, integer epoch milliseconds, text ids. */
 
 export interface SessionsTable {
@@ -77,12 +79,69 @@ export interface SessionEventsTable {
   details_json: string | null;
 }
 
-export interface Database {
+export interface DeferredTransactionsTable {
+  transaction_id_hash: string;
+  session_id: string;
+  credential_configuration_id: string;
+  credential_identifier: string | null;
+  holder_keys_json: string;
+  created_at: number;
+  expires_at: number;
+  delivered_at: number | null;
+}
+
+export interface ShareLinksTable {
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface StatusListsTable {
+  id: string;
+  bits: number;
+  size: number;
+  allocated: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StatusEntriesTable {
+  list_id: string;
+  idx: number;
+  session_id: string;
+  credential_id: string;
+  status: number;
+  updated_at: number;
+}
+
+/** `OAuthTables` (oauth-tables.ts): the authorization code flow's tables. */
+/** What all instances on one database must agree on (generated keys, admin token); version for compare-and-set. */
+export interface SharedStateTable {
+  name: string;
+  value: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface Database extends OAuthTables {
   sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+  status_lists: StatusListsTable;
+  status_entries: StatusEntriesTable;
   pre_authorized_codes: PreAuthorizedCodesTable;
   access_tokens: AccessTokensTable;
   nonces: NoncesTable;
   issued_credentials: IssuedCredentialsTable;
   session_logs: SessionLogsTable;
   session_events: SessionEventsTable;
+  deferred_transactions: DeferredTransactionsTable;
+  share_links: ShareLinksTable;
+  shared_state: SharedStateTable;
 }

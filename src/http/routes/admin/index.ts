@@ -1,30 +1,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { sessionStates } from '../../../core/session-state.js';
 import { AdminRequestError } from '../../../protocol/admin-error.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import { createOffer } from '../../../protocol/oid4vci/offer.js';
-import { zCreateOfferRequest, zListQuery } from '../../../schemas/admin.js';
+import { zCreateOfferRequest, zListQuery, zLogQuery, zSessionQuery } from '../../../schemas/admin.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { newId } from '../../../core/ids.js';
 import type { LogLevel } from '../../../store/store.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
 import { routePaths, urlsFor } from '../../urls.js';
-import { presentEvent, presentLog, presentSession } from './presenters.js';
-
-const zSessionQuery = zListQuery.extend({
-  state: z.enum(sessionStates).optional(),
-  credential_configuration_id: z.string().optional(),
-  created_after: z.iso.datetime().optional(),
-  created_before: z.iso.datetime().optional(),
-});
-const zLogQuery = zListQuery.extend({
-  level: z
-    .string()
-    .regex(/^(debug|info|warning|error)(,(debug|info|warning|error))*$/)
-    .optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-});
+import { presentEvent, presentIssuedCredential, presentLog, presentSession } from './presenters.js';
+import { adminSessionRoutes } from './session-routes.js';
 
 /** The admin API (shared/CONTRACT.md): bearer ADMIN_TOKEN, JSON in and out. */
 export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adminToken: string }): Promise<void> {
@@ -81,15 +67,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
       ...presentSession(session),
       events: events.items.map(presentEvent),
       logs: logs.items.map(presentLog),
-      issued_credentials: credentials.map((c) => ({
-        credential_configuration_id: c.credentialConfigurationId,
-        format: c.format,
-        holder_key_thumbprint: c.holderKeyThumbprint,
-        key_source: c.keySource,
-        credential_sha256: c.credentialDigest,
-        issued_at: new Date(c.issuedAt).toISOString(),
-        expires_at: new Date(c.expiresAt).toISOString(),
-      })),
+      issued_credentials: credentials.map(presentIssuedCredential),
     };
   });
 
@@ -125,6 +103,8 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
     });
     return { total: page.total, limit: q.limit, offset: q.offset, logs: page.items.map(presentLog) };
   });
+
+  await adminSessionRoutes(app, deps);
 }
 
 function notFound(reply: FastifyReply, id: string) {

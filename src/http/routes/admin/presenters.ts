@@ -1,5 +1,6 @@
 import { redactOffer } from '../../../protocol/oid4vci/offer.js';
-import type { EventEntry, LogEntry, SessionRecord } from '../../../store/store.js';
+import { withholdAddresses } from '../../../session-log/redact.js';
+import type { DeferredTransactionRecord, EventEntry, IssuedCredentialRecord, LogEntry, SessionRecord } from '../../../store/store.js';
 
 /** Admin API views: wire JSON in snake_case, secrets replaced by hashes. */
 export function presentSession(s: SessionRecord): Record<string, unknown> {
@@ -38,4 +39,32 @@ export function presentLog(l: LogEntry): Record<string, unknown> {
 
 export function presentEvent(e: EventEntry): Record<string, unknown> {
   return { id: e.id, type: e.type, timestamp: new Date(e.timestamp).toISOString(), details: e.details };
+}
+
+export function presentIssuedCredential(c: IssuedCredentialRecord): Record<string, unknown> {
+  return {
+    credential_configuration_id: c.credentialConfigurationId,
+    format: c.format,
+    holder_key_thumbprint: c.holderKeyThumbprint,
+    key_source: c.keySource,
+    credential_sha256: c.credentialDigest,
+    issued_at: new Date(c.issuedAt).toISOString(),
+    expires_at: new Date(c.expiresAt).toISOString(),
+  };
+}
+
+/** Deferred transactions: never the id (only its hash is stored), the keys by thumbprint. */
+export function presentTransaction(t: DeferredTransactionRecord): Record<string, unknown> {
+  return {
+    credential_configuration_id: t.credentialConfigurationId,
+    holder_keys: t.holderKeys.map((k) => ({ key_source: k.keySource, thumbprint: k.thumbprint })),
+    created_at: new Date(t.createdAt).toISOString(),
+    expires_at: new Date(t.expiresAt).toISOString(),
+    delivered_at: t.deliveredAt === null ? null : new Date(t.deliveredAt).toISOString(),
+  };
+}
+
+/** A log entry as a share-link viewer sees it: no client addresses. */
+export function presentSharedLog(l: LogEntry): Record<string, unknown> {
+  return presentLog({ ...l, data: withholdAddresses(l.data) });
 }

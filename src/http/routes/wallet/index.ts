@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fail } from '../../../core/diagnostics.js';
 import { parseForm } from '../../../protocol/oauth/form.js';
 import { handleTokenRequest } from '../../../protocol/oauth/token.js';
+import { handlePushedAuthorizationRequest } from '../../../protocol/oauth/par.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import { handleCredentialRequest } from '../../../protocol/oid4vci/credential.js';
+import { handleDeferredCredentialRequest } from '../../../protocol/oid4vci/deferred.js';
 import { handleNonceRequest } from '../../../protocol/oid4vci/nonce.js';
 import { handleOfferRetrieval } from '../../../protocol/oid4vci/offer.js';
 import { runEndpoint } from '../../endpoint.js';
@@ -44,7 +46,22 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
       reply,
       async (rec) => {
         requireForm(request);
-        return handleTokenRequest(deps, urlsFor(deps.config, request), parseForm(rawBody(request)), rec);
+        return handleTokenRequest(deps, urlsFor(deps.config, request), parseForm(rawBody(request)), rec, request.headers.dpop);
+      },
+      (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
+    ),
+  );
+
+  // RFC 9126: pushed authorization requests, form-encoded like the token endpoint.
+  app.post(routePaths.par, (request, reply) =>
+    runEndpoint(
+      deps,
+      'par',
+      request,
+      reply,
+      async (rec) => {
+        requireForm(request);
+        return handlePushedAuthorizationRequest(deps, urlsFor(deps.config, request), { rawBody: rawBody(request), dpop: request.headers.dpop }, rec);
       },
       (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
     ),
@@ -64,11 +81,28 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
           handleCredentialRequest(
             deps,
             urlsFor(deps.config, request),
-            { authorization: request.headers.authorization, contentType: request.headers['content-type'], rawBody: rawBody(request) },
+            { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
             rec,
           ),
         parseJsonForLog,
       ),
+  );
+
+  app.post(routePaths.deferred_credential, (request, reply) =>
+    runEndpoint(
+      deps,
+      'deferred_credential',
+      request,
+      reply,
+      (rec) =>
+        handleDeferredCredentialRequest(
+          deps,
+          urlsFor(deps.config, request),
+          { authorization: request.headers.authorization, contentType: request.headers['content-type'], rawBody: rawBody(request) },
+          rec,
+        ),
+      parseJsonForLog,
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import { createAuthorizationServerMetadata, createIssuerMetadata } from '../../../protocol/oid4vci/metadata.js';
+import { createSignedIssuerMetadata, prefersSignedMetadata } from '../../../protocol/oid4vci/signed-metadata.js';
 import { mountPath, routePaths, urlsFor } from '../../urls.js';
 
 /**
@@ -14,7 +15,15 @@ export async function metadataRoutes(app: FastifyInstance, deps: IssuerDeps): Pr
   const json = { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' };
 
   for (const path of paths('openid-credential-issuer')) {
-    app.get(path, async (request, reply) => reply.headers(json).send(JSON.stringify(createIssuerMetadata(deps, urlsFor(deps.config, request)))));
+    app.get(path, async (request, reply) => {
+      const metadata = createIssuerMetadata(deps, urlsFor(deps.config, request));
+      reply.header('vary', 'accept');
+      if (deps.config.signedMetadata && prefersSignedMetadata(request.headers.accept)) {
+        const jwt = await createSignedIssuerMetadata(deps, metadata);
+        return reply.headers({ ...json, 'content-type': 'application/jwt' }).send(jwt);
+      }
+      return reply.headers(json).send(JSON.stringify(metadata));
+    });
   }
   for (const path of [...paths('oauth-authorization-server'), ...paths('openid-configuration')]) {
     app.get(path, async (request, reply) =>

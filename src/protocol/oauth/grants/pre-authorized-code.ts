@@ -1,20 +1,21 @@
 import { diagnose, fail } from '../../../core/diagnostics.js';
-import { hashSecret, randomToken, redactSecret } from '../../../core/ids.js';
+import { hashSecret, redactSecret } from '../../../core/ids.js';
 import { timingSafeEqualText } from '../../../crypto/constant-time.js';
-import type { AuthorizationDetail } from '../../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../../deps.js';
-import { issueAccessToken } from '../access-token.js';
 import { parseAuthorizationDetails } from '../authorization-details.js';
+import type { VerifiedDpop } from '../dpop.js';
+import { createTokenResponse, verifyDpopRequirement } from './grant-common.js';
 
 /**
  * Pre-authorized code grant, OID4VCI 1.0 §6.1. The code is redeemed by one conditional update
  * that also checks the tx_code hash, so N concurrent redemptions yield exactly one token.
  */
 export async function handlePreAuthorizedCodeGrant(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>,
   urls: IssuerUrls,
   form: Record<string, string>,
   rec: Recorder,
+  dpop: VerifiedDpop | null = null,
 ): Promise<ProtocolResponse> {
   const code = form['pre-authorized_code'];
   if (!code) fail('token.pre_authorized_code.missing', 'The form has no pre-authorized_code', { path: 'body.pre-authorized_code', found: Object.keys(form) });
@@ -45,6 +46,11 @@ export async function handlePreAuthorizedCodeGrant(
     }
   }
 
+  const session = await deps.store.sessions.get(grant.sessionId);
+  if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
+  // Before redemption: a request refused for want of DPoP must not burn the code.
+  verifyDpopRequirement(deps, session, dpop);
+
   const now = deps.clock.nowMs();
   const redeemed = await deps.store.grants.consumePreAuthorized(codeHash, grant.txCodeHash === null ? null : hashSecret(txCode!), now);
   if (!redeemed) {
@@ -57,51 +63,33 @@ export async function handlePreAuthorizedCodeGrant(
     fail('token.tx_code.mismatch', 'The tx_code does not match', { path: 'body.tx_code' });
   }
 
-  const session = await deps.store.sessions.get(grant.sessionId);
-  if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
   const requested = form.authorization_details
     ? parseAuthorizationDetails(form.authorization_details, session.credentialConfigurationIds, 'body.authorization_details')
     : undefined;
   const granted = requested ?? session.credentialConfigurationIds;
-  const details: AuthorizationDetail[] = granted.map((id) => ({
-    type: 'openid_credential',
-    credential_configuration_id: id,
-    credential_identifiers: [randomToken(16)],
-  }));
-
-  const token = await issueAccessToken(deps, {
-    sessionId: session.id,
-    grantType: 'pre-authorized_code',
-    authorizationDetails: details,
-    // §6.2: authorization_details is returned when the wallet used it; otherwise the wallet
-    // names credentials by credential_configuration_id (§8.2).
-    detailsReturned: requested !== undefined,
-    clientId: form.client_id ?? null,
-    anonymous: true,
-  });
+  const { response } = await createTokenResponse(
+    deps,
+    {
+      session,
+      grantType: 'pre-authorized_code',
+      clientId: form.client_id ?? null,
+      anonymous: true,
+      dpop,
+      credentialConfigurationIds: granted,
+      // §6.2: authorization_details is returned when the wallet used it; otherwise the wallet
+      // names credentials by credential_configuration_id (§8.2).
+      detailsRequested: requested !== undefined,
+      scope: null,
+    },
+    rec,
+  );
   rec.event('token_exchanged', {
     grant_type: 'pre-authorized_code',
     credential_configuration_ids: granted,
     tx_code_checked: grant.txCodeHash !== null,
+    token_type: dpop ? 'DPoP' : 'Bearer',
   });
-  rec.log('info', 'Access token issued', {
-    access_token: redactSecret(token.accessToken),
-    token_type: 'Bearer',
-    expires_in: token.expiresIn,
-    client_id: form.client_id,
-    authorization_details: requested ? details : undefined,
-    credential_configuration_ids: granted,
-  });
-  return {
-    status: 200,
-    headers: { 'cache-control': 'no-store' },
-    body: {
-      access_token: token.accessToken,
-      token_type: 'Bearer',
-      expires_in: token.expiresIn,
-      ...(requested ? { authorization_details: details } : {}),
-    },
-  };
+  return response;
 }
 
 /** tx_code, or the user_pin of drafts 11/12 (read as tx_code, with a warning). */

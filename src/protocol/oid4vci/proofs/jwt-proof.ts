@@ -2,6 +2,8 @@
  * Verification of `jwt` key proofs (OID4VCI 1.0 Appendix F.1 / F.4). Every refusal names
  * the header parameters found, what was expected and where, so a wallet developer can act on
  * the session log alone. Checks run structure → typ → alg → key → signature → claims.
+ * Each check is exported on its own (throwing a ProtocolError) so the inspector can run every
+ * one of them and list all failures, where verifyJwtProof stops at the first.
  */
 import { verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { compactVerify, errors as joseErrors } from 'jose';
@@ -44,9 +46,9 @@ const DEFAULT_MAX_AGE_SECONDS = 300;
 const B64URL = /^[A-Za-z0-9_-]*$/;
 const SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES256K: 64, ES384: 96, ES512: 132, EdDSA: 64, Ed25519: 64 };
 
-type Found = Record<string, unknown>;
+export type Found = Record<string, unknown>;
 
-function headerSummary(header: Record<string, unknown>): Found {
+export function headerSummary(header: Record<string, unknown>): Found {
   const found: Found = { header_params: Object.keys(header) };
   for (const name of ['kid', 'typ', 'alg'] as const) {
     if (header[name] !== undefined) found[name] = typeof header[name] === 'string' ? truncate(header[name], 160) : truncate(header[name], 60);
@@ -67,7 +69,7 @@ function decodePart(part: string, name: 'header' | 'payload', path: string, part
   return value as Record<string, unknown>;
 }
 
-function parseCompact(jwt: unknown, path: string) {
+export function parseCompact(jwt: unknown, path: string) {
   if (typeof jwt !== 'string') {
     fail('proof.jwt.malformed', `the proof is ${jwt === null ? 'null' : Array.isArray(jwt) ? 'an array' : `a ${typeof jwt}`}, not a compact JWT string`, { path, found: { type: typeof jwt } });
   }
@@ -89,7 +91,7 @@ function parseCompact(jwt: unknown, path: string) {
   return { jwt, header, payload, signature: parts[2] };
 }
 
-function checkTyp(header: Record<string, unknown>, found: Found, path: string, warnings: Diagnostic[]): void {
+export function checkTyp(header: Record<string, unknown>, found: Found, path: string, warnings: Diagnostic[]): void {
   const typ = header.typ;
   if (typ === PROOF_TYP) return;
   const at = `${path}.header.typ`;
@@ -114,7 +116,7 @@ function checkTyp(header: Record<string, unknown>, found: Found, path: string, w
   fail('proof.jwt.typ', typ === undefined ? 'header has no typ' : `typ is a ${typeof typ}, not a string`, { path: at, found, expected });
 }
 
-function checkAlg(header: Record<string, unknown>, policy: JwtProofPolicy, found: Found, path: string): string {
+export function checkAlg(header: Record<string, unknown>, policy: JwtProofPolicy, found: Found, path: string): string {
   const alg = header.alg;
   const usable = policy.allowedAlgs.filter((a) => VERIFIABLE_ALGS.includes(a));
   const details = { path: `${path}.header.alg`, found, expected: `alg one of ${usable.join(', ') || '(none configured)'}` };
@@ -126,7 +128,7 @@ function checkAlg(header: Record<string, unknown>, policy: JwtProofPolicy, found
   return alg;
 }
 
-async function checkSignature(jwt: string, header: Record<string, unknown>, signature: string, alg: string, key: CryptoKey | KeyObject, found: Found, path: string): Promise<void> {
+export async function checkSignature(jwt: string, header: Record<string, unknown>, signature: string, alg: string, key: CryptoKey | KeyObject, found: Found, path: string): Promise<void> {
   const details = { path: `${path}.signature`, found };
   if (signature.length === 0) fail('proof.jwt.malformed', 'the signature part is empty (unsigned JWT)', details);
   if (header.crit !== undefined) {
@@ -154,15 +156,15 @@ async function checkSignature(jwt: string, header: Record<string, unknown>, sign
   }
 }
 
-function checkClaims(payload: Record<string, unknown>, policy: JwtProofPolicy, nowSeconds: number, found: Found, path: string, warnings: Diagnostic[]): void {
-  const claimsFound = { ...found, payload_claims: Object.keys(payload) };
-  const at = (claim: string) => `${path}.payload.${claim}`;
-  const issuer = policy.issuerIdentifier;
-  const expectedAud = `aud = "${issuer}"`;
+type Claims = Record<string, unknown>;
+const claimPath = (path: string, claim: string) => `${path}.payload.${claim}`;
 
+/** aud = the Credential Issuer Identifier, a string (App. F.1); a one-element array is tolerated. */
+export function checkAud(payload: Claims, issuer: string, claimsFound: Found, path: string, warnings: Diagnostic[]): void {
+  const expectedAud = `aud = "${issuer}"`;
   const aud = payload.aud;
   if (Array.isArray(aud) && aud.length === 1 && aud[0] === issuer) {
-    warnings.push(diagnose('proof.jwt.aud_array', `aud is an array ${truncate(aud, 80)} instead of a string`, { path: at('aud'), found: { ...claimsFound, aud }, expected: expectedAud }));
+    warnings.push(diagnose('proof.jwt.aud_array', `aud is an array ${truncate(aud, 80)} instead of a string`, { path: claimPath(path, 'aud'), found: { ...claimsFound, aud }, expected: expectedAud }));
   } else if (aud !== issuer) {
     let reason: string;
     if (aud === undefined) reason = 'payload has no aud';
@@ -171,9 +173,13 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtProofPolicy, n
         : aud.startsWith(`${issuer.replace(/\/+$/, '')}/`) ? ' (looks like an endpoint URL, not the issuer identifier)' : '';
       reason = `aud "${truncate(aud, 80)}" is not the Credential Issuer Identifier "${issuer}"${hint}`;
     } else reason = `aud ${truncate(aud, 80)} is not the string "${issuer}"`;
-    fail('proof.jwt.aud', reason, { path: at('aud'), found: { ...claimsFound, aud: aud === undefined ? undefined : truncate(aud, 120) }, expected: expectedAud });
+    fail('proof.jwt.aud', reason, { path: claimPath(path, 'aud'), found: { ...claimsFound, aud: aud === undefined ? undefined : truncate(aud, 120) }, expected: expectedAud });
   }
+}
 
+/** iat present, a number, inside [now - maxAge, now + skew] (App. F.1, §13.8). */
+export function checkIat(payload: Claims, policy: Pick<JwtProofPolicy, 'iatSkewSeconds' | 'maxAgeSeconds'>, nowSeconds: number, claimsFound: Found, path: string, warnings: Diagnostic[]): void {
+  const at = (claim: string) => claimPath(path, claim);
   const iat = payload.iat;
   if (typeof iat !== 'number' || !Number.isFinite(iat)) {
     fail('proof.jwt.iat_missing', iat === undefined ? 'payload has no iat' : `iat ${truncate(iat, 40)} is a ${typeof iat}, not a NumericDate number`, {
@@ -192,20 +198,36 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtProofPolicy, n
   if (!Number.isInteger(iat)) {
     warnings.push(diagnose('proof.jwt.iat_not_integer', `iat ${iat} has a fractional part`, { path: at('iat'), found: { ...claimsFound, iat } }));
   }
+}
 
+/** nonce, when present, a non-empty string; required when the issuer has a nonce endpoint. */
+export function checkNonceClaim(payload: Claims, nonceRequired: boolean, claimsFound: Found, path: string): void {
   const nonce = payload.nonce;
   if (nonce !== undefined && (typeof nonce !== 'string' || nonce.length === 0)) {
-    fail('proof.jwt.nonce_missing', `nonce ${truncate(nonce, 40)} is not a non-empty string`, { path: at('nonce'), found: claimsFound });
+    fail('proof.jwt.nonce_missing', `nonce ${truncate(nonce, 40)} is not a non-empty string`, { path: claimPath(path, 'nonce'), found: claimsFound });
   }
-  if (policy.nonceRequired && nonce === undefined) {
-    fail('proof.jwt.nonce_missing', 'payload has no nonce, but this issuer has a nonce endpoint', { path: at('nonce'), found: claimsFound });
+  if (nonceRequired && nonce === undefined) {
+    fail('proof.jwt.nonce_missing', 'payload has no nonce, but this issuer has a nonce endpoint', { path: claimPath(path, 'nonce'), found: claimsFound });
   }
+}
 
-  if (policy.anonymousGrant && payload.iss !== undefined) {
+/** iss must be omitted after an anonymous pre-authorized grant (App. F.1): warning only. */
+export function checkIss(payload: Claims, anonymousGrant: boolean, claimsFound: Found, path: string, warnings: Diagnostic[]): void {
+  if (anonymousGrant && payload.iss !== undefined) {
     warnings.push(diagnose('proof.jwt.iss_with_anonymous_grant', `iss ${JSON.stringify(truncate(payload.iss, 60))} is present, but the access token came from an anonymous pre-authorized grant`, {
-      path: at('iss'), found: claimsFound,
+      path: claimPath(path, 'iss'), found: claimsFound,
     }));
   }
+}
+
+export const claimsSummary = (payload: Claims, found: Found): Found => ({ ...found, payload_claims: Object.keys(payload) });
+
+function checkClaims(payload: Record<string, unknown>, policy: JwtProofPolicy, nowSeconds: number, found: Found, path: string, warnings: Diagnostic[]): void {
+  const claimsFound = claimsSummary(payload, found);
+  checkAud(payload, policy.issuerIdentifier, claimsFound, path, warnings);
+  checkIat(payload, policy, nowSeconds, claimsFound, path, warnings);
+  checkNonceClaim(payload, policy.nonceRequired, claimsFound, path);
+  checkIss(payload, policy.anonymousGrant, claimsFound, path, warnings);
 }
 
 export async function verifyJwtProof(deps: { clock: Clock }, jwt: string, policy: JwtProofPolicy, path: string): Promise<VerifiedJwtProof> {

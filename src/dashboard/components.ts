@@ -1,0 +1,96 @@
+import { html, type Html } from './html.js';
+
+/** Building blocks shared by the pages and by the live (SSE) fragments, so both render alike. */
+
+export interface LogView {
+  id: string;
+  timestamp: string;
+  level: string;
+  endpoint: string;
+  request_id: string | null;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface EventView {
+  id: string;
+  type: string;
+  timestamp: string;
+  details: Record<string, unknown> | null;
+}
+
+export const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+export function stateBadge(state: string): Html {
+  return html`<span class="state state-${state}" data-testid="session-state">${state}</span>`;
+}
+
+/** "OID4VCI 1.0 §8.3.1.2" / "OID4VCI 1.0 Appendix F.1" / "RFC 6750 §3" → a link to the section. */
+export function specUrl(ref: string): string | undefined {
+  const vci = /^OID4VCI 1\.0 (?:§([\d.]+)|Appendix ([A-Z](?:\.[\d.]+)?))$/.exec(ref);
+  if (vci) {
+    const anchor = vci[1] ? `section-${vci[1]}` : `appendix-${vci[2]}`;
+    return `https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#${anchor}`;
+  }
+  const rfc = /^RFC (\d+) §([\d.]+)$/.exec(ref);
+  if (rfc) return `https://www.rfc-editor.org/rfc/rfc${rfc[1]}#section-${rfc[2]}`;
+  return undefined;
+}
+
+export function specLink(ref: unknown): Html {
+  if (typeof ref !== 'string') return html``;
+  const url = specUrl(ref);
+  return url
+    ? html`<a class="spec" href="${url}" target="_blank" rel="noreferrer" data-testid="spec-ref">${ref}</a>`
+    : html`<span class="spec" data-testid="spec-ref">${ref}</span>`;
+}
+
+export function jsonBlock(value: unknown): Html {
+  return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`;
+}
+
+export function logItem(l: LogView): Html {
+  const d = l.data ?? {};
+  const summary = l.level === 'error' || l.level === 'warning'
+    ? html`<div class="diag">${d.reason && d.reason !== l.message ? html`<div><b>reason</b> ${String(d.reason)}</div>` : ''}${d.expected ? html`<div><b>expected</b> ${String(d.expected)}</div>` : ''}${d.help ? html`<div><b>help</b> ${String(d.help)}</div>` : ''}</div>`
+    : '';
+  return html`<li class="log level-${l.level}" data-level="${l.level}" data-id="${l.id}" data-testid="log-entry">
+    <div class="log-head"><time>${time(l.timestamp)}</time><span class="level">${l.level}</span><span class="endpoint">${l.endpoint}</span><span class="message">${l.message}</span>${specLink(d.spec_ref)}${d.code ? html`<code class="code">${String(d.code)}</code>` : ''}</div>
+    ${summary}
+    ${l.data ? html`<details><summary>data</summary>${jsonBlock(l.data)}</details>` : ''}
+  </li>`;
+}
+
+export function eventRow(e: EventView): Html {
+  return html`<tr data-id="${e.id}" data-testid="event-row"><td class="event-type">${e.type}</td><td>${time(e.timestamp)}</td><td>${e.details ? jsonBlock(e.details) : html`<span class="muted">none</span>`}</td></tr>`;
+}
+
+export interface TimelineStep {
+  label: string;
+  status?: number;
+  count: number;
+  kind: 'request' | 'event';
+}
+
+/**
+ * The lifecycle at a glance: requests (by endpoint and status) and operator events in order,
+ * with repeats (offer fetches, deferred polls) collapsed into one step with a count.
+ */
+export function buildTimeline(items: { id: string; label: string; status?: number; kind: 'request' | 'event' }[]): TimelineStep[] {
+  const steps: TimelineStep[] = [];
+  for (const item of [...items].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const last = steps[steps.length - 1];
+    if (last && last.label === item.label && last.status === item.status && last.kind === item.kind) last.count++;
+    else steps.push({ label: item.label, status: item.status, count: 1, kind: item.kind });
+  }
+  return steps;
+}
+
+export function timelineList(steps: TimelineStep[]): Html {
+  if (steps.length === 0) return html`<p class="muted">Nothing has happened yet.</p>`;
+  return html`<ol class="timeline">${steps.map(
+    (s) => html`<li class="step ${s.kind} ${s.status !== undefined && s.status >= 400 ? 'failed' : ''}" data-testid="timeline-step">
+      <span class="step-label">${s.label}</span> ${s.status !== undefined ? html`<span class="status">${s.status}</span>` : ''} ${s.count > 1 ? html`<span class="count">×${s.count}</span>` : ''}
+    </li>`,
+  )}</ol>`;
+}

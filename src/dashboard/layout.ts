@@ -1,0 +1,38 @@
+import { html, type Html } from './html.js';
+
+export interface PageContext {
+  /** Mount path of the issuer ("" or "/tenant/issuer"): every link starts with it. */
+  base: string;
+  /** Set when signed in: the CSRF token for forms. */
+  csrf?: string;
+}
+
+export function layout(ctx: PageContext, title: string, body: Html, opts: { script?: boolean } = {}): Html {
+  const b = ctx.base;
+  const nav = ctx.csrf
+    ? html`<nav>
+        <a href="${b}/">Sessions</a>
+        <a href="${b}/ui/offers/new">Create offer</a>
+        <a href="${b}/ui/unbound">Unbound requests</a>
+        <a href="${b}/trust">Trust material</a>
+        <a href="${b}/docs">API docs</a>
+        <form method="post" action="${b}/ui/sign-out" class="inline">
+          <input type="hidden" name="csrf" value="${ctx.csrf}"><button type="submit" class="link">Sign out</button>
+        </form>
+      </nav>`
+    : html`<nav><a href="${b}/">Sign in</a><a href="${b}/trust">Trust material</a><a href="${b}/docs">API docs</a></nav>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · issuance-lab</title>
+<link rel="stylesheet" href="${b}/ui/assets/app.css">
+</head>
+<body data-base="${b}">
+<header><a class="brand" href="${b}/">issuance-lab</a>${nav}</header>
+<main>${body}</main>
+${opts.script ? html`<script src="${b}/ui/assets/app.js" defer></script>` : ''}
+</body>
+</html>`;
+}

@@ -1,0 +1,118 @@
+import { buildTimeline, eventRow, logItem, stateBadge, time, timelineList, type EventView, type LogView, type TimelineStep } from '../components.js';
+import { html, jsonScript, raw, type Html } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
+
+export interface SessionView {
+  session_id: string;
+  state: string;
+  grant_type: string;
+  credential_configuration_ids: string[];
+  created_at: string;
+  offer_expires_at: string;
+  offer_fetches: number;
+  options: { deferred: boolean; claims_supplied_for: string[]; tx_code: unknown };
+}
+
+export interface SessionPageData {
+  session: SessionView;
+  /** Newest first. */
+  logs: LogView[];
+  logTotal: number;
+  /** Newest first. */
+  events: EventView[];
+  timeline: TimelineStep[];
+  /** Sample claims per configuration of the session, to pre-fill Supply Claims. */
+  sampleClaims: Record<string, unknown>;
+  /** Read-only view (share link): no forms, no exports. */
+  readOnly: boolean;
+  streamUrl: string;
+  flash?: { kind: 'ok' | 'error'; text: string; problems?: string[] };
+  shareUrl?: { url: string; expires_at: string };
+}
+
+const EVENT_LABELS: Record<string, string> = { offer_created: 'offer created', claims_supplied: 'claims supplied' };
+
+/** Timeline items from request log entries (endpoint and status) and the operator's events. */
+export function timelineOf(logs: LogView[], events: EventView[]): TimelineStep[] {
+  const requests = logs
+    .filter((l) => l.level === 'debug' && typeof l.data?.method === 'string' && typeof l.data?.path === 'string')
+    .map((l) => ({ id: l.id, label: l.endpoint, status: typeof l.data?.status === 'number' ? l.data.status : undefined, kind: 'request' as const }));
+  const operator = events.filter((e) => EVENT_LABELS[e.type]).map((e) => ({ id: e.id, label: EVENT_LABELS[e.type], kind: 'event' as const }));
+  return buildTimeline([...requests, ...operator]);
+}
+
+export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
+  const s = d.session;
+  const b = ctx.base;
+  const body = html`
+  <section class="session-head">
+    <h1>Session detail</h1>
+    <p class="muted">Inspect a single issuance session${d.readOnly ? ' (read-only shared view)' : ''}</p>
+    <dl class="facts">
+      <dt>Session</dt><dd><code data-testid="session-id">${s.session_id}</code></dd>
+      <dt>State</dt><dd id="session-state">${stateBadge(s.state)}</dd>
+      <dt>Grant type</dt><dd>${s.grant_type}</dd>
+      <dt>Configurations</dt><dd>${s.credential_configuration_ids.map((id) => html`<code>${id}</code> `)}</dd>
+      <dt>Created</dt><dd>${time(s.created_at)}</dd>
+      <dt>Offer expires</dt><dd>${time(s.offer_expires_at)} (fetched ${s.offer_fetches}×)</dd>
+      <dt>Options</dt><dd>${s.options.deferred ? 'deferred issuance · ' : ''}${s.options.tx_code ? 'tx_code · ' : ''}claims supplied for: ${s.options.claims_supplied_for.join(', ') || 'none (sample claims)'}</dd>
+    </dl>
+    ${d.readOnly ? '' : html`<div class="actions">
+      <a href="${b}/ui/sessions/${s.session_id}/export?format=json" download>Export JSON</a>
+      <a href="${b}/ui/sessions/${s.session_id}/export?format=har" download>Export HAR</a>
+      <form method="post" action="${b}/ui/sessions/${s.session_id}/share" class="inline">
+        <input type="hidden" name="csrf" value="${ctx.csrf}">
+        <select name="expires_in" aria-label="Share link lifetime"><option value="3600">1 hour</option><option value="86400" selected>1 day</option><option value="604800">7 days</option></select>
+        <button type="submit">Create read-only share link</button>
+      </form>
+    </div>`}
+    ${d.shareUrl ? html`<p class="flash ok" data-testid="share-url">Read-only link (expires ${time(d.shareUrl.expires_at)}): <a href="${d.shareUrl.url}">${d.shareUrl.url}</a></p>` : ''}
+    ${d.flash ? html`<div class="flash ${d.flash.kind}" data-testid="flash">${d.flash.text}${d.flash.problems?.length ? html`<ul>${d.flash.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>` : ''}
+  </section>
+
+  <section>
+    <h2>Timeline</h2>
+    <div id="timeline">${timelineList(d.timeline)}</div>
+  </section>
+
+  ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
+
+  <section>
+    <h2>Session Logs <span class="count" id="log-count" data-testid="log-count">${d.logTotal}</span> <span class="muted small">total, newest first</span></h2>
+    <div class="filters" id="level-filter">
+      ${['debug', 'info', 'warning', 'error'].map((l) => html`<label><input type="checkbox" name="level" value="${l}" checked> ${l}</label>`)}
+    </div>
+    <ol class="logs" id="logs">${d.logs.map(logItem)}</ol>
+    ${d.logTotal > d.logs.length ? html`<p class="muted">Showing the newest ${d.logs.length}; the export has all ${d.logTotal}.</p>` : ''}
+  </section>
+
+  <section>
+    <h2>Events <span class="count" id="event-count">${d.events.length}</span></h2>
+    <table class="events"><thead><tr><th>Type</th><th>Timestamp</th><th>Details</th></tr></thead>
+    <tbody id="events">${d.events.map(eventRow)}</tbody></table>
+  </section>
+  <div id="live" data-stream="${d.streamUrl}" data-after="${[...d.logs.map((l) => l.id), ...d.events.map((e) => e.id)].sort().pop() ?? ''}" hidden></div>`;
+  return layout(ctx, `Session ${s.session_id}`, body, { script: true });
+}
+
+function supplyClaimsForm(ctx: PageContext, d: SessionPageData): Html {
+  const s = d.session;
+  const first = s.credential_configuration_ids[0];
+  // Open for deferred sessions, where the wallet waits for it; folded away otherwise.
+  return html`<section class="supply-claims"><details ${s.options.deferred ? raw('open') : ''}>
+    <summary><h2>Supply Claims</h2></summary>
+    <p class="muted">Submit claims for a credential configuration in this session (for deferred issuance, OID4VCI 1.0 §9).
+    ${s.options.deferred ? 'The wallet gets its credential at its next poll of the deferred endpoint.' : 'This session is not deferred: supplied claims apply to credentials issued from now on.'}</p>
+    <form method="post" action="${ctx.base}/ui/sessions/${s.session_id}/claims" id="claims-form">
+      <input type="hidden" name="csrf" value="${ctx.csrf}">
+      <label>Configuration <select name="credential_configuration_id" id="claims-configuration">
+        ${s.credential_configuration_ids.map((id) => html`<option value="${id}">${id}</option>`)}
+      </select></label>
+      <textarea name="claims" id="claims-json" rows="14" spellcheck="false">${JSON.stringify(d.sampleClaims[first] ?? {}, null, 2)}</textarea>
+      <p class="muted small" id="claims-json-status"></p>
+      <button type="submit">Supply claims</button>
+    </form>
+    ${jsonScript('sample-claims', d.sampleClaims)}
+  </details></section>`;
+}
+

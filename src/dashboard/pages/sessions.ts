@@ -1,0 +1,65 @@
+import { stateBadge, time } from '../components.js';
+import { html, type Html } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
+
+export interface SessionRowView {
+  session_id: string;
+  state: string;
+  grant_type: string;
+  credential_configuration_ids: string[];
+  created_at: string;
+  options: { deferred: boolean };
+}
+
+export interface SessionsFilter {
+  state?: string;
+  credential_configuration_id?: string;
+  created_after?: string;
+  created_before?: string;
+  limit: number;
+  offset: number;
+}
+
+export function sessionRows(ctx: PageContext, rows: SessionRowView[]): Html {
+  if (rows.length === 0) return html`<tr><td colspan="5" class="muted">No sessions match. Create an offer to start one.</td></tr>`;
+  return html`${rows.map(
+    (s) => html`<tr data-testid="session-row">
+      <td><a href="${ctx.base}/ui/sessions/${s.session_id}"><code>${s.session_id}</code></a></td>
+      <td>${stateBadge(s.state)}</td>
+      <td>${s.grant_type}${s.options.deferred ? ' (deferred)' : ''}</td>
+      <td>${s.credential_configuration_ids.join(', ')}</td>
+      <td>${time(s.created_at)}</td>
+    </tr>`,
+  )}`;
+}
+
+export function sessionsPage(
+  ctx: PageContext,
+  d: { rows: SessionRowView[]; total: number; filter: SessionsFilter; states: readonly string[]; configurations: string[] },
+): Html {
+  const f = d.filter;
+  const query = (offset: number) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...f, offset })) if (v !== undefined && v !== '') p.set(k, String(v));
+    return `?${p}`;
+  };
+  const local = (iso?: string) => (iso ? iso.slice(0, 16) : '');
+  const body = html`
+  <h1>Sessions <span class="count">${d.total}</span></h1>
+  <form method="get" action="${ctx.base}/" class="filters" id="session-filter">
+    <label>State <select name="state"><option value="">any</option>${d.states.map((s) => html`<option value="${s}" ${s === f.state ? 'selected' : ''}>${s}</option>`)}</select></label>
+    <label>Configuration <select name="credential_configuration_id"><option value="">any</option>${d.configurations.map((c) => html`<option value="${c}" ${c === f.credential_configuration_id ? 'selected' : ''}>${c}</option>`)}</select></label>
+    <label>Created after <input type="datetime-local" name="created_after" value="${local(f.created_after)}"></label>
+    <label>Created before <input type="datetime-local" name="created_before" value="${local(f.created_before)}"></label>
+    <button type="submit">Filter</button>
+  </form>
+  <table class="sessions"><thead><tr><th>Session</th><th>State</th><th>Grant</th><th>Configurations</th><th>Created</th></tr></thead>
+  <tbody id="session-rows" data-rows="${ctx.base}/ui/sessions/rows${query(f.offset)}">${sessionRows(ctx, d.rows)}</tbody></table>
+  <p class="pager">
+    ${f.offset > 0 ? html`<a href="${query(Math.max(0, f.offset - f.limit))}">← newer</a>` : ''}
+    <span class="muted">${d.total === 0 ? 0 : f.offset + 1}–${Math.min(f.offset + f.limit, d.total)} of ${d.total}</span>
+    ${f.offset + f.limit < d.total ? html`<a href="${query(f.offset + f.limit)}">older →</a>` : ''}
+  </p>
+  <div id="live-list" data-stream="${ctx.base}/ui/sessions/stream" hidden></div>`;
+  return layout(ctx, 'Sessions', body, { script: true });
+}

@@ -1,0 +1,169 @@
+/**
+ * Decoding of an OID4VCI `mso_mdoc` credential: base64url of CBOR IssuerSigned (OID4VCI 1.0
+ * App. A.2.4, ISO 18013-5 §8.3.2.1.2.2). Returns namespaces and elements, the MSO (docType,
+ * validityInfo, deviceKey), the x5chain, and facts to judge: per-element digest match, issuer
+ * signature. Every wrapper mistake gets its own message, since that is what goes wrong in the field.
+ */
+import { createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { Decoder, Encoder, Tag } from 'cbor-x';
+import type { JWK } from 'jose';
+import { DecodeError } from './jwt.js';
+import { parseCertificate } from './x509.js';
+
+const decoder = new Decoder({ mapsAsObjects: false, useRecords: false } as ConstructorParameters<typeof Decoder>[0]);
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, variableMapSize: true, useTag259ForMaps: false } as ConstructorParameters<typeof Encoder>[0]);
+
+export interface DecodedElement {
+  namespace: string;
+  elementIdentifier: string;
+  digestID: number;
+  /** JSON view: full-date as "YYYY-MM-DD", tdate ISO, bstr as {bytes_base64url}. */
+  value: unknown;
+  randomLength: number;
+  /** SHA per MSO digestAlgorithm over the tag-24 item, compared with valueDigests. */
+  digestMatches: boolean;
+}
+
+export interface DecodedMdoc {
+  docType: string;
+  version: unknown;
+  digestAlgorithm: string;
+  validityInfo: { signed?: string; validFrom?: string; validUntil?: string; expectedUpdate?: string };
+  deviceKey?: JWK;
+  deviceKeyCose: unknown;
+  elements: DecodedElement[];
+  namespaces: Record<string, Record<string, unknown>>;
+  /** COSE alg from the protected header (e.g. -7). */
+  coseAlg: unknown;
+  x5chain: Uint8Array[];
+  /** Whether the COSE_Sign1 signature verifies with the x5chain leaf key. */
+  signatureValid: boolean;
+  /** Which wrappers were seen (tag 18 on COSE_Sign1, …): legal but worth showing. */
+  notes: string[];
+  status?: unknown;
+}
+
+const COSE_ALGS: Record<number, { hash: string | null; name: string }> = { [-7]: { hash: 'sha256', name: 'ES256' }, [-35]: { hash: 'sha384', name: 'ES384' }, [-36]: { hash: 'sha512', name: 'ES512' }, [-8]: { hash: null, name: 'EdDSA' }, [-9]: { hash: 'sha256', name: 'ESP256' } };
+const DIGESTS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+const get = (m: unknown, k: unknown): unknown => (m instanceof Map ? m.get(k) : undefined);
+
+/** CBOR → JSON-friendly view for printing and the inspector. */
+export function toJsonView(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return { bytes_base64url: Buffer.from(value).toString('base64url'), length: value.length };
+  if (value instanceof Tag) return value.tag === 1004 || value.tag === 0 ? value.value : { tag: value.tag, value: toJsonView(value.value) };
+  if (value instanceof Map) return Object.fromEntries([...value.entries()].map(([k, v]) => [String(k), toJsonView(v)]));
+  if (Array.isArray(value)) return value.map(toJsonView);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function coseKeyToJwk(key: unknown): JWK | undefined {
+  if (!(key instanceof Map)) return undefined;
+  const b64 = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64url') : undefined);
+  const crvs: Record<number, string> = { 1: 'P-256', 2: 'P-384', 3: 'P-521', 6: 'Ed25519' };
+  if (key.get(1) === 2) return { kty: 'EC', crv: crvs[key.get(-1) as number], x: b64(key.get(-2)), y: b64(key.get(-3)) };
+  if (key.get(1) === 1) return { kty: 'OKP', crv: crvs[key.get(-1) as number], x: b64(key.get(-2)) };
+  return undefined;
+}
+
+function decodeBytes(bytes: Uint8Array, what: string): unknown {
+  try {
+    return decoder.decode(bytes);
+  } catch (e) {
+    throw new DecodeError(`${what} is not CBOR: ${(e as Error).message}`);
+  }
+}
+
+export function decodeMdocCredential(credential: string): DecodedMdoc {
+  const text = credential.trim();
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) {
+    throw new DecodeError(/[+/=]/.test(text) ? 'the credential is standard base64 (has +, / or =); OID4VCI App. A.2.4 wants base64url without padding' : /^[0-9a-f]+$/i.test(text) ? 'looks like hex' : 'the credential is not base64url');
+  }
+  const notes: string[] = [];
+  const issuerSigned = decodeBytes(Buffer.from(text, 'base64url'), 'the credential');
+  if (!(issuerSigned instanceof Map)) throw new DecodeError('the CBOR is not a map (IssuerSigned is {nameSpaces, issuerAuth})');
+  if (issuerSigned.has('documents') || issuerSigned.has('docType')) {
+    throw new DecodeError(`the CBOR is a ${issuerSigned.has('documents') ? 'DeviceResponse' : 'Document'}, not an IssuerSigned (OID4VCI App. A.2.4)`);
+  }
+  let auth = issuerSigned.get('issuerAuth');
+  if (auth instanceof Tag && auth.tag === 18) {
+    notes.push('issuerAuth is tagged COSE_Sign1 (tag 18); IssuerSigned normally carries it untagged');
+    auth = auth.value;
+  }
+  if (!Array.isArray(auth) || auth.length !== 4) throw new DecodeError('issuerAuth is not a COSE_Sign1 array [protected, unprotected, payload, signature]');
+  const [protectedBytes, unprotected, payloadBytes, signature] = auth as [Uint8Array, Map<number, unknown>, Uint8Array, Uint8Array];
+  const protectedMap = protectedBytes.length ? decodeBytes(protectedBytes, 'the protected header') : new Map();
+  const coseAlg = get(protectedMap, 1);
+  const x5 = get(unprotected, 33) ?? get(protectedMap, 33);
+  const x5chain = x5 instanceof Uint8Array ? [x5] : Array.isArray(x5) ? (x5 as Uint8Array[]) : [];
+  let msoTag = decodeBytes(payloadBytes, 'the COSE payload');
+  if (!(msoTag instanceof Tag && msoTag.tag === 24)) notes.push('the COSE payload is not #6.24-wrapped MobileSecurityObjectBytes');
+  const mso = msoTag instanceof Tag && msoTag.tag === 24 ? decodeBytes(msoTag.value as Uint8Array, 'the MSO') : msoTag;
+  if (!(mso instanceof Map)) throw new DecodeError('the MSO is not a CBOR map');
+
+  const digestAlgorithm = String(mso.get('digestAlgorithm'));
+  const hash = DIGESTS[digestAlgorithm] ?? 'sha256';
+  const valueDigests = mso.get('valueDigests');
+  const elements: DecodedElement[] = [];
+  const namespaces: Record<string, Record<string, unknown>> = {};
+  const nameSpaces = issuerSigned.get('nameSpaces');
+  if (nameSpaces instanceof Map) {
+    for (const [ns, items] of nameSpaces) {
+      namespaces[ns] = {};
+      for (const wrapped of Array.isArray(items) ? items : []) {
+        const isTag24 = wrapped instanceof Tag && wrapped.tag === 24;
+        const item = isTag24 ? decodeBytes(wrapped.value as Uint8Array, `an item of ${ns}`) : wrapped;
+        const digestID = Number(get(item, 'digestID'));
+        // Re-encoding the tag-24 wrapper gives the stored bytes (bstr lengths are in preferred form).
+        const digest = isTag24 ? createHash(hash).update(encoder.encode(wrapped)).digest() : undefined;
+        const expected = get(get(valueDigests, ns), digestID);
+        const elementIdentifier = String(get(item, 'elementIdentifier'));
+        const value = toJsonView(get(item, 'elementValue'));
+        namespaces[ns][elementIdentifier] = value;
+        const random = get(item, 'random');
+        elements.push({
+          namespace: ns, elementIdentifier, digestID, value,
+          randomLength: random instanceof Uint8Array ? random.length : 0,
+          digestMatches: !!digest && expected instanceof Uint8Array && Buffer.from(expected).equals(digest),
+        });
+      }
+    }
+  }
+  const validity = mso.get('validityInfo');
+  const iso = (k: string) => (get(validity, k) instanceof Date ? (get(validity, k) as Date).toISOString() : get(validity, k) === undefined ? undefined : String(toJsonView(get(validity, k))));
+  const deviceKeyCose = get(get(mso, 'deviceKeyInfo'), 'deviceKey');
+  return {
+    docType: String(mso.get('docType')),
+    version: mso.get('version'),
+    digestAlgorithm,
+    validityInfo: { signed: iso('signed'), validFrom: iso('validFrom'), validUntil: iso('validUntil'), ...(iso('expectedUpdate') ? { expectedUpdate: iso('expectedUpdate') } : {}) },
+    deviceKey: coseKeyToJwk(deviceKeyCose),
+    deviceKeyCose: toJsonView(deviceKeyCose),
+    elements,
+    namespaces,
+    coseAlg,
+    x5chain,
+    signatureValid: x5chain.length > 0 && verifySign1(coseAlg, protectedBytes, payloadBytes, signature, x5chain[0]),
+    notes,
+    ...(mso.has('status') ? { status: toJsonView(mso.get('status')) } : {}),
+  };
+}
+
+/** Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 §4.4), ECDSA raw r||s. */
+function verifySign1(alg: unknown, protectedBytes: Uint8Array, payload: Uint8Array, signature: Uint8Array, leafDer: Uint8Array): boolean {
+  const spec = COSE_ALGS[alg as number];
+  if (!spec) return false;
+  try {
+    const key: KeyObject = parseCertificate(leafDer).publicKey;
+    const toBeSigned = encoder.encode(['Signature1', protectedBytes, new Uint8Array(0), payload]);
+    return nodeVerify(spec.hash, toBeSigned, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+export function coseAlgName(alg: unknown): string | undefined {
+  return COSE_ALGS[alg as number]?.name;
+}

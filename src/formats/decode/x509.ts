@@ -1,0 +1,56 @@
+import { X509Certificate } from 'node:crypto';
+import type { JWK } from 'jose';
+
+/** What a user wants to see of a certificate chain, and whether each link holds. */
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+  selfSigned: boolean;
+  publicKeyJwk: JWK;
+  /** Whether the next certificate in the chain issued and signed this one (undefined for the last). */
+  signedByNext?: boolean;
+}
+
+export function parseCertificate(der: Uint8Array): X509Certificate {
+  return new X509Certificate(Buffer.from(der));
+}
+
+/** Chain leaf first, as x5c (RFC 7515 §4.1.6) and COSE x5chain (RFC 9360) carry it. */
+export function describeCertificateChain(ders: Uint8Array[]): CertificateSummary[] {
+  const certs = ders.map(parseCertificate);
+  return certs.map((cert, i) => {
+    const next = certs[i + 1];
+    const jwk = cert.publicKey.export({ format: 'jwk' }) as JWK;
+    return {
+      subject: cert.subject.replace(/\n/g, ', '),
+      issuer: cert.issuer.replace(/\n/g, ', '),
+      serialNumber: cert.serialNumber,
+      notBefore: new Date(cert.validFrom).toISOString(),
+      notAfter: new Date(cert.validTo).toISOString(),
+      sha256Fingerprint: cert.fingerprint256,
+      selfSigned: cert.checkIssued(cert) && safeVerify(cert, cert),
+      publicKeyJwk: jwk,
+      ...(next ? { signedByNext: cert.checkIssued(next) && safeVerify(cert, next) } : {}),
+    };
+  });
+}
+
+function safeVerify(cert: X509Certificate, by: X509Certificate): boolean {
+  try {
+    return cert.verify(by.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** x5c values are standard base64 DER (not base64url). */
+export function x5cToDer(x5c: unknown): Uint8Array[] {
+  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string')) {
+    throw new Error('x5c is not a non-empty array of strings');
+  }
+  return x5c.map((c: string) => new Uint8Array(Buffer.from(c, 'base64')));
+}

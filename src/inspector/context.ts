@@ -1,0 +1,16 @@
+import type { CredentialConfigurationSet } from '../credential-configurations/load.js';
+import type { JWK } from 'jose';
+
+/** What an inspection knows besides the pasted value. Time comes from the caller's clock. */
+export interface InspectContext {
+  nowSeconds: number;
+  ignoreTime: boolean;
+  expected: { aud?: string; nonce?: string; htm?: string; htu?: string };
+  /** The issuer's policy values, so verdicts match what the issuer itself would decide. */
+  proofPolicy: { iatSkewSeconds: number; maxAgeSeconds: number; nonceRequired: boolean };
+  /** When inspecting for this issuer: its configurations (ids, proof algs) and public keys. */
+  configurations?: CredentialConfigurationSet;
+  issuerJwks?: { keys: JWK[] };
+  /** PEM of the issuer's root, to tell whether a credential chains to it. */
+  issuerRootPem?: string;
+}

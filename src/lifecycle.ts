@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Store } from './store/store.js';
+import type { PurgeSchedule } from './store/retention.js';
+
+/**
+ * Graceful shutdown (SIGTERM/SIGINT), in this order:
+ * 1. /readyz answers 503, so a load balancer stops sending new traffic here;
+ * 2. the retention purge stops between two batches;
+ * 3. app.close(): the server stops accepting connections, closes idle keep-alive ones and
+ *    live streams, and waits for the requests in flight to finish (each writes its session
+ *    log before it replies);
+ * 4. store.close(): drains the group commit, ends the change listener and the pool.
+ * Resolves true when all of it finished within `timeoutMs`, false when the time ran out.
+ */
+export async function shutdownGracefully(opts: {
+  app: Pick<FastifyInstance, 'close'>;
+  store: Pick<Store, 'close'>;
+  purge?: PurgeSchedule;
+  setDraining: () => void;
+  timeoutMs: number;
+  log: Pick<FastifyBaseLogger, 'info' | 'error'>;
+}): Promise<boolean> {
+  opts.setDraining();
+  const work = (async () => {
+    await opts.purge?.stop();
+    await opts.app.close();
+    await opts.store.close();
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), opts.timeoutMs);
+    timer.unref();
+  });
+  try {
+    const finished = await Promise.race([work.then(() => true as const), timedOut]);
+    if (finished) opts.log.info('shutdown complete: in-flight requests finished, session logs committed');
+    else opts.log.error({ timeoutMs: opts.timeoutMs }, 'shutdown timed out; exiting with requests still in flight');
+    return finished;
+  } catch (err) {
+    opts.log.error({ err }, 'shutdown failed');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,66 @@
+import { fail } from '../../core/diagnostics.js';
+import { hashSecret, randomToken, redactSecret } from '../../core/ids.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import { parseAuthorizationParameters, verifyAuthorizationParameters, verifyClient } from './authorization-request.js';
+import { createDpopNonce } from './dpop-nonce.js';
+import { verifyDpopProof } from './dpop.js';
+import { recordAuthorizationRequested } from './record-authorization.js';
+
+export interface ParHttpRequest {
+  rawBody: string;
+  dpop: string | string[] | undefined;
+}
+
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
+/**
+ * Pushed authorization request endpoint, RFC 9126. Runs the authorization request checks
+ * (errors in token-endpoint format, §2.3), binds the future code to a DPoP key when the wallet
+ * sends a DPoP proof or dpop_jkt (RFC 9449 §10), and answers 201 with a one-time request_uri.
+ */
+export async function handlePushedAuthorizationRequest(
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>,
+  urls: IssuerUrls,
+  http: ParHttpRequest,
+  rec: Recorder,
+): Promise<ProtocolResponse> {
+  const params = parseAuthorizationParameters(http.rawBody);
+  if (params.request_uri !== undefined) fail('par.request_uri.forbidden', 'A pushed authorization request must not carry request_uri', { path: 'body.request_uri' });
+  const client = verifyClient(params);
+  const request = await verifyAuthorizationParameters(deps, urls, params, client, rec);
+  const proof = await verifyDpopProof(deps, { header: http.dpop, method: 'POST', url: urls.endpoint('par') }, rec);
+  if (proof && request.dpopJkt && proof.jkt !== request.dpopJkt) {
+    fail('authorize.dpop_jkt.mismatch', 'dpop_jkt names another key than the DPoP proof of this request', { path: 'body.dpop_jkt', expected: proof.jkt });
+  }
+
+  const requestUri = `${REQUEST_URI_PREFIX}${randomToken(32)}`;
+  const now = deps.clock.nowMs();
+  const expiresIn = deps.config.oauth.parTtlSeconds;
+  const record = {
+    id: `azr_${randomToken(12)}`,
+    requestUriHash: hashSecret(requestUri),
+    sessionId: request.session.id,
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    state: request.state,
+    codeChallenge: request.codeChallenge,
+    dpopJkt: proof?.jkt ?? request.dpopJkt,
+    credentialConfigurationIds: request.credentialConfigurationIds,
+    detailsRequested: request.detailsRequested,
+    scope: request.scope,
+    requestUriExpiresAt: now + expiresIn * 1000,
+    requestUriUsedAt: null,
+    csrfHash: null,
+    // Replaced when the request_uri is used and the consent page opens.
+    expiresAt: now + expiresIn * 1000,
+    decidedAt: null,
+    createdAt: now,
+  };
+  await deps.store.authorizations.createRequest(record);
+  await recordAuthorizationRequested(deps, request, record, { via: 'par', requestUri: redactSecret(requestUri) }, rec);
+  return {
+    status: 201,
+    headers: { 'cache-control': 'no-store', ...(deps.config.oauth.dpopNonceRequired ? { 'dpop-nonce': createDpopNonce(deps) } : {}) },
+    body: { request_uri: requestUri, expires_in: expiresIn },
+  };
+}

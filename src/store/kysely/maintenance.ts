@@ -1,0 +1,165 @@
+import { sql, type Kysely } from 'kysely';
+import type { PoolStats, PurgeCounts, RetentionPolicy, SharedValue, Store } from '../store.js';
+import type { Database } from './tables.js';
+
+/**
+ * Retention purge, readiness ping and shared state, for both dialects.
+ *
+ * The purge deletes in batches of `policy.batchSize` rows, each batch one short statement (or
+ * one short transaction for a whole session), and yields to the event loop between batches:
+ * requests keep flowing and no lock is held for long. Running it on several instances at once
+ * is harmless (deletes are idempotent), only wasted work.
+ */
+
+/** Tables whose rows are dead once expired: name, primary key. Each has an index on expires_at. */
+const EXPIRING: { table: string; key: string }[] = [
+  { table: 'nonces', key: 'nonce' },
+  { table: 'pre_authorized_codes', key: 'code_hash' },
+  { table: 'access_tokens', key: 'token_hash' },
+  { table: 'deferred_transactions', key: 'transaction_id_hash' },
+  { table: 'share_links', key: 'token_hash' },
+  { table: 'oauth_issuer_states', key: 'issuer_state_hash' },
+  { table: 'oauth_authorization_requests', key: 'id' },
+  { table: 'oauth_authorization_codes', key: 'code_hash' },
+  { table: 'oauth_refresh_tokens', key: 'token_hash' },
+  { table: 'dpop_jtis', key: 'id' },
+];
+
+/**
+ * Rows that belong to a session (indexed session_id) and go with it. Not status_entries: a
+ * revoked credential outlives its session, and dropping its entry would make it valid again.
+ */
+const SESSION_CHILDREN = [
+  'session_logs',
+  'session_events',
+  'issued_credentials',
+  'pre_authorized_codes',
+  'access_tokens',
+  'deferred_transactions',
+  'share_links',
+  'oauth_issuer_states',
+  'oauth_authorization_requests',
+  'oauth_authorization_codes',
+  'oauth_refresh_tokens',
+];
+
+/** States of a session whose offer was never redeemed. */
+const UNREDEEMED = ['offer_created', 'offer_retrieved'];
+
+export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolStats | null): Store['maintenance'] {
+  const any = db as unknown as Kysely<any>;
+
+  /** Repeats one bounded DELETE until a batch comes back short. */
+  async function deleteInBatches(run: () => Promise<number>, batchSize: number, signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (signal?.aborted) return total;
+      const n = await run();
+      total += n;
+      if (n < batchSize) return total;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async function purgeSessions(cutoffCreated: number, cutoffOfferExpiry: number, batchSize: number, counts: PurgeCounts, signal?: AbortSignal) {
+    for (;;) {
+      if (signal?.aborted) return;
+      const rows = await any
+        .selectFrom('sessions')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb('created_at', '<', cutoffCreated),
+            eb.and([eb('state', 'in', UNREDEEMED), eb('offer_expires_at', '<', cutoffOfferExpiry)]),
+          ]),
+        )
+        .limit(batchSize)
+        .execute();
+      const ids = rows.map((r) => r.id as string);
+      if (ids.length === 0) return;
+      // One short transaction per batch, so a session never loses half its rows.
+      await any.transaction().execute(async (trx) => {
+        for (const table of SESSION_CHILDREN) {
+          const r = await trx.deleteFrom(table).where('session_id', 'in', ids).executeTakeFirst();
+          counts[table] = (counts[table] ?? 0) + Number(r.numDeletedRows);
+        }
+        const r = await trx.deleteFrom('sessions').where('id', 'in', ids).executeTakeFirst();
+        counts.sessions = (counts.sessions ?? 0) + Number(r.numDeletedRows);
+      });
+      if (ids.length < batchSize) return;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  return {
+    async purge(policy: RetentionPolicy, now: number, signal?: AbortSignal): Promise<PurgeCounts> {
+      const counts: PurgeCounts = {};
+      const n = policy.batchSize;
+      const expiredBefore = now - policy.expiredGraceMs;
+      await purgeSessions(now - policy.sessionsMaxAgeMs, expiredBefore, n, counts, signal);
+      for (const { table, key } of EXPIRING) {
+        const deleted = await deleteInBatches(
+          async () => {
+            const r = await any
+              .deleteFrom(table)
+              .where(key, 'in', any.selectFrom(table).select(key).where('expires_at', '<', expiredBefore).limit(n))
+              .executeTakeFirst();
+            return Number(r.numDeletedRows);
+          },
+          n,
+          signal,
+        );
+        counts[table] = (counts[table] ?? 0) + deleted;
+      }
+      // Log ids start with the creation time (newSortableId: 9 base-36 digits of epoch ms), so
+      // "older than" is an id range on the primary key; no timestamp index needed.
+      const cutoffId = Math.max(0, now - policy.logsMaxAgeMs).toString(36).padStart(9, '0');
+      counts.session_logs =
+        (counts.session_logs ?? 0) +
+        (await deleteInBatches(
+          async () => {
+            const r = await any
+              .deleteFrom('session_logs')
+              .where('id', 'in', any.selectFrom('session_logs').select('id').where('id', '<', cutoffId).limit(n))
+              .executeTakeFirst();
+            return Number(r.numDeletedRows);
+          },
+          n,
+          signal,
+        ));
+      return counts;
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+
+    poolStats,
+  };
+}
+
+export function createSharedState(db: Kysely<Database>): Store['sharedState'] {
+  return {
+    async get(name): Promise<SharedValue | null> {
+      const row = await db.selectFrom('shared_state').select(['value', 'version']).where('name', '=', name).executeTakeFirst();
+      return row ? { value: row.value, version: Number(row.version) } : null;
+    },
+    async put(name, value, expectedVersion, now) {
+      if (expectedVersion === null) {
+        const r = await db
+          .insertInto('shared_state')
+          .values({ name, value, version: 1, updated_at: now })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .executeTakeFirst();
+        return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+      }
+      const r = await db
+        .updateTable('shared_state')
+        .set({ value, version: expectedVersion + 1, updated_at: now })
+        .where('name', '=', name)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+  };
+}

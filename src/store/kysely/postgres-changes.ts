@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { EventEntry, LogEntry, LogLevel, StoreChange } from '../store.js';
+import type { Database } from './tables.js';
+
+/**
+ * The changes feed across instances on one PostgreSQL database (LISTEN/NOTIFY).
+ *
+ * The group commit sends `pg_notify` inside its transaction, so the signal goes out only if,
+ * and when, the writes commit, and PostgreSQL delivers notifications in commit order. The
+ * payload is small (PostgreSQL caps it at 8000 bytes): the writer's origin, the ids of the
+ * committed logs and events, and the state changes; a large commit is split over several
+ * notifications. Listeners fetch the rows by id. Each store instance ignores its own
+ * signals: its local commits already reached its subscribers, and must not arrive twice.
+ *
+ * A notification sent while a listener is disconnected is lost (PostgreSQL keeps none);
+ * live views catch up by id (SSE Last-Event-ID), which is why logs carry sortable ids.
+ */
+export const CHANGES_CHANNEL = 'issuance_lab_changes';
+const MAX_PAYLOAD_BYTES = 7800;
+
+export interface ChangeRelay {
+  /** Called inside the committing transaction. */
+  publish(trx: Transaction<Database>, change: StoreChange): Promise<void>;
+  /** Where other instances' commits go (the store's subscribers). */
+  attach(deliver: (change: StoreChange) => void): void;
+  close(): Promise<void>;
+}
+
+interface Signal {
+  /** Origin: the writing store instance. */
+  o: string;
+  l: string[];
+  e: string[];
+  t: StoreChange['transitions'];
+}
+
+export interface RelayOptions {
+  connectionString: string;
+  db: Kysely<Database>;
+  /** Connection trouble of the listener (it reconnects by itself). */
+  onError?: (err: Error) => void;
+}
+
+/** Starts listening; resolves once LISTEN is active, so no commit after it is missed. */
+export async function startPostgresChangeRelay(opts: RelayOptions): Promise<ChangeRelay> {
+  const origin = randomBytes(8).toString('hex');
+  let deliver: (change: StoreChange) => void = () => {};
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryMs = 100;
+  let retryTimer: NodeJS.Timeout | undefined;
+  // Fetches run one after another so deliveries keep commit order.
+  let chain: Promise<void> = Promise.resolve();
+
+  const onNotification = (msg: pg.Notification) => {
+    if (msg.channel !== CHANGES_CHANNEL || !msg.payload) return;
+    let signal: Signal;
+    try {
+      signal = JSON.parse(msg.payload);
+    } catch {
+      return;
+    }
+    if (signal.o === origin) return;
+    chain = chain
+      .then(async () => {
+        const change = await fetchChange(opts.db, signal);
+        if (!closed) deliver(change);
+      })
+      .catch((err) => opts.onError?.(err));
+  };
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: opts.connectionString, application_name: 'issuance-lab changes' });
+    const lost = (err?: Error) => {
+      if (client !== c) return;
+      client = null;
+      c.removeAllListeners('notification');
+      void c.end().catch(() => undefined);
+      if (err) opts.onError?.(err);
+      scheduleReconnect();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    c.on('notification', onNotification);
+    client = c;
+    await c.connect();
+    await c.query(`LISTEN ${CHANGES_CHANNEL}`);
+    retryMs = 100;
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect().catch((err) => {
+        opts.onError?.(err);
+        client = null;
+        retryMs = Math.min(retryMs * 2, 5000);
+        scheduleReconnect();
+      });
+    }, retryMs);
+    retryTimer.unref();
+  };
+
+  try {
+    await connect();
+  } catch (err) {
+    closed = true;
+    clearTimeout(retryTimer);
+    throw err;
+  }
+
+  return {
+    async publish(trx, change) {
+      for (const payload of encodeSignals(origin, change)) {
+        await sql`select pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(trx);
+      }
+    },
+    attach(fn) {
+      deliver = fn;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      const c = client;
+      client = null;
+      await chain;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Splits one commit into payloads under the NOTIFY limit: ids first, then state changes. */
+export function encodeSignals(origin: string, change: StoreChange): string[] {
+  const payloads: string[] = [];
+  const empty = (): Signal => ({ o: origin, l: [], e: [], t: [] });
+  const baseSize = JSON.stringify(empty()).length;
+  let current = empty();
+  let size = baseSize;
+  const add = (kind: 'l' | 'e' | 't', item: unknown) => {
+    const itemSize = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (size + itemSize > MAX_PAYLOAD_BYTES && size > baseSize) {
+      payloads.push(JSON.stringify(current));
+      current = empty();
+      size = baseSize;
+    }
+    (current[kind] as unknown[]).push(item);
+    size += itemSize;
+  };
+  for (const l of change.logs) add('l', l.id);
+  for (const e of change.events) add('e', e.id);
+  for (const t of change.transitions) add('t', t);
+  if (size > baseSize) payloads.push(JSON.stringify(current));
+  return payloads;
+}
+
+async function fetchChange(db: Kysely<Database>, s: Signal): Promise<StoreChange> {
+  const [logs, events] = await Promise.all([
+    s.l.length ? db.selectFrom('session_logs').selectAll().where('id', 'in', s.l).orderBy('id').execute() : [],
+    s.e.length ? db.selectFrom('session_events').selectAll().where('id', 'in', s.e).orderBy('id').execute() : [],
+  ]);
+  return {
+    logs: logs.map(
+      (r): LogEntry => ({
+        id: r.id,
+        sessionId: r.session_id,
+        timestamp: Number(r.timestamp),
+        level: r.level as LogLevel,
+        endpoint: r.endpoint,
+        requestId: r.request_id,
+        message: r.message,
+        data: r.data_json ? JSON.parse(r.data_json) : null,
+      }),
+    ),
+    events: events.map(
+      (r): EventEntry => ({
+        id: r.id,
+        sessionId: r.session_id,
+        type: r.type,
+        timestamp: Number(r.timestamp),
+        details: r.details_json ? JSON.parse(r.details_json) : null,
+      }),
+    ),
+    transitions: s.t,
+    remote: true,
+  };
+}

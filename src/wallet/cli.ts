@@ -1,0 +1,93 @@
+/**
+ * The reference wallet: `npm run wallet -- '<offer_url>' [options]`.
+ * Completes issuance against any OID4VCI issuer, printing each step, storing keys and
+ * credentials under --store, and decoding what it receives. Exit code 0 on success, 1 on failure.
+ */
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { setGlobalConfig } from '@openid4vc/utils';
+import { describeError, runWallet } from './flow.js';
+import { createReporter } from './report.js';
+
+const USAGE = `Usage: npm run wallet -- '<offer_url>' [options]
+
+  offer_url                  openid-credential-offer://?credential_offer=... or ?credential_offer_uri=...
+  --tx-code <code>           transaction code (prompted on a TTY when the offer asks for one)
+  --flow <grant>             pre-authorized_code | authorization_code (default: pre-authorized when offered)
+  --configuration <id>       request only this configuration (repeatable; default: all offered)
+  --store <dir>              where keys and credentials go (default ./wallet-data)
+  --client-id <id>           client_id for the authorization code flow (default issuance-lab-reference-wallet)
+  --redirect-port <port>     loopback port for the authorization response (default: any free port)
+  --proof-key <form>         jwk | did:key | did:jwk: how proofs name the key (default jwk)
+  --no-dpop                  never use DPoP (default: DPoP when the AS advertises ES256 for it)
+  --insecure                 allow http:// issuers (local testing only; real wallets refuse them)
+  --json                     print one JSON summary instead of the step log
+  --help`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      'tx-code': { type: 'string' }, flow: { type: 'string' }, configuration: { type: 'string', multiple: true },
+      store: { type: 'string', default: './wallet-data' }, 'client-id': { type: 'string', default: 'issuance-lab-reference-wallet' },
+      'redirect-port': { type: 'string', default: '0' }, 'proof-key': { type: 'string', default: 'jwk' },
+      'no-dpop': { type: 'boolean', default: false }, insecure: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, 'authorization-timeout': { type: 'string', default: '300' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const flow = values.flow;
+  if (flow !== undefined && flow !== 'pre-authorized_code' && flow !== 'authorization_code') throw new Error(`--flow ${flow}: expected pre-authorized_code or authorization_code`);
+  const proofKey = values['proof-key'];
+  if (proofKey !== 'jwk' && proofKey !== 'did:key' && proofKey !== 'did:jwk') throw new Error(`--proof-key ${proofKey}: expected jwk, did:key or did:jwk`);
+  if (values.insecure) setGlobalConfig({ allowInsecureUrls: true });
+  const reporter = createReporter(values.json ? 'json' : 'text');
+  const summary = await runWallet({
+    offer: positionals[0],
+    storeDir: resolve(values.store!),
+    reporter,
+    txCode: values['tx-code'],
+    promptTxCode: process.stdin.isTTY ? promptTxCode : undefined,
+    flow,
+    configurationIds: values.configuration,
+    clientId: values['client-id']!,
+    redirectPort: Number(values['redirect-port']),
+    // Printed on stderr as well as in the steps, so a script driving the browser part can pick it up.
+    onAuthorizationUrl: (url) => {
+      process.stderr.write(`AUTHORIZATION_URL ${url}\n`);
+      if (!values.json) console.log(`\n    Open this URL in a browser to sign in and consent:\n    ${url}\n`);
+    },
+    authorizationTimeoutMs: Number(values['authorization-timeout']) * 1000,
+    dpop: values['no-dpop'] ? 'off' : 'auto',
+    proofKey,
+    deferredPollLimit: 20,
+  });
+  if (values.json) console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
+  else console.log(`\nDone: ${summary.credentials.length} credential(s) stored under ${resolve(values.store!)}`);
+  return 0;
+}
+
+async function promptTxCode(txCode: { length?: number; input_mode?: string; description?: string }): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const hint = [txCode.description, txCode.length ? `${txCode.length} ${txCode.input_mode === 'text' ? 'characters' : 'digits'}` : undefined].filter(Boolean).join(', ');
+    return (await rl.question(`Transaction code${hint ? ` (${hint})` : ''}: `)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    const err = describeError(error);
+    const json = process.argv.includes('--json');
+    if (json) console.log(JSON.stringify({ ok: false, error: err.message }, null, 2));
+    console.error(`reference wallet: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ProtocolError } from '../../src/core/diagnostics.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { DidResolutionError, resolveDidKey } from '../../src/crypto/did-resolver.js';
+import { verifyJwtProof } from '../../src/protocol/oid4vci/proofs/jwt-proof.js';
+import { startIssuer, type RunningIssuer } from '../helpers/server.js';
+import * as w from '../helpers/wallet.js';
+
+/**
+ * Property-based fuzzing: malformed and random input to every wallet-facing endpoint and to the
+ * parsers behind them. The property is always the same: a spec error (4xx with an `error`
+ * member, or the parser's own error type), never a 5xx, never a crash. Runs are bounded and
+ * seeded by fast-check; a failure prints the seed and the shrunk counterexample.
+ */
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const tally: Record<string, { tried: number; fiveHundreds: number }> = {};
+function count(name: string, status: number) {
+  tally[name] ??= { tried: 0, fiveHundreds: 0 };
+  tally[name].tried++;
+  if (status >= 500) tally[name].fiveHundreds++;
+}
+
+let issuer: RunningIssuer;
+before(async () => {
+  issuer = await startIssuer();
+});
+after(async () => {
+  await issuer.stop();
+  issuer.cleanup();
+  console.log(`fuzz summary: ${JSON.stringify(tally)}`);
+});
+
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const didish = fc.oneof(
+  fc.constant('did:key:z'),
+  fc.string().map((s) => `did:key:z${s}`),
+  fc.string().map((s) => `did:jwk:${b64(s)}`),
+  fc.json().map((j) => `did:jwk:${b64(j)}`),
+  fc.string().map((s) => `did:key:zDn${s}#x`),
+  fc.string(),
+);
+const jwkish = fc.oneof(
+  fc.record({ kty: fc.constantFrom('EC', 'OKP', 'RSA', 'oct', 'x'), crv: fc.constantFrom('P-256', 'P-384', 'Ed25519', 'secp256k1', 'nope'), x: fc.string(), y: fc.string() }, { requiredKeys: [] }),
+  fc.anything(),
+);
+const headerish = fc.record(
+  {
+    alg: fc.constantFrom('ES256', 'none', 'HS256', 'EdDSA', 'RS256', 'ES256K', '', 'x'),
+    typ: fc.constantFrom('openid4vci-proof+jwt', 'JWT', 'dpop+jwt', ''),
+    kid: didish,
+    jwk: jwkish,
+    x5c: fc.oneof(fc.array(fc.base64String()), fc.anything()),
+    crit: fc.array(fc.string()),
+    key_attestation: fc.string(),
+  },
+  { requiredKeys: [] },
+);
+const payloadish = fc.record(
+  { aud: fc.oneof(fc.string(), fc.array(fc.string()), fc.anything()), iat: fc.oneof(fc.integer(), fc.double(), fc.string()), nonce: fc.anything(), iss: fc.anything() },
+  { requiredKeys: [] },
+);
+const jwtish = fc.oneof(
+  fc.tuple(headerish, payloadish, fc.base64String()).map(([h, p, s]) => `${b64(h)}.${b64(p)}.${s.replace(/=/g, '')}`),
+  fc.string(),
+  fc.tuple(fc.string(), fc.string(), fc.string()).map((parts) => parts.join('.')),
+  fc.anything(),
+);
+
+describe('fuzzing the parsers', () => {
+  it('resolveDidKey throws only DidResolutionError', () => {
+    fc.assert(
+      fc.property(didish, (did) => {
+        count('parser:did', 0);
+        try {
+          resolveDidKey(did);
+        } catch (e) {
+          assert.ok(e instanceof DidResolutionError, String(e));
+        }
+      }),
+      { numRuns: RUNS * 4 },
+    );
+  });
+
+  it('verifyJwtProof rejects only with ProtocolError', async () => {
+    const clock = fixedClock(Date.now());
+    const policy = { issuerIdentifier: 'https://issuer.example', allowedAlgs: ['ES256'], iatSkewSeconds: 60, maxAgeSeconds: 300, nonceRequired: true, anonymousGrant: true };
+    await fc.assert(
+      fc.asyncProperty(jwtish, async (jwt) => {
+        count('parser:jwt_proof', 0);
+        try {
+          await verifyJwtProof({ clock }, jwt as string, policy, 'body.proofs.jwt[0]');
+        } catch (e) {
+          assert.ok(e instanceof ProtocolError, String(e));
+        }
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});
+
+describe('fuzzing the endpoints', () => {
+  async function expectSpecError(name: string, res: Response) {
+    count(name, res.status);
+    assert.ok(res.status < 500, `${name} answered ${res.status}`);
+    if (res.status >= 400) {
+      const body = await res.json();
+      assert.equal(typeof body.error, 'string');
+    } else {
+      await res.arrayBuffer();
+    }
+  }
+
+  it('token endpoint: random forms and content types', async () => {
+    const key = fc.constantFrom('grant_type', 'pre-authorized_code', 'tx_code', 'user_pin', 'authorization_details', 'client_id', 'code', 'x');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(key, fc.oneof(fc.string(), fc.constant('urn:ietf:params:oauth:grant-type:pre-authorized_code')))), fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''), async (pairs, type) => {
+        const body = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+        const res = await fetch(`${issuer.baseUrl}/token`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
+        await expectSpecError('token', res);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('credential endpoint: random bodies and proofs with a valid token', async () => {
+    const offer = await w.createOffer(issuer);
+    const token = await w.redeem(issuer, offer);
+    const body = fc.oneof(
+      fc.record({ credential_configuration_id: fc.oneof(fc.constant('eu.europa.ec.eudi.pid_vc_sd_jwt'), fc.string()), proofs: fc.oneof(fc.record({ jwt: fc.array(jwtish, { maxLength: 12 }) }), fc.anything()) }, { requiredKeys: [] }),
+      fc.record({ credential_identifier: fc.string(), proof: fc.anything(), format: fc.string() }, { requiredKeys: [] }),
+      fc.anything(),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(body.map((b) => JSON.stringify(b) ?? 'null'), fc.string()), async (raw) => {
+        const res = await fetch(`${issuer.baseUrl}/credential`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: raw,
+        });
+        await expectSpecError('credential', res);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('credential endpoint: random authorization headers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string(), async (auth) => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (/^[\x20-\x7e]*$/.test(auth)) headers.authorization = auth;
+        const res = await fetch(`${issuer.baseUrl}/credential`, { method: 'POST', headers, body: '{}' });
+        await expectSpecError('credential_auth', res);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('offer retrieval and nonce: random ids and bodies', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1 }), fc.string(), async (id, body) => {
+        const offer = await fetch(`${issuer.baseUrl}/credential_offers/${encodeURIComponent(id)}`);
+        await expectSpecError('credential_offer', offer);
+        const nonce = await fetch(`${issuer.baseUrl}/nonce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await expectSpecError('nonce', nonce);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { RetentionPolicy } from '../../../src/store/store.js';
+import type { ContractCase } from './harness.js';
+import { OLD, uid } from './harness.js';
+import { event, grant, log, session, writes } from './fixtures.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+export const retentionCases: ContractCase = (ctx) => {
+  it('purges expired artefacts, expired unredeemed offers, old logs and old sessions, in small batches, and nothing else', async () => {
+    const store = ctx.store();
+    // A fixed clock in 2001: no other case has rows that old, so the purge reaches only these.
+    const now = OLD + 100 * DAY;
+    const policy: RetentionPolicy = { expiredGraceMs: HOUR, logsMaxAgeMs: 7 * DAY, sessionsMaxAgeMs: 30 * DAY, batchSize: 3 };
+
+    const oldSession = session({ createdAt: now - 31 * DAY, state: 'credential_issued' });
+    const recent = session({ createdAt: now - DAY, state: 'credential_issued' });
+    const expiredOffer = session({ createdAt: now - 2 * DAY, offerExpiresAt: now - 2 * HOUR });
+    const expiringOffer = session({ createdAt: now - 2 * DAY, offerExpiresAt: now - HOUR / 2 });
+    const redeemedExpiredOffer = session({ createdAt: now - 2 * DAY, offerExpiresAt: now - 2 * HOUR, state: 'token_exchanged' });
+    for (const s of [oldSession, recent, expiredOffer, expiringOffer, redeemedExpiredOffer]) await store.sessions.create(s);
+
+    const oldGrant = grant(oldSession.id, { expiresAt: now + DAY });
+    const deadGrant = grant(recent.id, { expiresAt: now - 2 * HOUR });
+    const liveGrant = grant(recent.id, { expiresAt: now + HOUR });
+    for (const g of [oldGrant, deadGrant, liveGrant]) await store.grants.createPreAuthorized(g);
+
+    const token = (sessionId: string, expiresAt: number) => ({
+      tokenHash: uid('tok'), sessionId, grantType: 'pre-authorized_code' as const, authorizationDetails: [],
+      detailsReturned: false, anonymous: true, clientId: null, dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR,
+    });
+    const deadToken = token(recent.id, now - 2 * HOUR);
+    const graceToken = token(recent.id, now - HOUR / 2);
+    for (const t of [deadToken, graceToken]) await store.tokens.create(t);
+
+    const deadNonces = Array.from({ length: 8 }, () => uid('n'));
+    for (const n of deadNonces) await store.nonces.create(n, now - 2 * HOUR, now - 3 * HOUR, null);
+    const graceNonce = uid('n');
+    await store.nonces.create(graceNonce, now - HOUR / 2, now - HOUR, null);
+    const liveNonce = uid('n');
+    await store.nonces.create(liveNonce, now + HOUR, now, null);
+
+    const oldLogs = [log(recent.id, now - 8 * DAY), log(null, now - 8 * DAY), log(null, now - 9 * DAY)];
+    const keptLogs = [log(recent.id, now - DAY), log(null, now - HOUR)];
+    const oldSessionLogs = [log(oldSession.id, now - 31 * DAY), log(oldSession.id, now - 3 * DAY)];
+    await store.write(
+      writes({
+        logs: [...oldLogs, ...keptLogs, ...oldSessionLogs],
+        events: [event(oldSession.id, 'offer_created', now - 31 * DAY), event(recent.id, 'offer_created', now - DAY), event(expiredOffer.id, 'offer_created', now - 2 * DAY)],
+        issued: [{ id: uid('cred'), sessionId: oldSession.id, credentialConfigurationId: 'x', credentialIdentifier: null, format: 'f', holderKeyThumbprint: 't', keySource: 'jwk', credentialDigest: 'd', issuedAt: now - 31 * DAY, expiresAt: now + DAY }],
+      }),
+    );
+
+    const counts = await store.maintenance.purge(policy, now);
+
+    assert.equal(counts.sessions, 2, 'the old session and the expired unredeemed offer');
+    assert.equal(await store.sessions.get(oldSession.id), null);
+    assert.equal(await store.sessions.get(expiredOffer.id), null);
+    for (const s of [recent, expiringOffer, redeemedExpiredOffer]) assert.ok(await store.sessions.get(s.id), `kept ${s.state}`);
+    assert.equal((await store.events.list(oldSession.id, { limit: 10, offset: 0 })).total, 0);
+    assert.equal((await store.events.list(expiredOffer.id, { limit: 10, offset: 0 })).total, 0);
+    assert.equal((await store.events.list(recent.id, { limit: 10, offset: 0 })).total, 1, 'events live as long as their session');
+    assert.deepEqual(await store.credentials.listBySession(oldSession.id), []);
+    assert.equal((await store.logs.list(oldSession.id, { limit: 10, offset: 0 })).total, 0, 'a purged session takes even its recent logs');
+
+    assert.equal(await store.grants.peekPreAuthorized(oldGrant.codeHash), null);
+    assert.equal(await store.grants.peekPreAuthorized(deadGrant.codeHash), null);
+    assert.ok(await store.grants.peekPreAuthorized(liveGrant.codeHash));
+    assert.equal(await store.tokens.get(deadToken.tokenHash), null);
+    assert.ok(await store.tokens.get(graceToken.tokenHash), 'still within the grace period');
+
+    for (const n of deadNonces) assert.equal(await store.nonces.peek(n), null);
+    assert.equal(counts.nonces, 8, 'eight expired nonces, deleted three at a time');
+    assert.ok(await store.nonces.peek(graceNonce));
+    assert.ok(await store.nonces.peek(liveNonce));
+
+    const recentLogs = (await store.logs.list(recent.id, { limit: 10, offset: 0 })).items.map((l) => l.id);
+    assert.deepEqual(recentLogs, [keptLogs[0].id]);
+    const unbound = (await store.logs.list(null, { limit: 100, offset: 0, order: 'asc', afterId: (now - 10 * DAY).toString(36).padStart(9, '0') })).items;
+    const unboundOld = unbound.filter((l) => l.timestamp < now).map((l) => l.id);
+    assert.deepEqual(unboundOld, [keptLogs[1].id]);
+
+    const again = await store.maintenance.purge(policy, now);
+    assert.ok(Object.values(again).every((n) => n === 0), `a second run finds nothing: ${JSON.stringify(again)}`);
+  });
+
+  it('stops between batches when asked to', async () => {
+    const store = ctx.store();
+    const now = OLD + 200 * 24 * HOUR;
+    for (let i = 0; i < 6; i++) await store.nonces.create(uid('n'), now - 2 * HOUR, now - 3 * HOUR, null);
+    const abort = new AbortController();
+    abort.abort();
+    const counts = await store.maintenance.purge({ expiredGraceMs: HOUR, logsMaxAgeMs: DAY, sessionsMaxAgeMs: DAY, batchSize: 2 }, now, abort.signal);
+    assert.ok(Object.values(counts).every((n) => n === 0));
+    const done = await store.maintenance.purge({ expiredGraceMs: HOUR, logsMaxAgeMs: DAY, sessionsMaxAgeMs: DAY, batchSize: 2 }, now);
+    assert.ok(done.nonces >= 6);
+  });
+};
