@@ -1,16 +1,23 @@
 /**
- * npm run bench [-- --seconds 10 --levels 1,8,32 --config <id> --db sqlite|postgres]
+ * npm run bench [-- --seconds 10 --levels 1,8,32 --config <id> --db sqlite|postgres --instances 1|2]
  *
  * Starts the real issuer (SQLite under a temp DATA_DIR, session logging as in production) and
  * drives complete pre-authorized flows from this process: offer (admin API) → token → nonce →
  * credential, each with a fresh P-256 holder key and a real proof. Prints flows/s and p50/p99
  * per endpoint for each concurrency level, the raw ES256 sign+verify rate measured in the same
  * run, and the ratio between them. Traffic goes to 127.0.0.1 only; every loop is time-bounded.
+ *
+ * --db postgres: a fresh database on the server at 127.0.0.1:5432 (dropped afterwards; embedded
+ * PGlite if none answers, and the run says so), or DATABASE_URL when set.
+ * --instances 2: two server processes on the same database and issuer identifier; the load
+ * generator sends each request to the next instance in turn (round robin, no proxy), so one
+ * flow's steps land on different instances as behind a load balancer.
  */
 import { createSign, createVerify, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { startIssuer } from '../test/helpers/server.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres.js';
+import { freePort, startIssuer, type RunningIssuer } from '../test/helpers/server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -18,6 +25,7 @@ const { values: args } = parseArgs({
     levels: { type: 'string', default: '1,8,32' },
     config: { type: 'string', default: 'eu.europa.ec.eudi.pid_vc_sd_jwt' },
     db: { type: 'string', default: 'sqlite' },
+    instances: { type: 'string', default: '1' },
   },
 });
 const seconds = Number(args.seconds);
@@ -26,11 +34,31 @@ const configurationId = args.config!;
 
 // One load generator is one client address: the per-address rate limit would measure itself.
 const env: Record<string, string> = { LOG_LEVEL: 'warn', NONCE_TTL_SECONDS: '600', RATE_LIMIT_PER_MINUTE: '0' };
-if (args.db === 'postgres') env.DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const instanceCount = Number(args.instances);
+if (!Number.isInteger(instanceCount) || instanceCount < 1) throw new Error('--instances must be a positive integer');
+let database: TestDatabase | undefined;
+let databaseNote = `sqlite${instanceCount > 1 ? ' (one file shared by the processes)' : ''}`;
+if (args.db === 'postgres') {
+  if (process.env.DATABASE_URL) {
+    env.DATABASE_URL = process.env.DATABASE_URL;
+    databaseNote = 'postgres (DATABASE_URL)';
+  } else {
+    database = await createTestDatabase('bench');
+    env.DATABASE_URL = database.url;
+    databaseNote = `postgres: ${database.description}`;
+  }
+}
 
 // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server side of a run.
-const issuer = await startIssuer({ env, nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) });
-const base = new URL(issuer.baseUrl);
+const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean);
+const firstPort = await freePort();
+env.PUBLIC_URL = `http://localhost:${firstPort}`;
+const issuers: RunningIssuer[] = [await startIssuer({ env, nodeArgs, port: firstPort })];
+// Later instances: same identifier and database (and, for SQLite, the same DATA_DIR file).
+for (let i = 1; i < instanceCount; i++) issuers.push(await startIssuer({ env, nodeArgs, dataDir: args.db === 'postgres' ? undefined : issuers[0].dataDir }));
+const issuer = issuers[0];
+const ports = issuers.map((i) => new URL(i.localUrl).port);
+let nextInstance = 0;
 
 type Endpoint = 'offer' | 'token' | 'nonce' | 'credential';
 const endpoints: Endpoint[] = ['offer', 'token', 'nonce', 'credential'];
@@ -38,7 +66,7 @@ const endpoints: Endpoint[] = ['offer', 'token', 'nonce', 'credential'];
 function request(agent: http.Agent, method: string, path: string, headers: Record<string, string>, body?: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: base.port, method, path, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
+      { host: '127.0.0.1', port: ports[nextInstance++ % ports.length], method, path, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
       (res) => {
         let data = '';
         res.setEncoding('utf8');
@@ -143,7 +171,7 @@ function measureEs256(ms = 2000): number {
 }
 
 try {
-  console.log(`issuance-lab benchmark: ${configurationId}, ${args.db}, ${seconds}s per level, load generator in the same machine`);
+  console.log(`issuance-lab benchmark: ${configurationId}, ${databaseNote}, ${instanceCount} instance(s), ${seconds}s per level, load generator in the same machine`);
   const es256 = measureEs256();
   console.log(`raw ES256 sign+verify: ${es256.toFixed(0)} pairs/s (one core, node:crypto)`);
   const fmt = (v: number) => v.toFixed(2).padStart(8);
@@ -158,7 +186,11 @@ try {
     console.log(`  flows/s ÷ ES256 sign+verify pairs/s = ${(r.flowsPerSecond / es256).toFixed(3)}`);
   }
 } finally {
-  await issuer.stop();
-  if (process.env.BENCH_SHOW_SERVER_OUTPUT) console.log(issuer.output());
-  issuer.cleanup();
+  for (const i of issuers) {
+    await i.stop();
+    if (process.env.BENCH_SHOW_SERVER_OUTPUT) console.log(i.output());
+  }
+  // SQLite instances share the first one's DATA_DIR.
+  for (const i of args.db === 'postgres' ? issuers : issuers.slice(0, 1)) i.cleanup();
+  await database?.drop();
 }

@@ -19,6 +19,12 @@ if (config.issuerKeyPemPath) {
   console.error('ISSUER_KEY_PEM is set: operator-supplied keys are rotated by replacing those files.');
   process.exit(2);
 }
-const keys = await loadOrCreateIssuerKeys({ dataDir: config.dataDir, issuerName: config.publicUrl.hostname, issuerCountry: config.issuerCountry, rotate: true });
+const keys = await loadOrCreateIssuerKeys({
+  dataDir: config.dataDir,
+  issuerName: config.publicUrl.hostname,
+  issuerCountry: config.issuerCountry,
+  rotate: true,
+  keyPassphrase: config.hardening.keyEncryptionSecret,
+});
 console.log(`New document signer ${keys.signer.kid}, valid until ${keys.signer.certificateNotAfter.toISOString()}`);
 console.log(`Published keys: ${keys.jwks.keys.map((k) => k.kid).join(', ')}`);

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { IssuerDeps } from './protocol/deps.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { dashboardRoutes } from './http/routes/dashboard/index.js';
@@ -13,6 +13,10 @@ import { statusAdminRoutes } from './http/routes/admin/status.js';
 import { mountPath } from './http/urls.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
+import { openCors } from './http/plugins/cors.js';
+import { limitJsonDepth } from './http/plugins/json-depth.js';
+import { protocolErrorHandler, registerRootErrorHandling } from './http/plugins/errors.js';
+import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 
 export interface AppDeps extends IssuerDeps {
   adminToken: string;
@@ -25,6 +29,8 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
   /** Lifecycle seen by /readyz (main.ts flips it on SIGTERM). */
   ops?: OpsState;
+  /** Sees every route as it is registered (tests audit that each non-public one needs the admin token). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -39,26 +45,51 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     trustProxy: deps.config.trustProxy,
     // Our own request ids go into the session log and the x-request-id header.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(options.https ? { https: options.https } : {}),
+    // Input limits (issue 8): request head size (431 beyond) and time to receive a request.
+    http: { maxHeaderSize: deps.config.hardening.headerLimitBytes },
+    requestTimeout: deps.config.hardening.requestTimeoutSeconds * 1000,
+    ...(options.https ? { https: { ...options.https, maxHeaderSize: deps.config.hardening.headerLimitBytes } } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // Hardening (issue 8), before any context is registered so that every one inherits them:
+  // no internals in error bodies, security headers on every response, route audit for tests.
+  registerRootErrorHandling(app, deps);
+  registerSecurityHeaders(app);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   const prefix = mountPath(deps.config);
   // Metrics hooks first, so every context registered below inherits them (issue 6).
   const metrics = registerMetrics(app, deps);
   app.addHook('onClose', async () => metrics.stop());
   await app.register(async (instance) => opsRoutes(instance, deps, metrics, options.ops ?? { draining: () => false }));
-  await app.register(async (instance) => metadataRoutes(instance, deps));
-  await app.register(async (instance) => walletRoutes(instance, deps), { prefix });
-  // Browser-facing: the authorization endpoint's HTML login/consent page (issue 4).
-  await app.register(async (instance) => authorizeRoutes(instance, deps), { prefix });
+  // Wallet-facing contexts are CORS-open for web wallets; the others are not (issue 8).
   await app.register(async (instance) => {
+    openCors(instance);
+    await metadataRoutes(instance, deps);
+  });
+  await app.register(async (instance) => {
+    openCors(instance);
+    await walletRoutes(instance, deps);
+  }, { prefix });
+  // Browser-facing: the authorization endpoint's HTML login/consent page (issue 4).
+  await app.register(async (instance) => {
+    instance.setErrorHandler(protocolErrorHandler(deps, 'authorization'));
+    await authorizeRoutes(instance, deps);
+  }, { prefix });
+  await app.register(async (instance) => {
+    limitJsonDepth(instance);
     await adminRoutes(instance, deps);
     await inspectRoutes(instance, deps);
   }, { prefix });
   // The inspector page holds no data (it calls POST /inspect with the admin token), so it is public.
   await app.register(async (instance) => inspectPageRoutes(instance, deps), { prefix });
-  await app.register(async (instance) => statusListRoutes(instance, deps), { prefix });
-  await app.register(async (instance) => statusAdminRoutes(instance, deps), { prefix });
+  await app.register(async (instance) => {
+    openCors(instance);
+    await statusListRoutes(instance, deps);
+  }, { prefix });
+  await app.register(async (instance) => {
+    limitJsonDepth(instance);
+    await statusAdminRoutes(instance, deps);
+  }, { prefix });
   // The web dashboard (root page, signed-in area, share links, trust material, API docs).
   await app.register(async (instance) => dashboardRoutes(instance, deps), { prefix });
   // Live views (SSE) would otherwise hold app.close() open until every browser leaves.

@@ -13,7 +13,7 @@ import type { PurgeSchedule } from './store/retention.js';
  * Resolves true when all of it finished within `timeoutMs`, false when the time ran out.
  */
 export async function shutdownGracefully(opts: {
-  app: Pick<FastifyInstance, 'close'>;
+  app: Pick<FastifyInstance, 'close' | 'server'>;
   store: Pick<Store, 'close'>;
   purge?: PurgeSchedule;
   setDraining: () => void;
@@ -21,9 +21,15 @@ export async function shutdownGracefully(opts: {
   log: Pick<FastifyBaseLogger, 'info' | 'error'>;
 }): Promise<boolean> {
   opts.setDraining();
+  // A keep-alive connection busy when close() began turns idle once its request is answered;
+  // Node closes idle connections only at that first moment, so keep closing them: otherwise a
+  // load balancer's pooled connection holds the shutdown until keepAliveTimeout.
+  const sweeper = setInterval(() => opts.app.server.closeIdleConnections?.(), 50);
+  sweeper.unref();
   const work = (async () => {
     await opts.purge?.stop();
     await opts.app.close();
+    clearInterval(sweeper);
     await opts.store.close();
   })();
   let timer: NodeJS.Timeout | undefined;
@@ -41,5 +47,6 @@ export async function shutdownGracefully(opts: {
     return false;
   } finally {
     clearTimeout(timer);
+    clearInterval(sweeper);
   }
 }

@@ -9,6 +9,8 @@ import { loadSharedIssuerKeys } from './crypto/shared-issuer-keys.js';
 import type { AppDeps } from './app.js';
 import { urlsFor } from './http/urls.js';
 import { openStore } from './store/open-store.js';
+import { loadTrustList, type TrustList } from './crypto/attestation-trust.js';
+import { loadOrCreateEncryptionKey } from './crypto/encryption-key.js';
 import type { Store } from './store/store.js';
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
@@ -31,6 +33,7 @@ export async function loadRuntime(
     issuerCountry: config.issuerCountry,
     keyPemPath: config.issuerKeyPemPath,
     chainPemPath: config.issuerChainPemPath,
+    keyPassphrase: config.hardening.keyEncryptionSecret,
   };
   // On a shared database, generated keys are shared by every instance (issue 6); operator
   // keys come from the same PEM files on each.
@@ -39,6 +42,7 @@ export async function loadRuntime(
   if (shareKeys) say(`Issuer keys: shared through the database (${'sharing' in keys ? keys.sharing : ''})`);
   if (keys.generated) say(`Generated issuer key and certificates in ${keys.keyDir}`);
   if (keys.rotated) say('Document-signer certificate renewed');
+  if (keys.encryptedFiles) say(`Encrypted ${keys.encryptedFiles.length} private key file(s) with KEY_ENCRYPTION_SECRET`);
   for (const w of keys.warnings) say(`warning: ${w}`);
   const adminToken =
     config.adminToken ??
@@ -51,7 +55,15 @@ export async function loadRuntime(
   // Kept in the database, not DATA_DIR: every instance on one database must verify the DPoP
   // nonces and consent forms another instance issued. First start creates it.
   const serverSecret = await store.secrets.getOrCreate('hmac-v1', randomBytes(32).toString('base64url'), clock.nowMs());
-  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret };
+  // Issue 5: attestation trust lists (a bad list fails the boot) and the request encryption key.
+  const attestationTrust = {
+    wallet: loadTrustList(config.attestation.walletTrust, 'WALLET_ATTESTATION_TRUST'),
+    key: loadTrustList(config.attestation.keyTrust, config.attestation.keyTrust === config.attestation.walletTrust ? 'WALLET_ATTESTATION_TRUST' : 'KEY_ATTESTATION_TRUST'),
+  };
+  say(`Attestations: ${config.attestation.mode} mode; wallet attesters trusted: ${describeTrust(attestationTrust.wallet)}; key attesters: ${describeTrust(attestationTrust.key)}`);
+  const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs());
+  if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
+  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key };
   return { deps, issuer };
 }
 
@@ -90,4 +102,8 @@ function loadOrCreateAdminToken(dataDir: string, say: (line: string) => void): s
   renameSync(`${file}.tmp`, file);
   say(`Admin token (generated, stored in ${file}): ${token}`);
   return token;
+}
+
+function describeTrust(t: TrustList): string {
+  return t.keys.length + t.roots.length === 0 ? 'none (playground accepts any, strict refuses all)' : `${t.keys.length} key(s), ${t.roots.length} root(s) from ${t.source}`;
 }

@@ -72,6 +72,30 @@ const zEnv = z.object({
   AUTHORIZATION_TTL_SECONDS: zSeconds.default(600),
   AUTHORIZATION_CODE_TTL_SECONDS: zSeconds.default(60),
   REFRESH_TOKEN_TTL_SECONDS: zSeconds.default(7 * 24 * 3600),
+  // ---- draft compatibility and fault injection (issue 7)
+  /** Refuse the request shapes of OID4VCI drafts (11–15) with a diagnostic instead of serving them with a warning. */
+  STRICT_MODE: zBool.default(false),
+  /** Well-known forms that serve metadata: both, path insertion only (1.0 §12.2.2) or appended only (drafts ≤ 15). A fault switch; global because metadata is per issuer. */
+  METADATA_WELL_KNOWN: z.enum(['both', 'inserted', 'appended']).default('both'),
+  // ---- hardening (issue 8)
+  /** Largest request head (request line + headers) Node accepts; bigger gets 431. */
+  HEADER_LIMIT_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024).default(16 * 1024),
+  /** A request must arrive in full within this time (slow-loris); 0 turns it off. Streams that answer slowly are not affected. */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Encrypts generated private key files (PKCS#8, AES-256-CBC, PBKDF2 from this secret); unset keeps them 0600 plain. */
+  KEY_ENCRYPTION_SECRET: z.string().min(16, 'KEY_ENCRYPTION_SECRET must be at least 16 characters').optional(),
+  // ---- wallet and key attestation, encryption (issue 5)
+  /** playground: an untrusted attester is accepted with a warning; strict: refused, and every token/PAR request needs a wallet attestation. */
+  ATTESTATION_MODE: z.enum(['playground', 'strict']).default('playground'),
+  /** Trusted wallet providers: a JSON file path or inline JSON {"jwks": [...], "x509_roots": ["PEM" | "path"]}. */
+  WALLET_ATTESTATION_TRUST: z.string().optional(),
+  /** Trusted key attesters (same format); defaults to WALLET_ATTESTATION_TRUST. */
+  KEY_ATTESTATION_TRUST: z.string().optional(),
+  /** Freshness of the OAuth-Client-Attestation-PoP iat (ABCA -07 §5.2). */
+  ATTESTATION_POP_MAX_AGE_SECONDS: zSeconds.default(300),
+  /** encryption_required of credential_request_encryption / credential_response_encryption (OID4VCI 1.0 §12.2.4). */
+  CREDENTIAL_REQUEST_ENCRYPTION_REQUIRED: zBool.default(false),
+  CREDENTIAL_RESPONSE_ENCRYPTION_REQUIRED: zBool.default(false),
 });
 
 export interface Config {
@@ -117,6 +141,20 @@ export interface Config {
     authorizationCodeTtlSeconds: number;
     refreshTokenTtlSeconds: number;
   };
+  /** Draft compatibility (issue 7): strict mode refuses draft request shapes; which metadata well-known forms are served. */
+  compat: { strictMode: boolean; metadataWellKnown: 'both' | 'inserted' | 'appended' };
+  hardening: HardeningConfig;
+  /** Wallet attestation (ABCA -07), key attestation (OID4VCI 1.0 App. D) (issue 5). */
+  attestation: { mode: 'playground' | 'strict'; walletTrust?: string; keyTrust?: string; popMaxAgeSeconds: number };
+  /** Credential request / response encryption (OID4VCI 1.0 §10) (issue 5). */
+  encryption: { requestRequired: boolean; responseRequired: boolean };
+}
+
+/** Input limits and secrets at rest (issue 8). */
+export interface HardeningConfig {
+  headerLimitBytes: number;
+  requestTimeoutSeconds: number;
+  keyEncryptionSecret?: string;
 }
 
 export class ConfigError extends Error {}
@@ -179,6 +217,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authorizationCodeTtlSeconds: e.AUTHORIZATION_CODE_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     },
+    compat: { strictMode: e.STRICT_MODE, metadataWellKnown: e.METADATA_WELL_KNOWN },
+    hardening: { headerLimitBytes: e.HEADER_LIMIT_BYTES, requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS, keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET || undefined },
+    attestation: {
+      mode: e.ATTESTATION_MODE,
+      walletTrust: e.WALLET_ATTESTATION_TRUST || undefined,
+      keyTrust: e.KEY_ATTESTATION_TRUST || e.WALLET_ATTESTATION_TRUST || undefined,
+      popMaxAgeSeconds: e.ATTESTATION_POP_MAX_AGE_SECONDS,
+    },
+    encryption: { requestRequired: e.CREDENTIAL_REQUEST_ENCRYPTION_REQUIRED, responseRequired: e.CREDENTIAL_RESPONSE_ENCRYPTION_REQUIRED },
   });
 }
 

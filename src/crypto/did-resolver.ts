@@ -3,6 +3,7 @@
  * The key *is* the identifier, so this is pure decoding: no network, no registry.
  * See /work/shared/spec/did-keys.md for the encodings and a worked example.
  */
+import { parseJsonLimited } from '../core/input-limits.js';
 import { ECDH, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 
@@ -193,7 +194,7 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 function jwkFromJson(bytes: Uint8Array, what: string): JWK {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    parsed = parseJsonLimited(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw new DidResolutionError(`${what} is not UTF-8 JSON`);
   }

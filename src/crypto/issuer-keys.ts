@@ -3,7 +3,7 @@
  * `${dataDir}/keys/`, loaded on later starts, the document signer rotated before it expires; or
  * supplied by the operator as a PEM key and a PEM chain.
  */
-import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
@@ -21,6 +21,7 @@ import {
   pemCertificatesToDer,
 } from './certificates.js';
 import { jwkThumbprint, publicEcJwk } from './jwk-utils.js';
+import { encryptPlainKeyFiles, exportPrivateKeyPem, parsePrivateKeyPem } from './key-encryption.js';
 
 export interface IssuerKeyOptions {
   /** Keys live in `${dataDir}/keys/`. */
@@ -39,6 +40,8 @@ export interface IssuerKeyOptions {
   now?: Date;
   /** Replace the document signer now (key rotation), keeping the old certificate published. */
   rotate?: boolean;
+  /** KEY_ENCRYPTION_SECRET: generated key files are written encrypted, plain ones re-encrypted; operator keys may be encrypted with it. */
+  keyPassphrase?: string;
 }
 
 export interface LoadedIssuerKeys extends IssuerKeyMaterial {
@@ -51,6 +54,8 @@ export interface LoadedIssuerKeys extends IssuerKeyMaterial {
   keyDir?: string;
   /** Conditions the caller may want to log (this module logs nothing). */
   warnings: string[];
+  /** Key files that were plain and are now encrypted with KEY_ENCRYPTION_SECRET (first start with it). */
+  encryptedFiles?: string[];
 }
 
 /** File names under `${dataDir}/keys/`. */
@@ -75,7 +80,7 @@ export async function loadOrCreateIssuerKeys(opts: IssuerKeyOptions): Promise<Lo
     if (!opts.keyPemPath || !opts.chainPemPath) {
       throw new Error('Operator-supplied issuer keys need both keyPemPath and chainPemPath');
     }
-    return loadOperatorMaterial(opts.keyPemPath, opts.chainPemPath, now);
+    return loadOperatorMaterial(opts.keyPemPath, opts.chainPemPath, now, opts.keyPassphrase);
   }
   return loadOrGenerate(opts, now);
 }
@@ -87,6 +92,9 @@ async function loadOrGenerate(opts: IssuerKeyOptions, now: Date): Promise<Loaded
   const keyDir = join(opts.dataDir, 'keys');
   const path = (name: keyof typeof KEY_FILES) => join(keyDir, KEY_FILES[name]);
   await ensurePrivateDir(keyDir);
+  const encryptedFiles = opts.keyPassphrase ? await encryptPlainKeyFiles(keyDir, opts.keyPassphrase, writeFileAtomic) : [];
+  const parsePrivateKey = (pem: string, label: string) => parsePrivateKeyPem(pem, label, opts.keyPassphrase);
+  const privateKeyPem = (key: KeyObject) => exportPrivateKeyPem(key, opts.keyPassphrase);
   const warnings: string[] = [];
   let generated = false;
   let rotated = false;
@@ -206,7 +214,7 @@ async function loadOrGenerate(opts: IssuerKeyOptions, now: Date): Promise<Loaded
   // Credentials signed by an earlier document signer stay verifiable until its certificate
   // (and so every credential it signed: validity is clamped to it) expires.
   material.jwks.keys.push(...(await previousSignerJwks(keyDir, rootCert, now)));
-  return { ...material, generated, rotated, source: 'generated', keyDir, warnings };
+  return { ...material, generated, rotated, source: 'generated', keyDir, warnings, ...(encryptedFiles.length ? { encryptedFiles } : {}) };
 }
 
 /** Public JWKs (with x5c) of archived document-signer certificates that have not expired. */
@@ -225,10 +233,10 @@ async function previousSignerJwks(keyDir: string, rootCert: X509Certificate, now
 
 // ---- operator-supplied material ------------------------------------------------------------
 
-async function loadOperatorMaterial(keyPemPath: string, chainPemPath: string, now: Date): Promise<LoadedIssuerKeys> {
+async function loadOperatorMaterial(keyPemPath: string, chainPemPath: string, now: Date, passphrase?: string): Promise<LoadedIssuerKeys> {
   const keyPem = await readRequired(keyPemPath, 'issuer private key');
   const chainPem = await readRequired(chainPemPath, 'issuer certificate chain');
-  const key = parsePrivateKey(keyPem, keyPemPath);
+  const key = parsePrivateKeyPem(keyPem, keyPemPath, passphrase);
   if (!isP256Key(key)) {
     const what = key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
     throw new Error(
@@ -336,16 +344,6 @@ function assertIssuedBy(cert: X509Certificate, issuer: X509Certificate, certLabe
   }
 }
 
-function parsePrivateKey(pem: string, label: string): KeyObject {
-  try {
-    return createPrivateKey({ key: pem, format: 'pem' });
-  } catch (e) {
-    throw new Error(
-      `Cannot read private key ${label}: ${(e as Error).message}. Expected an unencrypted PEM (PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY").`,
-    );
-  }
-}
-
 function parseSingleCertificate(pem: string, label: string): X509Certificate {
   const ders = pemCertificatesToDer(pem);
   if (ders.length !== 1) throw new Error(`Expected exactly one PEM certificate in ${label}, found ${ders.length}`);
@@ -358,10 +356,6 @@ function parseSingleCertificate(pem: string, label: string): X509Certificate {
 
 function oneLine(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
-}
-
-function privateKeyPem(key: KeyObject): string {
-  return key.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
 function normalizePem(pem: string): string {

@@ -10,7 +10,8 @@
  *   compare-and-set on the version it read. Losing that race means another instance generated
  *   or rotated at the same moment: its keys are adopted instead, so all end up with one set.
  * Operator-supplied keys (ISSUER_KEY_PEM) are not mirrored: every instance reads the same PEM.
- * The private keys are stored as the files hold them; protect the database like DATA_DIR.
+ * The private keys are stored as the files hold them (encrypted with KEY_ENCRYPTION_SECRET when
+ * set: every instance then needs the same secret); protect the database like DATA_DIR.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -38,7 +39,8 @@ export async function loadSharedIssuerKeys(
     const current = await shared.get(SHARED_KEYS_NAME);
     if (current) await writeKeyFiles(keyDir, JSON.parse(current.value) as KeyFileSet);
     const keys = await loadOrCreateIssuerKeys(opts);
-    if (current && !keys.generated) return { ...keys, sharing: 'adopted' };
+    // Re-encrypted with KEY_ENCRYPTION_SECRET counts as new material: the database copy must not stay plain.
+    if (current && !keys.generated && !keys.encryptedFiles) return { ...keys, sharing: 'adopted' };
     // First instance on this database (or keys from DATA_DIR before it was shared), or this
     // instance rotated the document signer: offer ours.
     const files = await readKeyFiles(keyDir);

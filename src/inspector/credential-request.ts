@@ -3,6 +3,7 @@
  * each jwt proof (as in proof.ts), batch rules, response encryption parameters. Draft shapes are
  * named with the draft and the 1.0 member that replaced them.
  */
+import { parseJsonLimited } from '../core/input-limits.js';
 import { truncate } from '../core/diagnostics.js';
 import { CheckList, type ResolvedKeyView } from './checks.js';
 import type { InspectContext } from './context.js';
@@ -16,9 +17,9 @@ export async function inspectCredentialRequest(ctx: InspectContext, value: unkno
   let body = value;
   if (typeof value === 'string') {
     try {
-      body = JSON.parse(value);
+      body = parseJsonLimited(value);
     } catch {
-      list.fail('json', S82, 'the body is not JSON', { code: 'request.body.malformed_json' });
+      list.fail('json', S82, 'the body is not JSON (or nested deeper than 32 levels)', { code: 'request.body.malformed_json' });
       return { checks: list, keys };
     }
   }

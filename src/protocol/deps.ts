@@ -4,6 +4,8 @@ import type { CredentialConfigurationSet } from '../credential-configurations/lo
 import type { IssuerKeyMaterial } from '../crypto/issuer-keys.types.js';
 import type { RequestRecorder } from '../session-log/request-recorder.js';
 import type { Store } from '../store/store.js';
+import type { TrustList } from '../crypto/attestation-trust.js';
+import type { EncryptionKey } from '../crypto/encryption-key.js';
 
 /** Everything protocol code may use. Handlers ask for the narrowest `Pick` of it. */
 export interface IssuerDeps {
@@ -14,6 +16,10 @@ export interface IssuerDeps {
   keys: IssuerKeyMaterial;
   /** HMAC key shared by all instances on one database (DPoP nonces, consent CSRF tokens); see runtime.ts. */
   serverSecret: string;
+  /** Wallet providers / key attesters this issuer trusts (issue 5, crypto/attestation-trust.ts). */
+  attestationTrust: { wallet: TrustList; key: TrustList };
+  /** ECDH-ES key of encrypted credential requests (OID4VCI 1.0 §10) (issue 5). */
+  encryptionKey: EncryptionKey;
 }
 
 /**

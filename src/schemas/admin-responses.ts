@@ -24,11 +24,12 @@ export const zSessionSummary = z.object({
   updated_at: zTimestamp,
   offer_expires_at: zTimestamp,
   offer_fetches: z.number().int(),
-  credential_offer: z.record(z.string(), z.unknown()).describe('The offer, with the pre-authorized code replaced by a hash'),
+  credential_offer: z.record(z.string(), z.unknown()).describe('The offer, with the pre-authorized code and issuer_state replaced by hashes'),
   options: z.object({
     by_reference: z.boolean(),
     tx_code: z.record(z.string(), z.unknown()).nullable(),
     deferred: z.boolean(),
+    require_dpop: z.boolean().describe('Only DPoP-bound tokens for this offer (RFC 9449)'),
     subject_id: z.string().nullable(),
     claims_supplied_for: z.array(z.string()),
   }),

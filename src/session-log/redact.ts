@@ -45,7 +45,9 @@ export function redactHeaders(headers: Record<string, unknown>, keepAddresses = 
 
 /** Redacts secret members of a form or JSON body, recursively for JSON. */
 export function redactBody(body: unknown, depth = 0): unknown {
-  if (depth > 8 || body === null || typeof body !== 'object') return body;
+  if (body === null || typeof body !== 'object') return body;
+  // Below this depth nothing is kept: a deeper subtree is unredacted and could overflow the stack of JSON.stringify when the log is written.
+  if (depth > 8) return '(nested deeper than 8 levels: not logged)';
   if (Array.isArray(body)) return body.map((v) => redactBody(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {

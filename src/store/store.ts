@@ -27,6 +27,21 @@ export interface OfferOptions {
   txCode?: TxCodeSpec;
   /** The token endpoint issues only DPoP-bound tokens for this offer (RFC 9449 §5). */
   requireDpop?: boolean;
+  // Issue 7: strict mode and fault injection per offer (src/protocol/faults/).
+  /** Refuse draft request shapes for this session, whatever STRICT_MODE says. */
+  strict?: boolean;
+  /** DPoP proofs must carry a server nonce (RFC 9449 §8, §9) for this session. */
+  requireDpopNonce?: boolean;
+  /** The first credential request is refused with invalid_nonce and its c_nonce used up. */
+  rejectFirstNonce?: boolean;
+  /** What a wrong tx_code does: retry (default), burn at once, or the first tx_code is rejected even when right. */
+  txCodeFailure?: 'retry' | 'burn' | 'reject_first';
+  /** The credential_offer_uri can be fetched once. */
+  singleFetch?: boolean;
+  /** Credential responses must be encrypted for this session (OID4VCI 1.0 §10). */
+  requireEncryption?: boolean;
+  /** Lifetime of the offer, its pre-authorized code and the session's access tokens, instead of the configured ones. */
+  expiresInSeconds?: number;
 }
 
 export interface SessionRecord {
@@ -95,6 +110,15 @@ export interface IssuedCredentialRecord {
   credentialDigest: string;
   issuedAt: number;
   expiresAt: number;
+  /** Written shortly after issuance (issue 7); absent while pending. */
+  selfCheck?: CredentialSelfCheck | null;
+}
+
+/** The issuer re-reading a credential it issued (issue 7). Wire JSON: stored and shown as is. */
+export interface CredentialSelfCheck {
+  status: 'pass' | 'warn' | 'fail';
+  checked_at: string;
+  checks: { check: string; status: 'pass' | 'warn' | 'fail' | 'skip'; detail: string; spec_ref: string }[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
@@ -136,6 +160,8 @@ export interface DeferredTransactionRecord {
   createdAt: number;
   expiresAt: number;
   deliveredAt: number | null;
+  /** OID4VCI draft whose shape the credential request had, e.g. "d15" (issue 7); absent or null for 1.0. */
+  wireDraft?: string | null;
 }
 
 /** A read-only, expiring link to one session's page (no admin login). */
@@ -159,6 +185,8 @@ export interface StoreWrites {
   issued: IssuedCredentialRecord[];
   /** Unbound log entries of earlier requests that now turn out to belong to a session (the nonce request). */
   rebind?: { requestId: string; sessionId: string }[];
+  /** Self-check outcomes of credentials written earlier (issue 7); applied after `issued`. */
+  selfChecks?: { credentialId: string; result: CredentialSelfCheck }[];
 }
 
 export interface StatusListRecord {

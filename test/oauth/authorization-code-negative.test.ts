@@ -320,3 +320,18 @@ describe('PAR_REQUIRED=false, DPOP_REQUIRED=true', () => {
     assert.equal(session.body.state, 'token_exchanged');
   });
 });
+
+describe('consent and deferred issuance', () => {
+  it('a deferred offer preselects "supply the claims later"; consenting so leaves the claims to the operator (202 transaction_id)', async () => {
+    const { code, pkce, offer } = await obtainCode(issuer, { offer: { deferred: true } });
+    const session = await admin(issuer, 'GET', `/sessions/${offer.session_id}`);
+    assert.deepEqual(session.body.options.claims_supplied_for, []);
+    assert.equal(session.body.events.find((e: any) => e.type === 'authorization_granted').details.claims['eu.europa.ec.eudi.pid_vc_sd_jwt'], 'deferred');
+    const tokens = await token(codeTokenForm(code, pkce.verifier));
+    const holder = await newHolderKey();
+    const proof = await w.signProof(holder, { aud: issuer.baseUrl, nonce: await w.fetchNonce(issuer) });
+    const res = await w.credentialRequest(issuer, tokens.body.access_token, { credential_configuration_id: 'eu.europa.ec.eudi.pid_vc_sd_jwt', proofs: { jwt: [proof] } });
+    assert.equal(res.status, 202, res.text);
+    assert.ok(res.body.transaction_id);
+  });
+});

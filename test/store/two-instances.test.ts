@@ -122,7 +122,8 @@ it('shows a live view on instance B the credential issued on instance A (SSE)', 
 
   const guard = setTimeout(() => abort.abort(), 20_000);
   try {
-    while (!/event: event\ndata: [^\n]*credential_issued/.test(text)) {
+    const seen = () => /event: event\ndata: [^\n]*credential_issued/.test(text) && /event: state\ndata: [^\n]*"credential_issued"/.test(text);
+    while (!seen()) {
       const { value, done } = await reader.read();
       if (done) break;
       text += decoder.decode(value, { stream: true });

@@ -2,6 +2,7 @@
  * Decoding (not verifying) of compact JWS/JWT, shared by the reference wallet, the inspector
  * and the metadata self-check. Verification stays with the caller, which knows the key.
  */
+import { parseJsonLimited } from '../../core/input-limits.js';
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -23,7 +24,7 @@ function decodeJsonPart(part: string, name: string): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]*$/.test(part)) throw new DecodeError(`the ${name} is not base64url`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    value = parseJsonLimited(Buffer.from(part, 'base64url').toString('utf8'));
   } catch {
     throw new DecodeError(`the ${name} is not base64url-encoded JSON`);
   }

@@ -7,6 +7,7 @@
 import { createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import type { JWK } from 'jose';
+import { valueDepth } from '../../core/input-limits.js';
 import { DecodeError } from './jwt.js';
 import { parseCertificate } from './x509.js';
 
@@ -68,12 +69,24 @@ function coseKeyToJwk(key: unknown): JWK | undefined {
   return undefined;
 }
 
+/**
+ * Input limits (issue 8): a credential with a portrait is some tens of KiB and nests ~8 levels
+ * (IssuerSigned → nameSpaces → items → tag 24 → element → value); anything far beyond is refused
+ * before the recursive walks below (toJsonView, digest checks) see it.
+ */
+export const MAX_CBOR_BYTES = 256 * 1024;
+export const MAX_CBOR_DEPTH = 64;
+
 function decodeBytes(bytes: Uint8Array, what: string): unknown {
+  if (bytes.length > MAX_CBOR_BYTES) throw new DecodeError(`${what} is ${bytes.length} bytes of CBOR; at most ${MAX_CBOR_BYTES} are accepted`);
+  let value: unknown;
   try {
-    return decoder.decode(bytes);
+    value = decoder.decode(bytes);
   } catch (e) {
     throw new DecodeError(`${what} is not CBOR: ${(e as Error).message}`);
   }
+  if (valueDepth(value, MAX_CBOR_DEPTH) > MAX_CBOR_DEPTH) throw new DecodeError(`${what} is CBOR nested deeper than ${MAX_CBOR_DEPTH} levels`);
+  return value;
 }
 
 export function decodeMdocCredential(credential: string): DecodedMdoc {

@@ -4,6 +4,7 @@
  * a verifier needs: disclosures not referenced by any digest (RFC 9901 §7.1 says reject),
  * repeated salts. No signature check here.
  */
+import { parseJsonLimited } from '../../core/input-limits.js';
 import { createHash } from 'node:crypto';
 import { getClaimsSync, splitSdJwt } from '@sd-jwt/decode';
 import { Disclosure } from '@sd-jwt/utils';
@@ -63,7 +64,7 @@ export function decodeSdJwtVc(compact: string): DecodedSdJwtVc {
   const disclosures: DecodedDisclosure[] = split.disclosures.map((encoded, i) => {
     let array: unknown;
     try {
-      array = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+      array = parseJsonLimited(Buffer.from(encoded, 'base64url').toString('utf8'));
     } catch {
       throw new DecodeError(`disclosure ${i} is not base64url JSON`);
     }

@@ -1,4 +1,5 @@
 import { fail } from '../../core/diagnostics.js';
+import { parseJsonLimited } from '../../core/input-limits.js';
 
 /**
  * authorization_details of type openid_credential (RFC 9396, OID4VCI 1.0 §5.1.1 / §6.1.1).
@@ -7,9 +8,9 @@ import { fail } from '../../core/diagnostics.js';
 export function parseAuthorizationDetails(raw: string, allowed: string[], path: string): string[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = parseJsonLimited(raw);
   } catch {
-    fail('token.authorization_details.malformed', 'authorization_details is not valid JSON', { path, found: raw.slice(0, 80) });
+    fail('token.authorization_details.malformed', 'authorization_details is not valid JSON (or nested too deep)', { path, found: raw.slice(0, 80) });
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
     fail('token.authorization_details.malformed', 'authorization_details must be a non-empty JSON array', { path });

@@ -1,4 +1,5 @@
 import { diagnose, fail, truncate } from '../../core/diagnostics.js';
+import { parseJsonLimited } from '../../core/input-limits.js';
 import { hashSecret, redactSecret } from '../../core/ids.js';
 import type { RequestedCredentials } from '../../store/oauth-records.js';
 import type { SessionRecord } from '../../store/store.js';
@@ -134,9 +135,9 @@ function parseRequestedDetails(raw: string, offered: string[], urls: IssuerUrls)
   const path = 'authorization_details';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = parseJsonLimited(raw);
   } catch {
-    fail('authorize.authorization_details.malformed', 'authorization_details is not valid JSON', { path, found: truncate(raw, 80) });
+    fail('authorize.authorization_details.malformed', 'authorization_details is not valid JSON (or nested too deep)', { path, found: truncate(raw, 80) });
   }
   if (!Array.isArray(parsed) || parsed.length === 0) fail('authorize.authorization_details.malformed', 'authorization_details must be a non-empty JSON array', { path });
   return parsed.map((entry: unknown, i: number) => {

@@ -1,4 +1,5 @@
 import { diagnose, fail, ProtocolError } from '../../core/diagnostics.js';
+import { parseJsonLimited } from '../../core/input-limits.js';
 import { hashSecret, randomToken, redactSecret } from '../../core/ids.js';
 import { validateClaims } from '../../credential-configurations/claims.js';
 import { timingSafeEqualText } from '../../crypto/constant-time.js';
@@ -112,7 +113,7 @@ async function decideOnce(deps: ConsentDeps, record: AuthorizationRequestRecord,
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseJsonLimited(text) };
   } catch (err) {
     return { ok: false, error: (err as Error).message.slice(0, 120) };
   }

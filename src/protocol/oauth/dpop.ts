@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { fail, ProtocolError, truncate, type DiagnosticCode } from '../../core/diagnostics.js';
+import { MAX_JWT_LENGTH, parseJsonLimited } from '../../core/input-limits.js';
 import { hasPrivateMembers, jwkThumbprint } from '../../crypto/jwk-utils.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
 import { checkDpopNonce, createDpopNonce } from './dpop-nonce.js';
@@ -34,7 +35,7 @@ export interface VerifiedDpop {
 
 type DpopDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
 
-const b64json = (part: string): unknown => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+const b64json = (part: string): unknown => parseJsonLimited(Buffer.from(part, 'base64url').toString('utf8'));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Returns null when the request carries no DPoP header; the caller decides whether that is allowed. */
@@ -44,6 +45,10 @@ export async function verifyDpopProof(deps: DpopDeps, request: DpopRequest, rec:
   // §4.3 (1): exactly one DPoP header; Node joins repeats with ", ", which no JWT contains.
   if (Array.isArray(header) || header.includes(',')) fail('dpop.proof.multiple', 'The request carries more than one DPoP header', { path: 'headers.dpop' });
 
+  // Size before decoding: a proof is ~600 characters (issue 8: input limits).
+  if (header.length > MAX_JWT_LENGTH.dpop) {
+    fail('dpop.proof.malformed', `The DPoP header is ${header.length} characters long; at most ${MAX_JWT_LENGTH.dpop} are accepted`, { path: 'headers.dpop' });
+  }
   const parts = header.trim().split('.');
   let protectedHeader: unknown;
   let claims: unknown;

@@ -4,11 +4,15 @@ import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps
 import { parseAuthorizationParameters, verifyAuthorizationParameters, verifyClient } from './authorization-request.js';
 import { createDpopNonce } from './dpop-nonce.js';
 import { verifyDpopProof } from './dpop.js';
+import { authenticateClient } from './client-attestation.js';
 import { recordAuthorizationRequested } from './record-authorization.js';
 
 export interface ParHttpRequest {
   rawBody: string;
   dpop: string | string[] | undefined;
+  /** OAuth-Client-Attestation(-PoP) headers (ABCA -07 §6.4, issue 5). */
+  clientAttestation?: string | string[];
+  clientAttestationPop?: string | string[];
 }
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -19,7 +23,7 @@ export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
  * sends a DPoP proof or dpop_jkt (RFC 9449 §10), and answers 201 with a one-time request_uri.
  */
 export async function handlePushedAuthorizationRequest(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret' | 'attestationTrust'>,
   urls: IssuerUrls,
   http: ParHttpRequest,
   rec: Recorder,
@@ -28,6 +32,8 @@ export async function handlePushedAuthorizationRequest(
   if (params.request_uri !== undefined) fail('par.request_uri.forbidden', 'A pushed authorization request must not carry request_uri', { path: 'body.request_uri' });
   const client = verifyClient(params);
   const request = await verifyAuthorizationParameters(deps, urls, params, client, rec);
+  // Wallet attestation (ABCA -07 §6.4, HAIP 1.0 §4.4.1: client_id = attestation sub); required by strict mode or the offer.
+  await authenticateClient(deps, urls, { attestation: http.clientAttestation, pop: http.clientAttestationPop, form: params }, rec, async () => request.session);
   const proof = await verifyDpopProof(deps, { header: http.dpop, method: 'POST', url: urls.endpoint('par') }, rec);
   if (proof && request.dpopJkt && proof.jkt !== request.dpopJkt) {
     fail('authorize.dpop_jkt.mismatch', 'dpop_jkt names another key than the DPoP proof of this request', { path: 'body.dpop_jkt', expected: proof.jkt });

@@ -2,6 +2,7 @@ import { fail } from '../../core/diagnostics.js';
 import { hashSecret } from '../../core/ids.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
 import { verifyDpopProof } from './dpop.js';
+import { authenticateClient, type ClientAttestationRequest } from './client-attestation.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import { handlePreAuthorizedCodeGrant } from './grants/pre-authorized-code.js';
 import { handleRefreshTokenGrant } from './grants/refresh-token.js';
@@ -15,11 +16,13 @@ const SUPPORTED = [PRE_AUTHORIZED, 'authorization_code', 'refresh_token'];
  * decides whether a proof was required and binds the token to its key.
  */
 export async function handleTokenRequest(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret' | 'attestationTrust'>,
   urls: IssuerUrls,
   form: Record<string, string>,
   rec: Recorder,
   dpopHeader?: string | string[],
+  /** OAuth-Client-Attestation(-PoP) headers (ABCA -07 §6.3, issue 5). */
+  clientAttestation: Omit<ClientAttestationRequest, 'form'> = { attestation: undefined, pop: undefined },
 ): Promise<ProtocolResponse> {
   const grantType = form.grant_type;
   if (!grantType) fail('token.grant_type.missing', 'The form has no grant_type', { path: 'body.grant_type', found: Object.keys(form) });
@@ -31,15 +34,21 @@ export async function handleTokenRequest(
     });
   }
   let dpop;
+  let client;
   try {
     dpop = await verifyDpopProof(deps, { header: dpopHeader, method: 'POST', url: urls.endpoint('token') }, rec);
+    // Wallet attestation (every grant); the offer's require_wallet_attestation is read only when none was sent.
+    client = await authenticateClient(deps, urls, { ...clientAttestation, form }, rec, async () => {
+      const id = await findSessionOfGrant(deps, grantType, form);
+      return id ? deps.store.sessions.get(id) : null;
+    });
   } catch (err) {
     await bindSessionOfGrant(deps, grantType, form, rec);
     throw err;
   }
   switch (grantType) {
     case PRE_AUTHORIZED:
-      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop);
+      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop, client);
     case 'authorization_code':
       return handleAuthorizationCodeGrant(deps, urls, form, dpop, rec);
     default:
@@ -49,8 +58,14 @@ export async function handleTokenRequest(
 
 /** A refused proof still belongs in its session's log: find the session from the grant, read-only. */
 async function bindSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: string, form: Record<string, string>, rec: Recorder): Promise<void> {
+  const sessionId = await findSessionOfGrant(deps, grantType, form);
+  if (sessionId) rec.bindSession(sessionId);
+}
+
+/** The session a grant (code, pre-authorized code, refresh token) belongs to, read-only; null when unknown. */
+async function findSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: string, form: Record<string, string>): Promise<string | null> {
   const secret = grantType === PRE_AUTHORIZED ? form['pre-authorized_code'] : grantType === 'authorization_code' ? form.code : form.refresh_token;
-  if (!secret) return;
+  if (!secret) return null;
   const hash = hashSecret(secret);
   const found =
     grantType === PRE_AUTHORIZED
@@ -58,5 +73,5 @@ async function bindSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: st
       : grantType === 'authorization_code'
         ? await deps.store.authorizations.peekCode(hash)
         : await deps.store.refreshTokens.peek(hash);
-  if (found) rec.bindSession(found.sessionId);
+  return found?.sessionId ?? null;
 }

@@ -1,4 +1,5 @@
 import { diagnose, fail } from '../../core/diagnostics.js';
+import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
 import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
 import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
@@ -76,8 +77,9 @@ function parseCredentialRequest(http: CredentialHttpRequest): CredentialRequest 
   }
   let body: unknown;
   try {
-    body = JSON.parse(http.rawBody);
+    body = parseJsonLimited(http.rawBody);
   } catch (cause) {
+    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
     fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
   }
   const parsed = zCredentialRequest.safeParse(body);

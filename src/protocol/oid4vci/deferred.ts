@@ -1,4 +1,5 @@
 import { fail } from '../../core/diagnostics.js';
+import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import { hashSecret, newId, redactSecret } from '../../core/ids.js';
 import type { DeferredTransactionRecord, SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
@@ -49,6 +50,7 @@ export async function createDeferredTransaction(
 
 export interface DeferredHttpRequest {
   authorization?: string;
+  dpop?: string | string[];
   contentType?: string;
   rawBody: string;
 }
@@ -60,7 +62,8 @@ export async function handleDeferredCredentialRequest(
   http: DeferredHttpRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
-  const token = await verifyAccessToken(deps, http.authorization, rec);
+  // A DPoP-bound token needs its proof here too (RFC 9449 §7), with htu = this endpoint.
+  const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('deferred_credential') });
   const { transactionId } = parseDeferredRequest(http);
   const hash = hashSecret(transactionId);
   const shown = redactSecret(transactionId);
@@ -136,8 +139,9 @@ function parseDeferredRequest(http: DeferredHttpRequest): { transactionId: strin
   }
   let body: unknown;
   try {
-    body = JSON.parse(http.rawBody);
+    body = parseJsonLimited(http.rawBody);
   } catch (cause) {
+    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
     fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

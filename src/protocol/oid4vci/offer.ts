@@ -30,8 +30,6 @@ export async function createOffer(
   for (const id of ids) if (!deps.configurations.byId.has(id)) problems.push(`credential_configuration_ids: unknown configuration ${id}`);
   const offered = readOfferedGrants(input);
   if (!offered.preAuthorized && !offered.authorizationCode) problems.push('grants: at least one grant must be offered');
-  if (input.require_wallet_attestation) problems.push('require_wallet_attestation: wallet attestation is not available in this version');
-  if (input.require_key_attestation) problems.push('require_key_attestation: key attestation is not available in this version');
   if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The offer cannot be created', problems);
 
   const claims = splitClaimsByConfiguration(ids, input.claims);
@@ -66,8 +64,9 @@ export async function createOffer(
     claims,
     subjectId: input.subject_id,
     deferred: input.deferred ?? false,
-    requireWalletAttestation: false,
-    requireKeyAttestation: false,
+    // Issue 5: token/PAR need a wallet attestation; every proof needs a key attestation.
+    requireWalletAttestation: input.require_wallet_attestation ?? false,
+    requireKeyAttestation: input.require_key_attestation ?? false,
     byReference: input.by_reference ?? true,
     txCode: txCodeSpec,
     ...(input.require_dpop ? { requireDpop: true } : {}),
@@ -105,7 +104,7 @@ export async function createOffer(
     : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(credentialOffer))}`;
 
   rec.bindSession(sessionId);
-  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred });
+  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation });
   rec.log('info', 'Credential offer created', {
     offer_id: offerId,
     credential_offer: redactOffer(credentialOffer),

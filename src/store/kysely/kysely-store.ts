@@ -217,6 +217,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
             credentialDigest: r.credential_digest,
             issuedAt: Number(r.issued_at),
             expiresAt: Number(r.expires_at),
+            ...(r.self_check_json ? { selfCheck: JSON.parse(r.self_check_json) } : {}),
           }),
         );
       },
@@ -354,6 +355,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
               created_at: t.createdAt,
               expires_at: t.expiresAt,
               delivered_at: t.deliveredAt,
+              wire_draft: t.wireDraft ?? null,
             })
             .execute(),
         );
@@ -527,6 +529,10 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promi
       )
       .execute();
   }
+  // Issue 7: self-check outcomes land after the credentials they describe (same or an earlier commit).
+  for (const c of batch.selfChecks ?? []) {
+    await trx.updateTable('issued_credentials').set({ self_check_json: JSON.stringify(c.result) }).where('id', '=', c.credentialId).execute();
+  }
   for (const r of batch.rebind ?? []) {
     await trx
       .updateTable('session_logs')
@@ -559,7 +565,7 @@ function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChan
   let running: Promise<void> | null = null;
 
   const commitGroup = async (group: typeof pending) => {
-    const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [] };
+    const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [], selfChecks: [] };
     await db.transaction().execute(async (trx) => {
       for (const item of group) {
         if (item.op) await item.op(trx);
@@ -569,6 +575,7 @@ function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChan
           merged.transitions.push(...item.batch.transitions);
           merged.issued.push(...item.batch.issued);
           merged.rebind!.push(...(item.batch.rebind ?? []));
+          merged.selfChecks!.push(...(item.batch.selfChecks ?? []));
         }
       }
       await writeBatch(trx, merged);
@@ -677,6 +684,7 @@ function rowToTransaction(r: Selectable<Database['deferred_transactions']>): Def
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
+    ...(r.wire_draft ? { wireDraft: r.wire_draft } : {}),
   };
 }
 

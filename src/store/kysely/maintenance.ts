@@ -11,8 +11,8 @@ import type { Database } from './tables.js';
  * is harmless (deletes are idempotent), only wasted work.
  */
 
-/** Tables whose rows are dead once expired: name, primary key. Each has an index on expires_at. */
-const EXPIRING: { table: string; key: string }[] = [
+/** Tables whose rows are dead once expired: name, primary key, indexed expiry column (default expires_at). */
+const EXPIRING: { table: string; key: string; column?: string }[] = [
   { table: 'nonces', key: 'nonce' },
   { table: 'pre_authorized_codes', key: 'code_hash' },
   { table: 'access_tokens', key: 'token_hash' },
@@ -23,6 +23,8 @@ const EXPIRING: { table: string; key: string }[] = [
   { table: 'oauth_authorization_codes', key: 'code_hash' },
   { table: 'oauth_refresh_tokens', key: 'token_hash' },
   { table: 'dpop_jtis', key: 'id' },
+  // A fixed one-minute window: dead long before the grace period ends.
+  { table: 'rate_limits', key: 'key', column: 'window_start' },
 ];
 
 /**
@@ -97,12 +99,12 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
       const n = policy.batchSize;
       const expiredBefore = now - policy.expiredGraceMs;
       await purgeSessions(now - policy.sessionsMaxAgeMs, expiredBefore, n, counts, signal);
-      for (const { table, key } of EXPIRING) {
+      for (const { table, key, column = 'expires_at' } of EXPIRING) {
         const deleted = await deleteInBatches(
           async () => {
             const r = await any
               .deleteFrom(table)
-              .where(key, 'in', any.selectFrom(table).select(key).where('expires_at', '<', expiredBefore).limit(n))
+              .where(key, 'in', any.selectFrom(table).select(key).where(column, '<', expiredBefore).limit(n))
               .executeTakeFirst();
             return Number(r.numDeletedRows);
           },

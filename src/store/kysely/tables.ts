@@ -58,6 +58,8 @@ export interface IssuedCredentialsTable {
   credential_digest: string;
   issued_at: number;
   expires_at: number;
+  /** Outcome of the self-check after issuance (issue 7); null until it is written. */
+  self_check_json: string | null;
 }
 
 export interface SessionLogsTable {
@@ -88,6 +90,8 @@ export interface DeferredTransactionsTable {
   created_at: number;
   expires_at: number;
   delivered_at: number | null;
+  /** Draft whose shape the credential request had (issue 7); null for 1.0. */
+  wire_draft: string | null;
 }
 
 export interface ShareLinksTable {

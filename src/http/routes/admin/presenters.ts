@@ -19,6 +19,7 @@ export function presentSession(s: SessionRecord): Record<string, unknown> {
       by_reference: s.options.byReference,
       tx_code: s.options.txCode ?? null,
       deferred: s.options.deferred,
+      require_dpop: s.options.requireDpop ?? false,
       subject_id: s.options.subjectId ?? null,
       claims_supplied_for: Object.keys(s.options.claims),
     },

@@ -3,12 +3,25 @@ import type { FastifyInstance } from 'fastify';
 import { cookieHeader, SIGN_IN_SECONDS } from '../../../dashboard/auth.js';
 import { docsPage, errorPage, signInPage, trustPage } from '../../../dashboard/pages/simple.js';
 import { hashSecret } from '../../../core/ids.js';
+import { ProtocolError } from '../../../core/diagnostics.js';
+import { enforceRateLimit } from '../../rate-limit.js';
 import { createOpenApiDocument } from '../../openapi.js';
 import { urlsFor } from '../../urls.js';
 import { createDashboardContext, field, parseFormBody, sendPage, type DashboardDeps, type FormBody } from './context.js';
 import { offerPages } from './offer-pages.js';
 import { sessionPages } from './session-pages.js';
 import { renderSessionPage, streamSessionPage } from './session-view.js';
+
+/** The sign-in limit, counted in the database like the wallet endpoints' limits (it holds across instances). */
+async function signInLimited(deps: DashboardDeps, address: string): Promise<{ retryAfter: string } | null> {
+  try {
+    await enforceRateLimit(deps, 'signin', address, deps.config.rateLimitSigninPerMinute);
+    return null;
+  } catch (err) {
+    if (err instanceof ProtocolError) return { retryAfter: err.headers['retry-after'] ?? '60' };
+    throw err;
+  }
+}
 
 const asset = (name: string) => readFileSync(new URL(`../../../dashboard/assets/${name}`, import.meta.url), 'utf8');
 
@@ -37,6 +50,11 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   });
 
   app.post('/ui/sign-in', async (request, reply) => {
+    // Every attempt counts, right or wrong, so guessing gets RATE_LIMIT_SIGNIN_PER_MINUTE tries per address (issue 8).
+    const limited = await signInLimited(deps, request.ip);
+    if (limited) {
+      return sendPage(reply.header('retry-after', limited.retryAfter), signInPage(dash.page(request), `Too many sign-in attempts from this address: wait ${limited.retryAfter} s.`), 429);
+    }
     const token = field((request.body ?? {}) as FormBody, 'token') ?? '';
     if (!dash.auth.checkAdminToken(token.trim())) return sendPage(reply, signInPage(dash.page(request), 'That is not the admin token.'), 401);
     const value = dash.auth.issueCookieValue(deps.clock.nowMs());

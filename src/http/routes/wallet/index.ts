@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fail } from '../../../core/diagnostics.js';
+import { parseJsonLimited } from '../../../core/input-limits.js';
 import { parseForm } from '../../../protocol/oauth/form.js';
 import { handleTokenRequest } from '../../../protocol/oauth/token.js';
 import { handlePushedAuthorizationRequest } from '../../../protocol/oauth/par.js';
@@ -46,7 +47,10 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
       reply,
       async (rec) => {
         requireForm(request);
-        return handleTokenRequest(deps, urlsFor(deps.config, request), parseForm(rawBody(request)), rec, request.headers.dpop);
+        return handleTokenRequest(deps, urlsFor(deps.config, request), parseForm(rawBody(request)), rec, request.headers.dpop, {
+          attestation: request.headers['oauth-client-attestation'],
+          pop: request.headers['oauth-client-attestation-pop'],
+        });
       },
       (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
     ),
@@ -61,7 +65,17 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
       reply,
       async (rec) => {
         requireForm(request);
-        return handlePushedAuthorizationRequest(deps, urlsFor(deps.config, request), { rawBody: rawBody(request), dpop: request.headers.dpop }, rec);
+        return handlePushedAuthorizationRequest(
+          deps,
+          urlsFor(deps.config, request),
+          {
+            rawBody: rawBody(request),
+            dpop: request.headers.dpop,
+            clientAttestation: request.headers['oauth-client-attestation'],
+            clientAttestationPop: request.headers['oauth-client-attestation-pop'],
+          },
+          rec,
+        );
       },
       (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
     ),
@@ -98,7 +112,7 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
         handleDeferredCredentialRequest(
           deps,
           urlsFor(deps.config, request),
-          { authorization: request.headers.authorization, contentType: request.headers['content-type'], rawBody: rawBody(request) },
+          { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
           rec,
         ),
       parseJsonForLog,
@@ -123,7 +137,8 @@ function requireForm(request: FastifyRequest): void {
 function parseJsonForLog(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
   try {
-    return JSON.parse(raw);
+    // Depth-limited: a JSON bomb is logged as (truncated) text, never handed to JSON.stringify.
+    return parseJsonLimited(raw);
   } catch {
     return raw.length > 2000 ? `${raw.slice(0, 2000)}...` : raw;
   }

@@ -4,6 +4,7 @@ import { timingSafeEqualText } from '../../../crypto/constant-time.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../../deps.js';
 import { parseAuthorizationDetails } from '../authorization-details.js';
 import type { VerifiedDpop } from '../dpop.js';
+import type { VerifiedClientAttestation } from '../client-attestation.js';
 import { createTokenResponse, verifyDpopRequirement } from './grant-common.js';
 
 /**
@@ -16,6 +17,8 @@ export async function handlePreAuthorizedCodeGrant(
   form: Record<string, string>,
   rec: Recorder,
   dpop: VerifiedDpop | null = null,
+  /** A verified wallet attestation (issue 5): the token is then not anonymous; its client_id is the attestation sub. */
+  client: VerifiedClientAttestation | null = null,
 ): Promise<ProtocolResponse> {
   const code = form['pre-authorized_code'];
   if (!code) fail('token.pre_authorized_code.missing', 'The form has no pre-authorized_code', { path: 'body.pre-authorized_code', found: Object.keys(form) });
@@ -72,8 +75,8 @@ export async function handlePreAuthorizedCodeGrant(
     {
       session,
       grantType: 'pre-authorized_code',
-      clientId: form.client_id ?? null,
-      anonymous: true,
+      clientId: client?.clientId ?? form.client_id ?? null,
+      anonymous: client === null,
       dpop,
       credentialConfigurationIds: granted,
       // §6.2: authorization_details is returned when the wallet used it; otherwise the wallet

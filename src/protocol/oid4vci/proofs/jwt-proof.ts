@@ -9,6 +9,7 @@ import { verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { compactVerify, errors as joseErrors } from 'jose';
 import { nowSeconds, type Clock } from '../../../core/clock.js';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
+import { MAX_JWT_LENGTH, parseJsonLimited } from '../../../core/input-limits.js';
 import type { HolderKey } from '../../../formats/types.js';
 import { VERIFIABLE_ALGS, resolveProofKey, verificationKey, type ProofKeySource } from './proof-key.js';
 
@@ -59,9 +60,10 @@ export function headerSummary(header: Record<string, unknown>): Found {
 function decodePart(part: string, name: 'header' | 'payload', path: string, parts: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    fail('proof.jwt.malformed', `the ${name} is not base64url-encoded JSON`, { path: `${path}.${name}`, found: { parts } });
+    value = parseJsonLimited(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch (cause) {
+    const why = cause instanceof SyntaxError && cause.name === 'JsonTooDeepError' ? ` (${cause.message})` : '';
+    fail('proof.jwt.malformed', `the ${name} is not base64url-encoded JSON${why}`, { path: `${path}.${name}`, found: { parts } });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('proof.jwt.malformed', `the ${name} is JSON but not an object (found ${Array.isArray(value) ? 'array' : typeof value})`, { path: `${path}.${name}`, found: { parts } });
@@ -72,6 +74,10 @@ function decodePart(part: string, name: 'header' | 'payload', path: string, part
 export function parseCompact(jwt: unknown, path: string) {
   if (typeof jwt !== 'string') {
     fail('proof.jwt.malformed', `the proof is ${jwt === null ? 'null' : Array.isArray(jwt) ? 'an array' : `a ${typeof jwt}`}, not a compact JWT string`, { path, found: { type: typeof jwt } });
+  }
+  // Size before decoding (issue 8: input limits); even an x5c chain or key attestation fits.
+  if (jwt.length > MAX_JWT_LENGTH.proof) {
+    fail('proof.jwt.malformed', `the proof is ${jwt.length} characters long; at most ${MAX_JWT_LENGTH.proof} are accepted`, { path, found: { length: jwt.length } });
   }
   const parts = jwt.split('.');
   if (parts.length !== 3) {

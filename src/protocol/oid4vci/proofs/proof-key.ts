@@ -2,7 +2,7 @@
  * Which holder key a `jwt` proof names (OID4VCI 1.0 Appendix F.1): `jwk`, `x5c` or a
  * self-contained DID URL in `kid`, and a bounded cache of imported verification keys.
  */
-import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
 import {
@@ -13,6 +13,7 @@ import {
   type DidRepresentation,
   type ResolvedDid,
 } from '../../../crypto/did-resolver.js';
+import { jwkThumbprintSync } from '../../../crypto/jwk-thumbprint.js';
 
 export type ProofKeySource = 'jwk' | 'x5c' | DidRepresentation;
 
@@ -56,14 +57,8 @@ export function keyAlgMismatch(alg: string, jwk: JWK): string | undefined {
   return `key type ${describeKey(jwk)} does not fit alg ${alg}, which needs ${need.crv ? `${need.kty} ${need.crv}` : need.kty}`;
 }
 
-/** RFC 7638 thumbprint, computed synchronously (required members only, sorted). */
-export function jwkThumbprintSync(jwk: JWK): string {
-  const members =
-    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
-      : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
-        : { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-}
+/** RFC 7638 thumbprint, computed synchronously (now in crypto/, re-exported for existing callers). */
+export { jwkThumbprintSync };
 
 function bindingWarning(source: ProofKeySource, ctx: ProofKeyContext, where: string): void {
   const methods = ctx.bindingMethods;

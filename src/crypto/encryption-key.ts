@@ -1,0 +1,103 @@
+/**
+ * The issuer's key for encrypted credential requests (OID4VCI 1.0 §10, §12.2.4
+ * `credential_request_encryption.jwks`): an ECDH-ES P-256 key generated on first start and kept
+ * as `${dataDir}/keys/credential-request-encryption.key.pem` (PKCS#8, 0600, written atomically),
+ * like the signing keys (issuer-keys.ts). On a shared database every instance must decrypt what
+ * any of them advertised, so the key is mirrored in the shared state (compare-and-set: the first
+ * instance's key wins, the others adopt it).
+ */
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { jwkThumbprintSync } from './jwk-thumbprint.js';
+import type { SharedStateAccess } from './shared-issuer-keys.js';
+
+export const ENCRYPTION_KEY_FILE = 'credential-request-encryption.key.pem';
+export const SHARED_ENCRYPTION_KEY_NAME = 'credential_request_encryption_key';
+/** The only key-agreement alg of our key: the JWE alg must equal the JWK alg (§10). */
+export const REQUEST_ENCRYPTION_ALG = 'ECDH-ES';
+
+export interface EncryptionKey {
+  privateKey: KeyObject;
+  /** Published in credential_request_encryption.jwks: public members, kid, use, alg. */
+  publicJwk: JWK & { kid: string; alg: string; use: 'enc' };
+}
+
+export interface LoadedEncryptionKey {
+  key: EncryptionKey;
+  generated: boolean;
+  sharing?: 'adopted' | 'published';
+}
+
+export async function loadOrCreateEncryptionKey(dataDir: string, shared?: SharedStateAccess, now = Date.now()): Promise<LoadedEncryptionKey> {
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, ENCRYPTION_KEY_FILE);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  if (shared) {
+    const current = await shared.get(SHARED_ENCRYPTION_KEY_NAME);
+    if (current) {
+      await writeAtomic(file, current.value);
+      return { key: fromPem(current.value, 'the shared database'), generated: false, sharing: 'adopted' };
+    }
+  }
+  let pem = await readIfExists(file);
+  let generated = false;
+  if (pem === undefined) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await writeAtomic(file, pem);
+    generated = true;
+  }
+  if (shared) {
+    if (!(await shared.put(SHARED_ENCRYPTION_KEY_NAME, pem, null, now))) {
+      // Another instance published first: use its key.
+      const winner = (await shared.get(SHARED_ENCRYPTION_KEY_NAME))!;
+      await writeAtomic(file, winner.value);
+      return { key: fromPem(winner.value, 'the shared database'), generated, sharing: 'adopted' };
+    }
+    return { key: fromPem(pem, file), generated, sharing: 'published' };
+  }
+  return { key: fromPem(pem, file), generated };
+}
+
+function fromPem(pem: string, label: string): EncryptionKey {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (e) {
+    throw new Error(`Cannot read the request encryption key from ${label}: ${(e as Error).message}. Remove it to generate a new one.`);
+  }
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error(`The request encryption key in ${label} is not a P-256 EC key`);
+  const pub = { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! };
+  return { privateKey, publicJwk: { ...pub, kid: jwkThumbprintSync(pub), use: 'enc', alg: REQUEST_ENCRYPTION_ALG } };
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Temp file 0600, fsync, rename: a crash never leaves half a key. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,59 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { catalogue, fail, toErrorDescription } from '../../core/diagnostics.js';
+import type { IssuerDeps } from '../../protocol/deps.js';
+import { runEndpoint } from '../endpoint.js';
+
+/**
+ * The root context's error and not-found handlers (issue 8). Contexts with their own handler
+ * (wallet, admin, dashboard) keep it; everything else — metadata, JWKS, status lists, probes,
+ * the inspector page, status admin — falls back to these. Fastify's default handler would send
+ * `error.message` even for a 500, which can carry SQL, file paths or key file names: here a 5xx
+ * says "Internal error" and the details go to the process log only.
+ */
+export function registerRootErrorHandling(app: FastifyInstance, deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) {
+      request.log.error({ err: error }, 'internal error');
+      return reply.code(500).header('cache-control', 'no-store').send({ error: 'server_error', error_description: 'Internal error' });
+    }
+    // Fastify's own 4xx (bad JSON, 413, 415) name the problem and nothing internal.
+    return reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: toErrorDescription(error.message) });
+  });
+
+  app.setNotFoundHandler((request, reply) => answerUnknownRoute(deps, request, reply));
+}
+
+/**
+ * For a context whose routes run through runEndpoint (the authorization page): errors Fastify
+ * raises before the handler (413, 415, unreadable body) become a logged spec error, not
+ * Fastify's default body.
+ */
+export function protocolErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>, endpoint: string) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+    runEndpoint(deps, endpoint, request, reply, async () => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') fail('request.body.too_large', `The body exceeds ${deps.config.bodyLimitBytes} bytes`, { path: 'body' });
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+        fail('request.content_type.unsupported', `Content-Type ${type.slice(0, 60) || '(none)'} is not application/x-www-form-urlencoded`, { path: 'headers.content-type' });
+      }
+      if (error.statusCode && error.statusCode < 500) fail('request.body.malformed_json', `The request could not be read: ${error.message}`, { path: 'body' });
+      throw error;
+    });
+}
+
+/**
+ * A wallet that calls a wrong path (a typo, a trailing slash on the well-known URL) should find
+ * that in the unbound requests log; a browser asking for a page or favicon that does not exist
+ * should not fill that log, so those get the same answer without a log row.
+ */
+async function answerUnknownRoute(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0];
+  const reason = `No endpoint ${request.method} ${path.slice(0, 200)}`;
+  const browserGet = (request.method === 'GET' || request.method === 'HEAD') && (/text\/html/.test(request.headers.accept ?? '') || path.endsWith('/favicon.ico'));
+  if (browserGet || request.method === 'OPTIONS') {
+    const entry = catalogue['request.route.unknown'];
+    return reply.code(entry.status).header('cache-control', 'no-store').send({ error: entry.error, error_description: toErrorDescription(reason) });
+  }
+  return runEndpoint(deps, 'unknown_route', request, reply, async () => fail('request.route.unknown', reason, { path: 'url' }));
+}

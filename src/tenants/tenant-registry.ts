@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { hashSecret } from '../core/ids.js';
+import { timingSafeEqualText } from '../crypto/constant-time.js';
+
+/**
+ * The tenants of one deployment: several credential issuers, each with its own identifier
+ * (`PUBLIC_URL/{tenant}`), keys, configurations, admin token, database and dashboard. Tenants
+ * come from the operator's TENANTS_FILE (static) and from the operator API (kept in
+ * DATA_DIR/tenants/tenants.json). Admin tokens are kept only as hashes.
+ */
+
+export const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+const zTenant = z.strictObject({
+  id: z.string().regex(TENANT_ID, 'tenant ids are 1-40 lowercase letters, digits and inner hyphens'),
+  display_name: z.string().max(200).optional(),
+  /** Path to a credential configurations file; the deployment's file when absent. */
+  credential_configurations: z.string().optional(),
+  /** Static tenants may set their admin token in the file (at least 16 characters). */
+  admin_token: z.string().min(16).optional(),
+  admin_token_sha256: z.string().optional(),
+  created_at: z.string().optional(),
+});
+export type TenantRecord = z.infer<typeof zTenant>;
+
+const zTenantsFile = z.strictObject({ tenants: z.array(zTenant) });
+
+export class TenantError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class TenantRegistry {
+  private readonly tenants = new Map<string, TenantRecord & { source: 'file' | 'api' }>();
+  private readonly storePath: string;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly reserved: ReadonlySet<string>,
+    tenantsFile?: string,
+  ) {
+    this.storePath = join(dataDir, 'tenants', 'tenants.json');
+    if (tenantsFile) for (const t of readTenantsFile(tenantsFile)) this.add({ ...t, source: 'file' });
+    if (existsSync(this.storePath)) for (const t of readTenantsFile(this.storePath)) this.add({ ...t, source: 'api' });
+  }
+
+  list(): TenantRecord[] {
+    return [...this.tenants.values()].map(({ source: _source, admin_token: _token, ...t }) => t);
+  }
+
+  get(id: string): TenantRecord | undefined {
+    return this.tenants.get(id);
+  }
+
+  dataDirOf(id: string): string {
+    return join(this.dataDir, 'tenants', id);
+  }
+
+  verifyAdminToken(id: string, token: string): boolean {
+    const t = this.tenants.get(id);
+    if (!t) return false;
+    if (t.admin_token) return timingSafeEqualText(token, t.admin_token);
+    return t.admin_token_sha256 !== undefined && timingSafeEqualText(hashSecret(token), t.admin_token_sha256);
+  }
+
+  /** Creates a tenant through the operator API; its admin token is returned once, here only. */
+  create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date): { tenant: TenantRecord; adminToken: string } {
+    const parsed = zTenant.safeParse(input);
+    if (!parsed.success) throw new TenantError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (this.tenants.has(input.id)) throw new TenantError(409, `Tenant ${input.id} exists`);
+    if (this.reserved.has(input.id)) throw new TenantError(400, `Tenant id ${input.id} is a path the issuer itself uses`);
+    const adminToken = randomBytes(24).toString('base64url');
+    const tenant: TenantRecord = { ...parsed.data, admin_token_sha256: hashSecret(adminToken), created_at: now.toISOString() };
+    this.add({ ...tenant, source: 'api' });
+    this.persist();
+    return { tenant, adminToken };
+  }
+
+  private add(t: TenantRecord & { source: 'file' | 'api' }): void {
+    if (this.reserved.has(t.id)) throw new TenantError(400, `Tenant id ${t.id} is a path the issuer itself uses`);
+    if (this.tenants.has(t.id)) throw new TenantError(409, `Tenant ${t.id} is defined twice`);
+    this.tenants.set(t.id, t);
+  }
+
+  private persist(): void {
+    const api = [...this.tenants.values()].filter((t) => t.source === 'api').map(({ source: _s, ...t }) => t);
+    mkdirSync(join(this.dataDir, 'tenants'), { recursive: true, mode: 0o700 });
+    writeFileSync(`${this.storePath}.tmp`, `${JSON.stringify({ tenants: api }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(`${this.storePath}.tmp`, this.storePath);
+  }
+}
+
+function readTenantsFile(path: string): TenantRecord[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new TenantError(500, `Cannot read tenants file ${path}: ${(e as Error).message}`);
+  }
+  const parsed = zTenantsFile.safeParse(raw);
+  if (!parsed.success) {
+    throw new TenantError(500, `Invalid tenants file ${path}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.data.tenants;
+}
