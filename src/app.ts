@@ -1,8 +1,13 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TenantHost } from './tenants/tenant-host.js';
+import { tenantRoutes } from './http/routes/admin/tenants.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { IssuerDeps } from './protocol/deps.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { dashboardRoutes } from './http/routes/dashboard/index.js';
 import { closeAllStreams } from './http/sse.js';
+import { drainAfterFlushTasks } from './session-log/request-recorder.js';
 import { inspectRoutes } from './http/routes/admin/inspect.js';
 import { inspectPageRoutes } from './http/routes/inspect-page/index.js';
 import { metadataRoutes } from './http/routes/wallet/metadata.js';
@@ -29,6 +34,8 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
   /** Lifecycle seen by /readyz (main.ts flips it on SIGTERM). */
   ops?: OpsState;
+  /** Tenants (issue 9): requests for a tenant are handed to its own app before routing here. */
+  tenants?: TenantHost;
   /** Sees every route as it is registered (tests audit that each non-public one needs the admin token). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -37,6 +44,17 @@ export interface AppOptions {
  * The sole wiring point: wallet, metadata and admin are separate encapsulated contexts, each
  * with its own body handling and error handler. Everything is registered explicitly here.
  */
+/** One server for the deployment's issuer and its tenants: a tenant's request goes to its own app. */
+function tenantServerFactory(tenants: TenantHost, deps: AppDeps, https: AppOptions['https']) {
+  const limits = { maxHeaderSize: deps.config.hardening.headerLimitBytes };
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+      if (!tenants.dispatch(req, res)) handler(req, res);
+    };
+    return https ? createHttpsServer({ ...https, ...limits }, dispatch) : createHttpServer(limits, dispatch);
+  };
+}
+
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
@@ -49,6 +67,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     http: { maxHeaderSize: deps.config.hardening.headerLimitBytes },
     requestTimeout: deps.config.hardening.requestTimeoutSeconds * 1000,
     ...(options.https ? { https: { ...options.https, maxHeaderSize: deps.config.hardening.headerLimitBytes } } : {}),
+    ...(options.tenants ? { serverFactory: tenantServerFactory(options.tenants, deps, options.https) } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // Hardening (issue 8), before any context is registered so that every one inherits them:
   // no internals in error bodies, security headers on every response, route audit for tests.
@@ -90,9 +109,18 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     limitJsonDepth(instance);
     await statusAdminRoutes(instance, deps);
   }, { prefix });
+  if (options.tenants) {
+    const tenants = options.tenants;
+    await app.register(async (instance) => {
+      limitJsonDepth(instance);
+      await tenantRoutes(instance, deps, tenants);
+    }, { prefix });
+  }
   // The web dashboard (root page, signed-in area, share links, trust material, API docs).
   await app.register(async (instance) => dashboardRoutes(instance, deps), { prefix });
   // Live views (SSE) would otherwise hold app.close() open until every browser leaves.
   app.addHook('preClose', async () => closeAllStreams());
+  // Issue 7: self-checks of issued credentials run after the reply; let them land before the store closes.
+  app.addHook('onClose', async () => drainAfterFlushTasks());
   return app;
 }

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { drainAfterFlushTasks } from './session-log/request-recorder.js';
 import type { Store } from './store/store.js';
 import type { PurgeSchedule } from './store/retention.js';
 
@@ -9,7 +10,8 @@ import type { PurgeSchedule } from './store/retention.js';
  * 3. app.close(): the server stops accepting connections, closes idle keep-alive ones and
  *    live streams, and waits for the requests in flight to finish (each writes its session
  *    log before it replies);
- * 4. store.close(): drains the group commit, ends the change listener and the pool.
+ * 4. after-flush tasks of those requests finish;
+ * 5. store.close(): drains the group commit, ends the change listener and the pool.
  * Resolves true when all of it finished within `timeoutMs`, false when the time ran out.
  */
 export async function shutdownGracefully(opts: {
@@ -30,6 +32,8 @@ export async function shutdownGracefully(opts: {
     await opts.purge?.stop();
     await opts.app.close();
     clearInterval(sweeper);
+    // Work the finished requests started after their commit (self-checks) still uses the store.
+    await drainAfterFlushTasks();
     await opts.store.close();
   })();
   let timer: NodeJS.Timeout | undefined;

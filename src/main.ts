@@ -5,6 +5,8 @@ import { systemClock } from './core/clock.js';
 import { buildApp } from './app.js';
 import { shutdownGracefully } from './lifecycle.js';
 import { loadRuntime } from './runtime.js';
+import { TenantHost } from './tenants/tenant-host.js';
+import { mountPath } from './http/urls.js';
 import { retentionPolicy, startPurgeSchedule } from './store/retention.js';
 
 /** Process entry: config → store → keys → app → listen. */
@@ -19,11 +21,26 @@ async function main(): Promise<void> {
     onBackgroundError: (err, where) => log.warn({ err, where }, `${where}: ${err.message}`),
   });
   let draining = false;
+  const say = (line: string) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line));
+  // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
+  const tenants = new TenantHost({
+    config,
+    say,
+    build: async (tenantConfig) => {
+      const tenantRuntime = await loadRuntime(tenantConfig, systemClock, say);
+      const tenantApp = await buildApp(tenantRuntime.deps, { loggerInstance: log, ops: { draining: () => draining } });
+      return { deps: tenantRuntime.deps, app: tenantApp };
+    },
+  });
+  const reserved = new Set<string>();
   const app = await buildApp(runtime.deps, {
     loggerInstance: log,
     https: config.tls ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } : undefined,
     ops: { draining: () => draining },
+    tenants,
+    onRoute: (route) => reserved.add(firstSegment(route.url, mountPath(config))),
   });
+  await tenants.start(reserved);
   const purge = startPurgeSchedule({
     store: runtime.deps.store,
     clock: systemClock,
@@ -37,6 +54,7 @@ async function main(): Promise<void> {
   });
   const shutdown = async (signal: string) => {
     lifecycle.info(`${signal}: finishing in-flight requests`);
+    await tenants.close();
     const clean = await shutdownGracefully({
       app,
       store: runtime.deps.store,
@@ -55,6 +73,12 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   lifecycle.info(`issuance-lab listening on ${config.tls ? 'https' : 'http'}://${config.host}:${port}`);
   lifecycle.info(`Credential issuer: ${runtime.issuer}`);
+}
+
+/** The first path segment a route takes under the mount path: a tenant id may not shadow it. */
+function firstSegment(url: string, mount: string): string {
+  const rest = mount && url.startsWith(mount) ? url.slice(mount.length) : url;
+  return rest.split('/')[1] ?? '';
 }
 
 main().catch((err) => {

@@ -61,7 +61,7 @@ export async function loadRuntime(
     key: loadTrustList(config.attestation.keyTrust, config.attestation.keyTrust === config.attestation.walletTrust ? 'WALLET_ATTESTATION_TRUST' : 'KEY_ATTESTATION_TRUST'),
   };
   say(`Attestations: ${config.attestation.mode} mode; wallet attesters trusted: ${describeTrust(attestationTrust.wallet)}; key attesters: ${describeTrust(attestationTrust.key)}`);
-  const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs());
+  const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs(), config.hardening.keyEncryptionSecret);
   if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
   const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key };
   return { deps, issuer };

@@ -22,6 +22,8 @@ const zEnv = z.object({
   DATABASE_URL: z.string().optional(),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   TRUST_PROXY: zBool.default(false),
+  /** Tenants defined by the operator (JSON {tenants: [{id, display_name?, credential_configurations?, admin_token?}]}). */
+  TENANTS_FILE: z.string().optional(),
   /** Per client address and minute at token, nonce and PAR; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** Per client address and minute at the dashboard sign-in. */
@@ -109,6 +111,7 @@ export interface Config {
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
   trustProxy: boolean;
+  tenantsFile?: string;
   rateLimitPerMinute: number;
   rateLimitSigninPerMinute: number;
   signedMetadata: boolean;
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL || undefined,
     adminToken: e.ADMIN_TOKEN,
     trustProxy: e.TRUST_PROXY,
+    tenantsFile: e.TENANTS_FILE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitSigninPerMinute: e.RATE_LIMIT_SIGNIN_PER_MINUTE,
     signedMetadata: e.SIGNED_METADATA,

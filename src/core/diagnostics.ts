@@ -237,12 +237,6 @@ const entries = {
     help: 'Use one of the credential_identifiers from authorization_details in the token response.',
     spec_ref: oid4vci('8.3.1.2'),
   },
-  'credential.encryption.unsupported': {
-    error: 'invalid_encryption_parameters', status: 400, severity: 'error',
-    expected: 'no credential_response_encryption, because the issuer metadata advertises no credential_response_encryption',
-    help: 'Only request response encryption when the issuer metadata advertises it.',
-    spec_ref: oid4vci('8.3.1.2'),
-  },
   'credential.request.content_type': {
     error: 'invalid_credential_request', status: 400, severity: 'error',
     expected: 'Content-Type: application/json (application/jwt only for encrypted requests the issuer advertises)',
@@ -315,12 +309,6 @@ const entries = {
     error: 'invalid_proof', status: 400, severity: 'error',
     expected: 'exactly one holder key in the header: jwk, x5c, key_attestation, or a resolvable DID URL in kid (did:key, did:jwk)',
     help: 'Put the public key in the header as jwk, or the certificate chain as x5c, or set kid to a did:key / did:jwk DID URL that encodes the key.',
-    spec_ref: oid4vci('Appendix F.1'),
-  },
-  'proof.jwt.key_attestation_unsupported': {
-    error: 'invalid_proof', status: 400, severity: 'error',
-    expected: 'a proof whose holder key is in jwk, x5c or a did:key / did:jwk kid (key attestations are not supported by this issuer yet)',
-    help: 'Key attestations (key_attestation header, Appendix D) are not verified here yet. Send the proof without key_attestation, with the key as jwk.',
     spec_ref: oid4vci('Appendix F.1'),
   },
   'proof.jwt.multiple_keys': {

@@ -76,3 +76,12 @@ export function valueDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): n
   }
   return max;
 }
+
+/**
+ * A NumericDate (seconds) from a request as ISO text for a diagnostic. Beyond ±8.64e15 ms a Date
+ * is invalid and toISOString throws, which turned a JWT with exp 1e20 into a 500 (fuzzing).
+ */
+export function describeNumericDate(seconds: number): string {
+  const ms = seconds * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${seconds} (beyond any representable date)`;
+}

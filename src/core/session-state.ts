@@ -14,6 +14,8 @@ export const sessionStates = [
   'credential_issued',
   'deferred',
   'completed',
+  // The wallet reported credential_deleted (§11.1: issuance ended unsuccessfully by a user action) (issue 5).
+  'credential_deleted',
   'failed',
   'expired',
 ] as const;
@@ -38,6 +40,8 @@ export const eventTypes = [
   'authorization_denied',
   'token_refreshed',
   'refresh_tokens_revoked',
+  // Fault injection (issue 7): a switch of the offer refused a request on purpose.
+  'fault_injected',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -60,7 +64,19 @@ const transitions: Partial<Record<EventType, Transition>> = {
   session_expired: { from: live, to: 'expired' },
 };
 
-/** The state change an event causes, if any. */
-export function transitionFor(event: EventType): Transition | undefined {
+/**
+ * notification_received moves the session by the wallet's event (OID4VCI 1.0 §11.1, issue 5):
+ * accepted completes it; a failure (partial batch failures included) or a user's deletion ends
+ * it even after another notification said accepted.
+ */
+const notificationTransitions: Record<string, Transition> = {
+  credential_accepted: { from: ['credential_issued'], to: 'completed' },
+  credential_failure: { from: ['credential_issued', 'completed', 'credential_deleted'], to: 'failed' },
+  credential_deleted: { from: ['credential_issued', 'completed'], to: 'credential_deleted' },
+};
+
+/** The state change an event causes, if any (notification_received: by `details.event`). */
+export function transitionFor(event: EventType, details?: Record<string, unknown> | null): Transition | undefined {
+  if (event === 'notification_received') return notificationTransitions[String(details?.event)];
   return transitions[event];
 }

@@ -6,11 +6,12 @@
  * any of them advertised, so the key is mirrored in the shared state (compare-and-set: the first
  * instance's key wins, the others adopt it).
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { jwkThumbprintSync } from './jwk-thumbprint.js';
+import { exportPrivateKeyPem, parsePrivateKeyPem } from './key-encryption.js';
 import type { SharedStateAccess } from './shared-issuer-keys.js';
 
 export const ENCRYPTION_KEY_FILE = 'credential-request-encryption.key.pem';
@@ -30,7 +31,8 @@ export interface LoadedEncryptionKey {
   sharing?: 'adopted' | 'published';
 }
 
-export async function loadOrCreateEncryptionKey(dataDir: string, shared?: SharedStateAccess, now = Date.now()): Promise<LoadedEncryptionKey> {
+export async function loadOrCreateEncryptionKey(dataDir: string, shared?: SharedStateAccess, now = Date.now(), passphrase?: string): Promise<LoadedEncryptionKey> {
+  const fromPem = (pem: string, label: string) => keyFromPem(pem, label, passphrase);
   const dir = join(dataDir, 'keys');
   const file = join(dir, ENCRYPTION_KEY_FILE);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -46,7 +48,8 @@ export async function loadOrCreateEncryptionKey(dataDir: string, shared?: Shared
   let generated = false;
   if (pem === undefined) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    // Encrypted at rest with KEY_ENCRYPTION_SECRET, like the signing keys (key-encryption.ts).
+    pem = exportPrivateKeyPem(privateKey, passphrase);
     await writeAtomic(file, pem);
     generated = true;
   }
@@ -62,13 +65,8 @@ export async function loadOrCreateEncryptionKey(dataDir: string, shared?: Shared
   return { key: fromPem(pem, file), generated };
 }
 
-function fromPem(pem: string, label: string): EncryptionKey {
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (e) {
-    throw new Error(`Cannot read the request encryption key from ${label}: ${(e as Error).message}. Remove it to generate a new one.`);
-  }
+function keyFromPem(pem: string, label: string, passphrase?: string): EncryptionKey {
+  const privateKey = parsePrivateKeyPem(pem, `${label} (credential request encryption key)`, passphrase);
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error(`The request encryption key in ${label} is not a P-256 EC key`);
   const pub = { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! };

@@ -38,8 +38,12 @@ export function parsePrivateKeyPem(pem: string, label: string, passphrase?: stri
   }
 }
 
-/** Private key files of a key directory: current (`x.key.pem`) and archived (`x.key.<stamp>.pem`). */
-export const isKeyFileName = (name: string): boolean => /\.key(\.[^/]+)?\.pem$/.test(name) && !name.includes('.tmp');
+/**
+ * The issuer's signing key files (issuer-keys.ts): current (`x.key.pem`) and archived
+ * (`x.key.<stamp>.pem`). Only these: other modules' keys in the same directory are read by their
+ * own code, which must opt in to encryption itself.
+ */
+export const isKeyFileName = (name: string): boolean => /^(iaca-root|document-signer)\.key(\.[^/]+)?\.pem$/.test(name) && !name.includes('.tmp');
 
 /**
  * KEY_ENCRYPTION_SECRET set on a directory written without it: every plain key file is

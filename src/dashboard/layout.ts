@@ -14,13 +14,15 @@ export function layout(ctx: PageContext, title: string, body: Html, opts: { scri
         <a href="${b}/">Sessions</a>
         <a href="${b}/ui/offers/new">Create offer</a>
         <a href="${b}/ui/unbound">Unbound requests</a>
+        <a href="${b}/ui/compatibility">Wallet compatibility</a>
+        <a href="${b}/inspect" data-testid="nav-inspector">Inspector</a>
         <a href="${b}/trust">Trust material</a>
         <a href="${b}/docs">API docs</a>
         <form method="post" action="${b}/ui/sign-out" class="inline">
           <input type="hidden" name="csrf" value="${ctx.csrf}"><button type="submit" class="link">Sign out</button>
         </form>
       </nav>`
-    : html`<nav><a href="${b}/">Sign in</a><a href="${b}/trust">Trust material</a><a href="${b}/docs">API docs</a></nav>`;
+    : html`<nav><a href="${b}/">Sign in</a><a href="${b}/inspect">Inspector</a><a href="${b}/trust">Trust material</a><a href="${b}/docs">API docs</a></nav>`;
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -127,6 +127,14 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
           responses: { '201': { description: 'The link', content: content(res.zShareLink) }, ...errors, ...notFound },
         },
       },
+      '/compatibility': {
+        get: {
+          operationId: 'getCompatibilityMatrix',
+          summary: 'Wallet compatibility matrix: wallets (User-Agent, draft spoken) against the steps they passed and failed, from the newest sessions',
+          parameters: queryParameters(req.zCompatibilityQuery),
+          responses: { '200': { description: 'One row per wallet and draft', content: content(res.zCompatibilityMatrix) }, ...errors },
+        },
+      },
       '/unbound_requests/logs': {
         get: {
           operationId: 'listUnboundRequestLogs',

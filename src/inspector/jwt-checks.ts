@@ -2,6 +2,7 @@
  * Checks shared by the JWT kinds the inspector reads (DPoP proofs, attestations, JWT
  * credentials): decoding, asymmetric alg, signature against a given key, x5c chain, time claims.
  */
+import { describeNumericDate } from '../core/input-limits.js';
 import { createPublicKey, verify as nodeVerify, constants } from 'node:crypto';
 import type { JWK } from 'jose';
 import { truncate } from '../core/diagnostics.js';
@@ -139,7 +140,7 @@ export function checkTimeClaims(list: CheckList, payload: Record<string, unknown
       list.fail(claim, spec, `${claim} ${truncate(value, 40)} is not a NumericDate number`, { code });
       continue;
     }
-    const when = new Date(value * 1000).toISOString();
+    const when = describeNumericDate(value);
     if (t.ignoreTime) {
       list.skip(claim, spec, `${claim} = ${value} (${when}); time checks ignored`);
       continue;

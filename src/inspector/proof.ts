@@ -9,6 +9,9 @@ import {
 } from '../protocol/oid4vci/proofs/jwt-proof.js';
 import { resolveProofKey, verificationKey, VERIFIABLE_ALGS, type ProofKey } from '../protocol/oid4vci/proofs/proof-key.js';
 import { decodeJwt } from '../formats/decode/jwt.js';
+import type { JWK } from 'jose';
+import { minimalPublicJwk, publicJwkProblem } from '../crypto/did-resolver.js';
+import { jwkThumbprintSync } from '../crypto/jwk-thumbprint.js';
 import { CheckList, type ResolvedKeyView } from './checks.js';
 import type { InspectContext } from './context.js';
 
@@ -54,7 +57,7 @@ export async function inspectProof(ctx: InspectContext, value: string, opts: Pro
   let key: ProofKey | undefined;
   if (alg) {
     key = await list.run('key', F1, (k: ProofKey) => `holder key from ${k.keySource}${k.didUrl ? ` (${truncate(k.didUrl, 60)})` : ''}`, (w) =>
-      resolveProofKey(header, alg, { path, found, bindingMethods: opts.bindingMethods, warnings: w }));
+      resolveProofKey(header, alg, { path, found, bindingMethods: opts.bindingMethods, warnings: w, ...attestedKeysOf(header.key_attestation) }));
   } else list.skip('key', F1, 'not resolved: alg unusable');
   if (key) keys.push({ source: key.keySource === 'jwk' || key.keySource === 'x5c' ? `header.${key.keySource}` : `header.kid (${key.keySource})`, jwk: key.jwk, thumbprint: key.thumbprint, ...(key.didUrl ? { did: key.didUrl } : {}) });
   if (alg && key) {
@@ -89,4 +92,25 @@ export async function inspectProof(ctx: InspectContext, value: string, opts: Pro
     }
   }
   return { checks: list, decoded: { header, payload }, keys, nonce: payload.nonce, thumbprint: key?.thumbprint };
+}
+
+/**
+ * The attested_keys of a key_attestation header, decoded without verification (the
+ * key_attestation kind inspects the attestation itself), so a kid pointing into them resolves
+ * and the key-not-attested check runs as at the credential endpoint (issue 5).
+ */
+function attestedKeysOf(value: unknown): { attestedKeys?: { jwk: JWK; thumbprint: string; kid?: string }[] } {
+  if (typeof value !== 'string') return {};
+  try {
+    const keys = decodeJwt(value).payload.attested_keys;
+    if (!Array.isArray(keys)) return {};
+    const attestedKeys = keys.filter((k) => !publicJwkProblem(k)).map((k) => {
+      const jwk = minimalPublicJwk(k as Record<string, unknown>);
+      const kid = (k as { kid?: unknown }).kid;
+      return { jwk, thumbprint: jwkThumbprintSync(jwk), ...(typeof kid === 'string' ? { kid } : {}) };
+    });
+    return attestedKeys.length ? { attestedKeys } : {};
+  } catch {
+    return {};
+  }
 }

@@ -30,6 +30,13 @@ export const zSessionSummary = z.object({
     tx_code: z.record(z.string(), z.unknown()).nullable(),
     deferred: z.boolean(),
     require_dpop: z.boolean().describe('Only DPoP-bound tokens for this offer (RFC 9449)'),
+    strict: z.boolean().describe('Draft 11-15 request shapes are refused for this session (also when STRICT_MODE is set globally)'),
+    require_dpop_nonce: z.boolean().describe('Fault switch: DPoP proofs need a server nonce'),
+    reject_first_nonce: z.boolean().describe('Fault switch: the first credential request is refused with invalid_nonce'),
+    tx_code_failure: z.enum(['retry', 'burn', 'reject_first']).describe('Fault switch: what a wrong tx_code does'),
+    single_fetch: z.boolean().describe('Fault switch: the credential_offer_uri can be fetched once'),
+    require_encryption: z.boolean().describe('Fault switch: credential responses must be encrypted'),
+    expires_in: z.number().int().nullable().describe('Fault switch: lifetime in seconds of offer, grant and access tokens (short expiry)'),
     subject_id: z.string().nullable(),
     claims_supplied_for: z.array(z.string()),
   }),
@@ -58,6 +65,14 @@ export const zIssuedCredential = z.object({
   holder_key_thumbprint: z.string(),
   key_source: z.string(),
   credential_sha256: z.string(),
+  self_check: z
+    .object({
+      status: z.enum(['pass', 'warn', 'fail']),
+      checked_at: zTimestamp,
+      checks: z.array(z.object({ check: z.string(), status: z.enum(['pass', 'warn', 'fail', 'skip']), detail: z.string(), spec_ref: z.string() })),
+    })
+    .nullable()
+    .describe('The issuer re-reading the credential it issued (binding key, salts, digests, validity, type); null until written, shortly after issuance'),
   issued_at: zTimestamp,
   expires_at: zTimestamp,
 });
@@ -126,4 +141,26 @@ export const zHarExport = z.object({
       }),
     ),
   }),
+});
+
+/** GET /compatibility: wallets (User-Agent, draft spoken) against the protocol steps (issue 7). */
+const zStepCell = z.object({
+  passed: z.number().int().describe('Sessions in which the step succeeded at least once'),
+  failed: z.number().int().describe('Sessions in which the step was tried and never succeeded'),
+  codes: z.record(z.string(), z.number().int()).describe('Diagnostic codes of failures at this step, with the number of sessions'),
+});
+export const zCompatibilityMatrix = z.object({
+  sessions_considered: z.number().int(),
+  steps: z.array(z.string()),
+  rows: z.array(
+    z.object({
+      wallet: z.string().describe('User-Agent of the token request (else the most frequent one)'),
+      draft: z.enum(['1.0', 'draft 13-15', 'draft 13-14', 'draft 11-12']).describe('Oldest draft whose request shape the sessions showed'),
+      sessions: z.number().int(),
+      issued: z.number().int().describe('Sessions in which a credential was delivered'),
+      steps: z.record(z.string(), zStepCell),
+      last_seen: zTimestamp,
+      recent_sessions: z.array(z.string()),
+    }),
+  ),
 });

@@ -27,6 +27,21 @@ export const zCreateOfferRequest = z.strictObject({
   by_reference: z.boolean().optional(),
   /** Only DPoP-bound tokens for this offer (RFC 9449 §5), whatever DPOP_REQUIRED says. */
   require_dpop: z.boolean().optional(),
+  // Issue 7: strict mode and fault injection per offer (docs/faults.md).
+  /** Refuse draft 11-15 request shapes for this session, whatever STRICT_MODE says. */
+  strict: z.boolean().optional(),
+  /** DPoP proofs at token and credential endpoints must carry a server nonce (implies require_dpop). */
+  require_dpop_nonce: z.boolean().optional(),
+  /** The first credential request is refused with invalid_nonce and its c_nonce used up. */
+  reject_first_nonce: z.boolean().optional(),
+  /** Wrong tx_code: retry (up to TX_CODE_MAX_ATTEMPTS), burn (the first wrong one burns the code), reject_first (the first one is refused even when right). */
+  tx_code_failure: z.enum(['retry', 'burn', 'reject_first']).optional(),
+  /** The credential_offer_uri can be fetched once. */
+  single_fetch: z.boolean().optional(),
+  /** Credential responses must be encrypted for this session (OID4VCI 1.0 §10). */
+  require_encryption: z.boolean().optional(),
+  /** Seconds the offer, its grant and the session's access tokens live (short expiry). */
+  expires_in: z.number().int().min(5).max(86_400).optional(),
 });
 export type CreateOfferRequest = z.infer<typeof zCreateOfferRequest>;
 
@@ -71,3 +86,6 @@ export const zExportQuery = z.object({ format: z.enum(['json', 'har']).default('
 
 /** GET /sessions/{id}/stream: resume after the last entry id seen (also the Last-Event-ID header). */
 export const zStreamQuery = z.object({ after: z.string().max(64).optional() });
+
+/** GET /compatibility: how many of the newest sessions the wallet compatibility matrix reads (issue 7). */
+export const zCompatibilityQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(200) });

@@ -1,3 +1,4 @@
+import { redactPrivateKeys } from './redact-keys.js';
 import type { Clock } from '../core/clock.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { newSortableId } from '../core/ids.js';
@@ -15,6 +16,7 @@ export class RequestRecorder {
   private readonly events: EventEntry[] = [];
   private readonly issued: IssuedCredentialRecord[] = [];
   private readonly rebind: string[] = [];
+  private readonly afterCommit: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -67,18 +69,42 @@ export class RequestRecorder {
 
   toWrites(): StoreWrites {
     const sessionId = this.sessionId;
-    const logs = this.logs.map((l) => ({ ...l, sessionId }));
+    // No private key is ever stored, even one a wallet sent by mistake (issue 8).
+    const logs = this.logs.map((l) => ({ ...l, sessionId, data: redactPrivateKeys(l.data) }));
     if (!sessionId) return { logs, events: [], transitions: [], issued: [] };
     const events = this.events.map((e) => ({ ...e, sessionId }));
     const transitions = events.flatMap((e) => {
-      const t = transitionFor(e.type as EventType);
+      const t = transitionFor(e.type as EventType, e.details);
       return t ? [{ sessionId, from: [...t.from], to: t.to, at: e.timestamp }] : [];
     });
     const rebind = this.rebind.map((requestId) => ({ requestId, sessionId }));
     return { logs, events, transitions, issued: this.issued, rebind };
   }
 
+  /**
+   * Work that must not delay the reply but belongs to this request (issue 7: the self-check of
+   * issued credentials). It starts once this request's writes are committed, i.e. after the
+   * rows it refers to exist; app close waits for it (drainAfterFlushTasks).
+   */
+  afterFlush(task: () => Promise<void>): void {
+    this.afterCommit.push(task);
+  }
+
   async flush(store: Pick<Store, 'write'>): Promise<void> {
     await store.write(this.toWrites());
+    for (const task of this.afterCommit.splice(0)) {
+      // setImmediate: the caller's reply goes out first, in the continuation of this flush.
+      const run = new Promise<void>((resolve) => setImmediate(() => task().catch(() => {}).finally(resolve)));
+      pendingAfterFlush.add(run);
+      void run.finally(() => pendingAfterFlush.delete(run));
+    }
   }
+}
+
+/** After-flush tasks still running, process-wide (like the live streams of http/sse.ts). */
+const pendingAfterFlush = new Set<Promise<void>>();
+
+/** Resolves when every after-flush task started so far has finished (graceful shutdown). */
+export async function drainAfterFlushTasks(): Promise<void> {
+  while (pendingAfterFlush.size) await Promise.all([...pendingAfterFlush]);
 }

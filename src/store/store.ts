@@ -7,6 +7,7 @@
 
 import type { SessionState } from '../core/session-state.js';
 import type { OAuthStore } from './oauth-records.js';
+import type { NotificationStore } from './notification-records.js';
 
 export type GrantType = 'pre-authorized_code' | 'authorization_code';
 
@@ -248,7 +249,7 @@ export interface SharedValue {
 }
 
 /** `OAuthStore` (oauth-records.ts): authorization code flow, refresh tokens, DPoP replay, secrets. */
-export interface Store extends OAuthStore {
+export interface Store extends OAuthStore, NotificationStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   sessions: {

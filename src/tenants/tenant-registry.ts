@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { hashSecret } from '../core/ids.js';
-import { timingSafeEqualText } from '../crypto/constant-time.js';
 
 /**
  * The tenants of one deployment: several credential issuers, each with its own identifier
  * (`PUBLIC_URL/{tenant}`), keys, configurations, admin token, database and dashboard. Tenants
  * come from the operator's TENANTS_FILE (static) and from the operator API (kept in
- * DATA_DIR/tenants/tenants.json). Admin tokens are kept only as hashes.
+ * DATA_DIR/tenants/tenants.json). A generated admin token lives with the tenant's data, like
+ * the deployment's own.
  */
 
 export const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -19,9 +17,8 @@ const zTenant = z.strictObject({
   display_name: z.string().max(200).optional(),
   /** Path to a credential configurations file; the deployment's file when absent. */
   credential_configurations: z.string().optional(),
-  /** Static tenants may set their admin token in the file (at least 16 characters). */
+  /** Static tenants may set their admin token in the file (≥ 16 characters); otherwise one is generated and kept in the tenant's data. */
   admin_token: z.string().min(16).optional(),
-  admin_token_sha256: z.string().optional(),
   created_at: z.string().optional(),
 });
 export type TenantRecord = z.infer<typeof zTenant>;
@@ -41,9 +38,10 @@ export class TenantRegistry {
   private readonly tenants = new Map<string, TenantRecord & { source: 'file' | 'api' }>();
   private readonly storePath: string;
 
+  private reserved: ReadonlySet<string> = new Set();
+
   constructor(
     private readonly dataDir: string,
-    private readonly reserved: ReadonlySet<string>,
     tenantsFile?: string,
   ) {
     this.storePath = join(dataDir, 'tenants', 'tenants.json');
@@ -51,8 +49,21 @@ export class TenantRegistry {
     if (existsSync(this.storePath)) for (const t of readTenantsFile(this.storePath)) this.add({ ...t, source: 'api' });
   }
 
+  /** First path segments the deployment's own issuer serves: no tenant may take one. */
+  reserve(segments: ReadonlySet<string>): void {
+    this.reserved = segments;
+    for (const id of this.tenants.keys()) {
+      if (segments.has(id)) throw new TenantError(400, `Tenant id ${id} is a path the issuer itself uses`);
+    }
+  }
+
   list(): TenantRecord[] {
     return [...this.tenants.values()].map(({ source: _source, admin_token: _token, ...t }) => t);
+  }
+
+  /** Full records, configured admin tokens included: for starting tenants, never for output. */
+  records(): TenantRecord[] {
+    return [...this.tenants.values()].map(({ source: _source, ...t }) => t);
   }
 
   get(id: string): TenantRecord | undefined {
@@ -63,24 +74,16 @@ export class TenantRegistry {
     return join(this.dataDir, 'tenants', id);
   }
 
-  verifyAdminToken(id: string, token: string): boolean {
-    const t = this.tenants.get(id);
-    if (!t) return false;
-    if (t.admin_token) return timingSafeEqualText(token, t.admin_token);
-    return t.admin_token_sha256 !== undefined && timingSafeEqualText(hashSecret(token), t.admin_token_sha256);
-  }
-
-  /** Creates a tenant through the operator API; its admin token is returned once, here only. */
-  create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date): { tenant: TenantRecord; adminToken: string } {
+  /** Records a tenant created through the operator API. */
+  create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date): TenantRecord {
     const parsed = zTenant.safeParse(input);
     if (!parsed.success) throw new TenantError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     if (this.tenants.has(input.id)) throw new TenantError(409, `Tenant ${input.id} exists`);
     if (this.reserved.has(input.id)) throw new TenantError(400, `Tenant id ${input.id} is a path the issuer itself uses`);
-    const adminToken = randomBytes(24).toString('base64url');
-    const tenant: TenantRecord = { ...parsed.data, admin_token_sha256: hashSecret(adminToken), created_at: now.toISOString() };
+    const tenant: TenantRecord = { ...parsed.data, created_at: now.toISOString() };
     this.add({ ...tenant, source: 'api' });
     this.persist();
-    return { tenant, adminToken };
+    return tenant;
   }
 
   private add(t: TenantRecord & { source: 'file' | 'api' }): void {

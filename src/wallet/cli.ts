@@ -14,6 +14,7 @@ const USAGE = `Usage: npm run wallet -- '<offer_url>' [options]
 
   offer_url                  openid-credential-offer://?credential_offer=... or ?credential_offer_uri=...
   --tx-code <code>           transaction code (prompted on a TTY when the offer asks for one)
+  --tx-code-stdin            read the transaction code from the first line of stdin (keeps it out of ps)
   --flow <grant>             pre-authorized_code | authorization_code (default: pre-authorized when offered)
   --configuration <id>       request only this configuration (repeatable; default: all offered)
   --store <dir>              where keys and credentials go (default ./wallet-data)
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      'tx-code': { type: 'string' }, flow: { type: 'string' }, configuration: { type: 'string', multiple: true },
+      'tx-code': { type: 'string' }, 'tx-code-stdin': { type: 'boolean', default: false }, flow: { type: 'string' }, configuration: { type: 'string', multiple: true },
       store: { type: 'string', default: './wallet-data' }, 'client-id': { type: 'string', default: 'issuance-lab-reference-wallet' },
       'redirect-port': { type: 'string', default: '0' }, 'proof-key': { type: 'string', default: 'jwk' },
       'no-dpop': { type: 'boolean', default: false }, insecure: { type: 'boolean', default: false },
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
     offer: positionals[0],
     storeDir: resolve(values.store!),
     reporter,
-    txCode: values['tx-code'],
+    txCode: values['tx-code'] ?? (values['tx-code-stdin'] ? await readFirstLine() : undefined),
     promptTxCode: process.stdin.isTTY ? promptTxCode : undefined,
     flow,
     configurationIds: values.configuration,
@@ -69,6 +70,17 @@ async function main(): Promise<number> {
   if (values.json) console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
   else console.log(`\nDone: ${summary.credentials.length} credential(s) stored under ${resolve(values.store!)}`);
   return 0;
+}
+
+/** The dashboard's "run the reference wallet" passes the tx_code this way rather than in argv. */
+async function readFirstLine(): Promise<string> {
+  const rl = createInterface({ input: process.stdin });
+  try {
+    for await (const line of rl) return line.trim();
+    return '';
+  } finally {
+    rl.close();
+  }
 }
 
 async function promptTxCode(txCode: { length?: number; input_mode?: string; description?: string }): Promise<string> {

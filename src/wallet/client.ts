@@ -31,6 +31,16 @@ function keyFor(keys: WalletKey[], signer: JwtSigner): WalletKey {
   return key;
 }
 
+/** How issuers (and this issuer's wallet compatibility matrix) tell the reference wallet apart. */
+export const REFERENCE_WALLET_USER_AGENT = 'issuance-lab-reference-wallet/0.1 (@openid4vc/openid4vci 0.4.6)';
+
+function withUserAgent(input: Parameters<typeof fetch>[0], headers: HeadersInit | undefined): Headers {
+  const merged = new Headers(input instanceof Request ? input.headers : undefined);
+  new Headers(headers).forEach((value, name) => merged.set(name, value));
+  if (!merged.has('user-agent')) merged.set('user-agent', REFERENCE_WALLET_USER_AGENT);
+  return merged;
+}
+
 export function createWalletClient(opts: WalletClientOptions): Openid4vciClient {
   return new Openid4vciClient({ callbacks: walletCallbacks(opts) });
 }
@@ -50,7 +60,7 @@ function walletCallbacks(opts: WalletClientOptions): Omit<CallbackContext, 'veri
       fetch: async (input, init) => {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
         const method = init?.method ?? 'GET';
-        const res = await fetch(input, init);
+        const res = await fetch(input, { ...init, headers: withUserAgent(input, init?.headers) });
         opts.reporter.http(method, url, res.status);
         return res;
       },

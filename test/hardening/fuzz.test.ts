@@ -7,6 +7,7 @@ import { DidResolutionError, resolveDidKey } from '../../src/crypto/did-resolver
 import { verifyJwtProof } from '../../src/protocol/oid4vci/proofs/jwt-proof.js';
 import { startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
+import { createTally, didish, jwtish, RUNS } from './fuzz-arbitraries.js';
 
 /**
  * Property-based fuzzing: malformed and random input to every wallet-facing endpoint and to the
@@ -15,13 +16,7 @@ import * as w from '../helpers/wallet.js';
  * seeded by fast-check; a failure prints the seed and the shrunk counterexample.
  */
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-const tally: Record<string, { tried: number; fiveHundreds: number }> = {};
-function count(name: string, status: number) {
-  tally[name] ??= { tried: 0, fiveHundreds: 0 };
-  tally[name].tried++;
-  if (status >= 500) tally[name].fiveHundreds++;
-}
+const { tally, count } = createTally();
 
 let issuer: RunningIssuer;
 before(async () => {
@@ -32,42 +27,6 @@ after(async () => {
   issuer.cleanup();
   console.log(`fuzz summary: ${JSON.stringify(tally)}`);
 });
-
-const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-const didish = fc.oneof(
-  fc.constant('did:key:z'),
-  fc.string().map((s) => `did:key:z${s}`),
-  fc.string().map((s) => `did:jwk:${b64(s)}`),
-  fc.json().map((j) => `did:jwk:${b64(j)}`),
-  fc.string().map((s) => `did:key:zDn${s}#x`),
-  fc.string(),
-);
-const jwkish = fc.oneof(
-  fc.record({ kty: fc.constantFrom('EC', 'OKP', 'RSA', 'oct', 'x'), crv: fc.constantFrom('P-256', 'P-384', 'Ed25519', 'secp256k1', 'nope'), x: fc.string(), y: fc.string() }, { requiredKeys: [] }),
-  fc.anything(),
-);
-const headerish = fc.record(
-  {
-    alg: fc.constantFrom('ES256', 'none', 'HS256', 'EdDSA', 'RS256', 'ES256K', '', 'x'),
-    typ: fc.constantFrom('openid4vci-proof+jwt', 'JWT', 'dpop+jwt', ''),
-    kid: didish,
-    jwk: jwkish,
-    x5c: fc.oneof(fc.array(fc.base64String()), fc.anything()),
-    crit: fc.array(fc.string()),
-    key_attestation: fc.string(),
-  },
-  { requiredKeys: [] },
-);
-const payloadish = fc.record(
-  { aud: fc.oneof(fc.string(), fc.array(fc.string()), fc.anything()), iat: fc.oneof(fc.integer(), fc.double(), fc.string()), nonce: fc.anything(), iss: fc.anything() },
-  { requiredKeys: [] },
-);
-const jwtish = fc.oneof(
-  fc.tuple(headerish, payloadish, fc.base64String()).map(([h, p, s]) => `${b64(h)}.${b64(p)}.${s.replace(/=/g, '')}`),
-  fc.string(),
-  fc.tuple(fc.string(), fc.string(), fc.string()).map((parts) => parts.join('.')),
-  fc.anything(),
-);
 
 describe('fuzzing the parsers', () => {
   it('resolveDidKey throws only DidResolutionError', () => {

@@ -82,4 +82,5 @@ it('keeps every returned credential and every single-use guarantee across a SIGK
   const proof = await w.signProof(await w.newHolderKey(), { aud: issuer.baseUrl, nonce: completed[0].nonce });
   const replay = await w.credentialRequest(issuer, token, { credential_configuration_id: CONFIG, proofs: { jwt: [proof] } });
   assert.equal(replay.body.error, 'invalid_nonce');
+  console.log(`kill/restart summary: ${completed.length} credentials returned before SIGKILL, all on record after restart; ${redeemedCodes.length} redeemed codes and a used c_nonce still refused`);
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { clientAuthenticationAnonymous, clientAuthenticationNone, Oauth2Client, type JwtSigner, type SignJwtCallback } from '@openid4vc/oauth2';
+import { clientAuthenticationAnonymous, clientAuthenticationNone, Oauth2Client, type ClientAuthenticationCallback, type JwtSigner, type SignJwtCallback } from '@openid4vc/oauth2';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
 import { setGlobalConfig } from '@openid4vc/utils';
 
@@ -81,7 +81,7 @@ export interface TestWallet {
  * An Openid4vciClient whose signJwt signs with the given keys. http:// URLs are allowed
  * (the test issuer listens on localhost) through the library's global switch.
  */
-export function createTestWallet(keys: readonly WalletKey[], opts: { clientId?: string } = {}): TestWallet {
+export function createTestWallet(keys: readonly WalletKey[], opts: { clientId?: string; clientAuthentication?: (wallet: { signJwt: SignJwtCallback; generateRandom: (n: number) => Uint8Array }) => ClientAuthenticationCallback } = {}): TestWallet {
   setGlobalConfig({ allowInsecureUrls: true });
   const signed: TestWallet['signed'] = [];
   const requests: TestWallet['requests'] = [];
@@ -110,7 +110,10 @@ export function createTestWallet(keys: readonly WalletKey[], opts: { clientId?: 
       signJwt,
       // The issuer advertises pre-authorized_grant_anonymous_access_supported: no client_id.
       // The authorization code flow names its public client (client_id in PAR and token bodies).
-      clientAuthentication: opts.clientId ? clientAuthenticationNone({ clientId: opts.clientId }) : clientAuthenticationAnonymous(),
+      // Wallet attestation (issue 5): the caller builds e.g. clientAuthenticationClientAttestationJwt on these callbacks.
+      clientAuthentication: opts.clientAuthentication
+        ? opts.clientAuthentication({ signJwt, generateRandom: (length) => new Uint8Array(randomBytes(length)) })
+        : opts.clientId ? clientAuthenticationNone({ clientId: opts.clientId }) : clientAuthenticationAnonymous(),
   };
   const client = new Openid4vciClient({ callbacks });
   return { client, signed, requests, oauth2: new Oauth2Client({ callbacks }) };

@@ -33,10 +33,10 @@ export function preAuthorizedCode(offer: { credential_offer: any }): string {
   return offer.credential_offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'];
 }
 
-export async function tokenRequest(issuer: RunningIssuer, form: Record<string, string>) {
+export async function tokenRequest(issuer: RunningIssuer, form: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await fetch(`${issuer.baseUrl}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };

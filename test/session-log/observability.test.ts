@@ -48,7 +48,18 @@ async function flowWithTxCode(target: RunningIssuer, headers: Record<string, str
   const good = await w.signProof(key, { aud: target.baseUrl, nonce: await w.fetchNonce(target) });
   const ok = await w.credentialRequest(target, accessToken, { credential_configuration_id: SD_JWT, proofs: { jwt: [good] } }, headers);
   assert.equal(ok.status, 200, ok.text);
+  // The self-check of the credential (issue 7) lands just after the reply: wait, so the session's logs are final.
+  await selfCheckRecorded(target, offer.session_id);
   return { offer, accessToken, code: w.preAuthorizedCode(offer), txCode: offer.tx_code! };
+}
+
+async function selfCheckRecorded(target: RunningIssuer, sessionId: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const issued = (await admin(target, 'GET', `/sessions/${sessionId}`)).body.issued_credentials as { self_check: unknown }[];
+    if (issued.length > 0 && issued.every((c) => c.self_check)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no self-check recorded for ${sessionId}`);
 }
 
 async function text(url: string, headers: Record<string, string> = {}) {
@@ -193,7 +204,9 @@ describe('session observability', () => {
     const url = `${issuer.baseUrl}/sessions/${offer.session_id}/stream`;
     const bearer = { authorization: `Bearer ${issuer.adminToken}` };
     const isIssued = (m: { event: string; data: any }) => m.event === 'event' && m.data.type === 'credential_issued';
-    const live = await readSse(url, bearer, (msgs) => msgs.some(isIssued), async () => {
+    // The self-check entry (issue 7) is the last one the flow produces, just after the reply.
+    const isSelfCheck = (m: { event: string; data: any }) => m.event === 'log' && /^Self-check/.test(m.data.message);
+    const live = await readSse(url, bearer, (msgs) => msgs.some(isIssued) && msgs.some(isSelfCheck), async () => {
       const accessToken = await w.redeem(issuer, offer);
       const key = await w.newHolderKey();
       const proof = await w.signProof(key, { aud: issuer.baseUrl, nonce: await w.fetchNonce(issuer) });

@@ -13,6 +13,20 @@ export interface OfferFormValues {
   require_wallet_attestation: boolean;
   require_key_attestation: boolean;
   claims: string;
+  /** Issue 7: strict mode and fault switches of the offer. */
+  faults?: OfferFaultValues;
+}
+
+export interface OfferFaultValues {
+  strict: boolean;
+  require_dpop: boolean;
+  require_dpop_nonce: boolean;
+  reject_first_nonce: boolean;
+  single_fetch: boolean;
+  require_encryption: boolean;
+  tx_code_failure: 'retry' | 'burn' | 'reject_first';
+  /** Seconds, '' for the configured lifetimes. */
+  expires_in: string;
 }
 
 export interface OfferFormData {
@@ -20,6 +34,8 @@ export interface OfferFormData {
   sampleClaims: Record<string, unknown>;
   values: OfferFormValues;
   error?: { text: string; problems: string[] };
+  /** METADATA_WELL_KNOWN: shown, since a per-offer switch cannot change issuer metadata. */
+  metadataWellKnown?: string;
 }
 
 const checked = (on: boolean) => (on ? raw('checked') : '');
@@ -52,6 +68,7 @@ export function offerFormPage(ctx: PageContext, d: OfferFormData): Html {
         <label class="block"><input type="checkbox" name="require_wallet_attestation" value="on" ${checked(v.require_wallet_attestation)}> require wallet attestation</label>
         <label class="block"><input type="checkbox" name="require_key_attestation" value="on" ${checked(v.require_key_attestation)}> require key attestation</label>
       </fieldset>
+      ${faultFieldset(v.faults, d.metadataWellKnown)}
       <fieldset id="claims-fieldset"><legend>Claims</legend>
         <p class="muted small">JSON, pre-filled with the sample claims; checked against the configuration's claims when you create the offer.
         With several configurations, key the claims by configuration id. Ignored for deferred offers (supply them later).</p>
@@ -63,6 +80,26 @@ export function offerFormPage(ctx: PageContext, d: OfferFormData): Html {
     ${jsonScript('sample-claims', d.sampleClaims)}`,
     { script: true },
   );
+}
+
+/** Fault injection (issue 7): each switch makes this session misbehave on purpose; docs/faults.md. */
+function faultFieldset(f: OfferFaultValues | undefined, metadataWellKnown = 'both'): Html {
+  const v = f ?? { strict: false, require_dpop: false, require_dpop_nonce: false, reject_first_nonce: false, single_fetch: false, require_encryption: false, tx_code_failure: 'retry', expires_in: '' };
+  const box = (name: keyof OfferFaultValues, label: string) => html`<label class="block"><input type="checkbox" name="${name}" value="on" ${checked(v[name] === true)}> ${label}</label>`;
+  return html`<fieldset id="fault-fieldset" data-testid="fault-switches"><legend>Strict mode and fault injection</legend>
+    <p class="muted small">Test your wallet's error handling: each switch makes this session misbehave on purpose, and is shown on the session page.</p>
+    ${box('strict', 'strict: refuse draft 11-15 request shapes (singular proof, format-based requests, user_pin) instead of serving them with a warning')}
+    ${box('require_dpop', 'DPoP required: only DPoP-bound access tokens (RFC 9449)')}
+    ${box('require_dpop_nonce', 'DPoP nonce required: proofs need a server nonce (use_dpop_nonce, RFC 9449 §8, §9)')}
+    ${box('reject_first_nonce', 'reject the first c_nonce: the first credential request gets invalid_nonce')}
+    ${box('single_fetch', 'single-fetch offer: the credential_offer_uri can be fetched once')}
+    ${box('require_encryption', 'encryption required: credential responses must be encrypted (OID4VCI 1.0 §10)')}
+    <label>wrong tx_code <select name="tx_code_failure">
+      ${(['retry', 'burn', 'reject_first'] as const).map((o) => html`<option value="${o}" ${v.tx_code_failure === o ? raw('selected') : ''}>${{ retry: 'retry (up to the attempt limit)', burn: 'burn the code at the first wrong one', reject_first: 'reject the first tx_code, even when right' }[o]}</option>`)}
+    </select></label>
+    <label>short expiry <input type="number" name="expires_in" min="5" max="86400" placeholder="seconds" value="${v.expires_in}"></label>
+    <p class="muted small">Metadata well-known forms: <code>${metadataWellKnown}</code> (global: METADATA_WELL_KNOWN, since metadata belongs to the issuer, not to an offer).</p>
+  </fieldset>`;
 }
 
 export interface OfferResultData {

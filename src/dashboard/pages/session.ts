@@ -1,6 +1,8 @@
 import { buildTimeline, eventRow, logItem, stateBadge, time, timelineList, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
+import type { FaultView } from '../../protocol/faults/offer-faults.js';
+import { faultList, issuedSection, referenceWalletForm, type IssuedView } from './session-issued.js';
 
 export interface SessionView {
   session_id: string;
@@ -28,6 +30,9 @@ export interface SessionPageData {
   streamUrl: string;
   flash?: { kind: 'ok' | 'error'; text: string; problems?: string[] };
   shareUrl?: { url: string; expires_at: string };
+  /** Issue 7: fault switches and strict mode in effect; issued credentials with their self-check. */
+  faults?: FaultView[];
+  issued?: IssuedView[];
 }
 
 const EVENT_LABELS: Record<string, string> = { offer_created: 'offer created', claims_supplied: 'claims supplied' };
@@ -56,6 +61,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
       <dt>Created</dt><dd>${time(s.created_at)}</dd>
       <dt>Offer expires</dt><dd>${time(s.offer_expires_at)} (fetched ${s.offer_fetches}×)</dd>
       <dt>Options</dt><dd>${s.options.deferred ? 'deferred issuance · ' : ''}${s.options.tx_code ? 'tx_code · ' : ''}claims supplied for: ${s.options.claims_supplied_for.join(', ') || 'none (sample claims)'}</dd>
+      <dt>Fault switches</dt><dd>${faultList(d.faults ?? [])}</dd>
     </dl>
     ${d.readOnly ? '' : html`<div class="actions">
       <a href="${b}/ui/sessions/${s.session_id}/export?format=json" download>Export JSON</a>
@@ -65,6 +71,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
         <select name="expires_in" aria-label="Share link lifetime"><option value="3600">1 hour</option><option value="86400" selected>1 day</option><option value="604800">7 days</option></select>
         <button type="submit">Create read-only share link</button>
       </form>
+      ${referenceWalletForm(ctx, s.session_id, (d.faults ?? []).some((f) => f.scope === 'offer'))}
     </div>`}
     ${d.shareUrl ? html`<p class="flash ok" data-testid="share-url">Read-only link (expires ${time(d.shareUrl.expires_at)}): <a href="${d.shareUrl.url}">${d.shareUrl.url}</a></p>` : ''}
     ${d.flash ? html`<div class="flash ${d.flash.kind}" data-testid="flash">${d.flash.text}${d.flash.problems?.length ? html`<ul>${d.flash.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>` : ''}
@@ -74,6 +81,8 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <h2>Timeline</h2>
     <div id="timeline">${timelineList(d.timeline)}</div>
   </section>
+
+  ${issuedSection(d.issued ?? [])}
 
   ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
 

@@ -49,9 +49,12 @@ const DIGESTS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha38
 
 const get = (m: unknown, k: unknown): unknown => (m instanceof Map ? m.get(k) : undefined);
 
+/** A tag-1 date of 1e300 s decodes to an invalid Date, whose toISOString throws (issue 8). */
+const isoOrInvalid = (d: Date) => (Number.isNaN(d.getTime()) ? 'invalid date (out of range)' : d.toISOString());
+
 /** CBOR → JSON-friendly view for printing and the inspector. */
 export function toJsonView(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoOrInvalid(value);
   if (value instanceof Uint8Array) return { bytes_base64url: Buffer.from(value).toString('base64url'), length: value.length };
   if (value instanceof Tag) return value.tag === 1004 || value.tag === 0 ? value.value : { tag: value.tag, value: toJsonView(value.value) };
   if (value instanceof Map) return Object.fromEntries([...value.entries()].map(([k, v]) => [String(k), toJsonView(v)]));
@@ -145,7 +148,7 @@ export function decodeMdocCredential(credential: string): DecodedMdoc {
     }
   }
   const validity = mso.get('validityInfo');
-  const iso = (k: string) => (get(validity, k) instanceof Date ? (get(validity, k) as Date).toISOString() : get(validity, k) === undefined ? undefined : String(toJsonView(get(validity, k))));
+  const iso = (k: string) => (get(validity, k) instanceof Date ? isoOrInvalid(get(validity, k) as Date) : get(validity, k) === undefined ? undefined : String(toJsonView(get(validity, k))));
   const deviceKeyCose = get(get(mso, 'deviceKeyInfo'), 'deviceKey');
   return {
     docType: String(mso.get('docType')),

@@ -6,9 +6,9 @@
  * credential endpoint).
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
-import { diagnose, fail, truncate, type DiagnosticCode } from '../../core/diagnostics.js';
+import { diagnose, fail, truncate, type Diagnostic, type DiagnosticCode } from '../../core/diagnostics.js';
+import { MAX_JWT_LENGTH } from '../../core/input-limits.js';
 import { decodeJwt, type DecodedJwt } from '../../formats/decode/jwt.js';
-import type { Recorder } from '../deps.js';
 
 /** JWS algs accepted from attesters and wallet instances (HAIP 1.0 §7: at least ES256). */
 export const ATTESTATION_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -19,6 +19,8 @@ export interface DecodedAttestation extends DecodedJwt {
 }
 
 export function decodeAttestation(value: string, what: string, code: DiagnosticCode, path: string, algs: readonly string[] = ATTESTATION_ALGS): DecodedAttestation {
+  // Size before decoding (issue 8 input limits).
+  if (value.length > MAX_JWT_LENGTH.attestation) fail(code, `${what} is ${value.length} characters long; at most ${MAX_JWT_LENGTH.attestation} are accepted`, { path, found: { length: value.length } });
   let decoded: DecodedJwt;
   try {
     decoded = decodeJwt(value);
@@ -51,9 +53,9 @@ export async function verifiesWithAny(compact: string, alg: string, keys: readon
  * An attester outside the trust list: strict mode refuses (`refused` code); the playground
  * accepts with a warning that says exactly what strict mode would refuse.
  */
-export function judgeUntrusted(mode: 'playground' | 'strict', codes: { warning: DiagnosticCode; refused: DiagnosticCode }, reason: string, path: string, rec: Recorder, found?: unknown): void {
+export function judgeUntrusted(mode: 'playground' | 'strict', codes: { warning: DiagnosticCode; refused: DiagnosticCode }, reason: string, path: string, report: (d: Diagnostic) => void, found?: unknown): void {
   if (mode === 'strict') fail(codes.refused, `Untrusted attester: ${reason}`, { path, found });
-  rec.diagnostic(diagnose(codes.warning, `Untrusted attester, accepted in playground mode; strict mode would refuse this request because ${reason}`, { path, found }));
+  report(diagnose(codes.warning, `Untrusted attester, accepted in playground mode; strict mode would refuse this request because ${reason}`, { path, found }));
 }
 
 /** NumericDate claim, or undefined when absent; a non-number fails with `code`. */

@@ -13,6 +13,8 @@ export interface NewAccessToken {
   anonymous: boolean;
   /** cnf.jkt of a DPoP-bound token (RFC 9449 §6.1); null for a bearer token. */
   dpopJkt?: string | null;
+  /** Lifetime instead of ACCESS_TOKEN_TTL_SECONDS (issue 7: short expiry of an offer). */
+  ttlSeconds?: number;
 }
 
 /** Opaque access tokens: only their hash is stored, so a database leak yields no usable token. */
@@ -22,9 +24,10 @@ export async function issueAccessToken(
 ): Promise<{ accessToken: string; expiresIn: number; tokenType: 'Bearer' | 'DPoP' }> {
   const accessToken = randomToken(32);
   const now = deps.clock.nowMs();
-  const expiresIn = deps.config.ttl.accessTokenSeconds;
+  const { ttlSeconds, ...record } = t;
+  const expiresIn = ttlSeconds ?? deps.config.ttl.accessTokenSeconds;
   const dpopJkt = t.dpopJkt ?? null;
-  await deps.store.tokens.create({ ...t, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now });
+  await deps.store.tokens.create({ ...record, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now });
   return { accessToken, expiresIn, tokenType: dpopJkt ? 'DPoP' : 'Bearer' };
 }
 

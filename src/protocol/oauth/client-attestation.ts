@@ -10,6 +10,7 @@
  * it). The -00..-02 client_assertion form is recognised: served with a warning in playground
  * mode, refused in strict mode.
  */
+import { describeNumericDate } from '../../core/input-limits.js';
 import { diagnose, fail, truncate } from '../../core/diagnostics.js';
 import { nowSeconds } from '../../core/clock.js';
 import { AttesterKeyError, resolveAttesterKey } from '../../crypto/attestation-trust.js';
@@ -99,7 +100,7 @@ export async function verifyClientAttestation(deps: Deps, urls: IssuerUrls, requ
     fail('client_attestation.signature', `the wallet attestation signature does not verify with the attester key from ${attester.via}`, { path: `${at}.signature`, found: { via: attester.via, chain: attester.chain } });
   }
   if (!attester.trusted) {
-    judgeUntrusted(deps.config.attestation.mode, { warning: 'client_attestation.untrusted', refused: 'client_attestation.untrusted_refused' }, attester.reason, at, rec, { via: attester.via, chain: attester.chain, iss: claims.iss });
+    judgeUntrusted(deps.config.attestation.mode, { warning: 'client_attestation.untrusted', refused: 'client_attestation.untrusted_refused' }, attester.reason, at, (d) => rec.diagnostic(d), { via: attester.via, chain: attester.chain, iss: claims.iss });
   }
 
   // ABCA -07 §5.2: the PoP, signed by the wallet instance key.
@@ -127,7 +128,7 @@ export async function verifyClientAttestation(deps: Deps, urls: IssuerUrls, requ
     fail('client_attestation.pop_stale', `PoP iat is ${Math.round(nowS - iat)} s ${iat <= nowS ? 'old' : 'in the future'}; accepted: ${maxAge} s old to ${skew} s ahead`, { path: `${popPath}.payload.iat`, found: iat });
   }
   const exp = numericClaim(p, 'exp', 'client_attestation.pop_malformed', popPath);
-  if (exp !== undefined && exp <= nowS - skew) fail('client_attestation.pop_stale', `PoP expired at ${new Date(exp * 1000).toISOString()}`, { path: `${popPath}.payload.exp` });
+  if (exp !== undefined && exp <= nowS - skew) fail('client_attestation.pop_stale', `PoP expired at ${describeNumericDate(exp)}`, { path: `${popPath}.payload.exp` });
   for (const claim of ['challenge', 'nonce'] as const) {
     if (p[claim] !== undefined) rec.diagnostic(diagnose('client_attestation.pop_challenge_ignored', `PoP ${claim} ${truncate(p[claim], 40)} ignored: this server issues no attestation challenges`, { path: `${popPath}.payload.${claim}` }));
   }
@@ -151,7 +152,7 @@ export async function verifyClientAttestation(deps: Deps, urls: IssuerUrls, requ
     attester_key: attester.via,
     ...(attester.chain ? { chain: attester.chain } : {}),
     instance_jkt: instanceJkt,
-    expires_at: new Date((claims.exp as number) * 1000).toISOString(),
+    expires_at: describeNumericDate(claims.exp as number),
     form: pair.legacy ? 'client_assertion (drafts -00..-02)' : 'headers',
   });
   return { clientId: sub, ...(typeof claims.iss === 'string' ? { attester: claims.iss } : {}), instanceJkt, trusted: attester.trusted };
@@ -187,9 +188,9 @@ function readPair(deps: Pick<IssuerDeps, 'config'>, request: ClientAttestationRe
 function checkTimes(attestation: DecodedAttestation, now: number, skew: number, at: string): void {
   const exp = numericClaim(attestation.payload, 'exp', 'client_attestation.malformed', at);
   if (exp === undefined) fail('client_attestation.malformed', 'the wallet attestation has no exp', { path: `${at}.payload.exp` });
-  if (exp <= now - skew) fail('client_attestation.expired', `the wallet attestation expired at ${new Date(exp * 1000).toISOString()}`, { path: `${at}.payload.exp`, found: exp });
+  if (exp <= now - skew) fail('client_attestation.expired', `the wallet attestation expired at ${describeNumericDate(exp)}`, { path: `${at}.payload.exp`, found: exp });
   const nbf = numericClaim(attestation.payload, 'nbf', 'client_attestation.malformed', at);
-  if (nbf !== undefined && nbf > now + skew) fail('client_attestation.expired', `the wallet attestation is not valid before ${new Date(nbf * 1000).toISOString()}`, { path: `${at}.payload.nbf`, found: nbf });
+  if (nbf !== undefined && nbf > now + skew) fail('client_attestation.expired', `the wallet attestation is not valid before ${describeNumericDate(nbf)}`, { path: `${at}.payload.nbf`, found: nbf });
   const iat = numericClaim(attestation.payload, 'iat', 'client_attestation.malformed', at);
   if (iat !== undefined && iat > now + skew) fail('client_attestation.malformed', `the wallet attestation iat is ${Math.round(iat - now)} s in the future`, { path: `${at}.payload.iat`, found: iat });
 }

@@ -31,6 +31,8 @@ export interface VerifiedDpop {
   /** RFC 7638 SHA-256 thumbprint of the proof key: the cnf.jkt of bound tokens. */
   jkt: string;
   alg: string;
+  /** The server nonce the proof carried (already checked), for per-offer nonce requirements (issue 7). */
+  nonce?: string;
 }
 
 type DpopDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
@@ -146,7 +148,7 @@ export async function verifyDpopProof(deps: DpopDeps, request: DpopRequest, rec:
   if (!fresh) fail('dpop.proof.jti_replayed', `DPoP jti ${truncate(jti, 40)} was already used with this key`, { path: 'headers.dpop.payload.jti' });
 
   rec.log('debug', 'DPoP proof verified', { jkt, alg, htm: claims.htm, htu: claims.htu, nonce: claims.nonce !== undefined });
-  return { jkt, alg };
+  return { jkt, alg, ...(typeof claims.nonce === 'string' ? { nonce: claims.nonce } : {}) };
 }
 
 /** htu compared without query and fragment, scheme and host case-folded, default port dropped (§4.3 (9)). */

@@ -1,5 +1,4 @@
 import { diagnose, fail } from '../../core/diagnostics.js';
-import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
 import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
 import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
@@ -8,6 +7,13 @@ import { verifyAccessToken } from '../oauth/access-token.js';
 import { createDeferredTransaction } from './deferred.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
 import { verifyProofs } from './proofs/verify-proofs.js';
+import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncryption } from './encryption.js';
+import { createNotificationId } from './notification.js';
+import { noteLegacyNonce } from '../drafts/legacy-nonce.js';
+import { readDraftShapes } from '../drafts/read-credential-request.js';
+import { shapeCredentialResponse } from '../drafts/response-shape.js';
+import { injectCredentialFaults } from '../faults/inject.js';
+import { scheduleSelfCheck } from './self-check/record-self-check.js';
 
 export interface CredentialHttpRequest {
   authorization?: string;
@@ -28,9 +34,13 @@ export async function handleCredentialRequest(
   rec: Recorder,
 ): Promise<ProtocolResponse> {
   const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('credential') });
-  const request = parseCredentialRequest(http);
+  // §10: a JSON body, or a JWE (application/jwt) decrypted with the issuer's request encryption key (issue 5).
+  const body = await readRequestBody(deps, http, { contentType: 'credential.request.content_type' }, rec);
+  const parsed = parseCredentialRequest(body.value);
   const session = await deps.store.sessions.get(token.sessionId);
   if (!session) throw new Error(`Session ${token.sessionId} of a live access token is missing`);
+  // Issue 7: draft 13-15 shapes read as their 1.0 equivalent with a warning, or refused in strict mode.
+  const { request, draft, requestedFormat } = readDraftShapes(deps, session, token, parsed, rec);
 
   const target = resolveRequestedCredential(deps, token, request, rec);
   rec.log('debug', 'Credential configuration resolved', {
@@ -38,22 +48,23 @@ export async function handleCredentialRequest(
     credential_identifier: target.credentialIdentifier,
     format: target.configuration.format,
   });
-  if (request.credential_response_encryption !== undefined) {
-    fail('credential.encryption.unsupported', 'credential_response_encryption was sent, but this issuer does not advertise response encryption', {
-      path: 'body.credential_response_encryption',
-    });
-  }
+  // §8.2, §10: checked (and the wallet key imported) before the proofs spend the c_nonce.
+  const responseEncryption = verifyResponseEncryption(deps, request.credential_response_encryption, body.encrypted);
+  await importResponseKey(responseEncryption);
 
-  const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec);
+  await injectCredentialFaults(deps, session, request, http, rec);
+  const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec, { requireKeyAttestation: session.options.requireKeyAttestation });
+  noteLegacyNonce(proven[0]?.nonce, rec);
   const keys: BoundKey[] = proven.map((p) => ({ holderKey: p.holderKey, keySource: p.keySource, thumbprint: p.jwkThumbprint }));
   // §9: a deferred session without claims for this configuration gets a transaction_id.
   if (session.options.deferred && !session.options.claims[target.configuration.id]) {
-    return createDeferredTransaction(deps, session, target.configuration.id, target.credentialIdentifier, keys, rec);
+    return sealResponse(responseEncryption, await createDeferredTransaction(deps, session, target.configuration.id, target.credentialIdentifier, keys, rec, draft), rec);
   }
 
   const issued = await issueCredentials(deps, urls, session, target.configuration, target.credentialIdentifier, keys);
   for (const record of issued.records) rec.recordIssued(record);
   const { credentials } = issued;
+  scheduleSelfCheck(deps, rec, 'credential', issued.records.map((record, i) => ({ record, credential: credentials[i].credential, configuration: target.configuration })));
 
   rec.event('credential_issued', {
     credential_configuration_id: target.configuration.id,
@@ -67,31 +78,21 @@ export async function handleCredentialRequest(
     valid_until: new Date(issued.validUntil).toISOString(),
     claims_source: issued.claimsSource,
   });
-  return { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials } };
+  // §8.3, §11: one notification_id per credential response (issue 5).
+  const notificationId = await createNotificationId(deps, session.id, target.configuration.id, issued.records.map((r) => r.id));
+  const response = await shapeCredentialResponse(deps, draft, requestedFormat, { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials, notification_id: notificationId } }, rec);
+  return sealResponse(responseEncryption, response, rec);
 }
 
-function parseCredentialRequest(http: CredentialHttpRequest): CredentialRequest {
-  const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') {
-    fail('credential.request.content_type', `Content-Type ${type || '(none)'} is not application/json`, { path: 'headers.content-type', found: type });
-  }
-  let body: unknown;
-  try {
-    body = parseJsonLimited(http.rawBody);
-  } catch (cause) {
-    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
-    fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
-  }
+/** Content type, JSON and depth limits are read by readRequestBody (encryption.ts). */
+function parseCredentialRequest(body: unknown): CredentialRequest {
   const parsed = zCredentialRequest.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     fail('credential.request.malformed', `${issuePath('body', issue.path)}: ${issue.message}`, { path: issuePath('body', issue.path) });
   }
-  const request = parsed.data;
-  if (request.proof !== undefined && request.proofs === undefined) {
-    fail('credential.proof.legacy_singular', 'The request uses the singular proof member of drafts up to 15', { path: 'body.proof' });
-  }
-  return request;
+  // A singular proof (drafts 13-15) is read by protocol/drafts/singular-proof.ts.
+  return parsed.data;
 }
 
 interface RequestedCredential {

@@ -1,17 +1,21 @@
 import { fail } from '../../core/diagnostics.js';
-import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import { hashSecret, newId, redactSecret } from '../../core/ids.js';
 import type { DeferredTransactionRecord, SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
+import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncryption } from './encryption.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
+import { createIssuancePending, shapeCredentialResponse } from '../drafts/response-shape.js';
+import type { WireDraft } from '../drafts/wire-draft.js';
+import { scheduleSelfCheck } from './self-check/record-self-check.js';
 
 /**
  * Deferred issuance, OID4VCI 1.0 §9. The credential endpoint verifies the proofs and keeps the
  * proven keys under a transaction_id (202, §8.3); the wallet polls the deferred endpoint, which
  * answers 202 with `interval` until the operator supplies claims (POST /sessions/{id}/claims),
  * then 200 with the credentials, once: delivery consumes the transaction in one conditional
- * update. The draft 13–15 `issuance_pending` error is not served here.
+ * update. Wallets whose credential request had a draft 13–15 shape get the `issuance_pending`
+ * error of those drafts instead of 202 (protocol/drafts/response-shape.ts).
  */
 
 export async function createDeferredTransaction(
@@ -21,6 +25,8 @@ export async function createDeferredTransaction(
   credentialIdentifier: string | null,
   keys: readonly BoundKey[],
   rec: Recorder,
+  /** Issue 7: the draft whose shape the credential request had; the deferred endpoint answers in it. */
+  draft: WireDraft | null = null,
 ): Promise<ProtocolResponse> {
   const transactionId = newId('txn');
   const now = deps.clock.nowMs();
@@ -34,6 +40,7 @@ export async function createDeferredTransaction(
     createdAt: now,
     expiresAt,
     deliveredAt: null,
+    ...(draft ? { wireDraft: draft } : {}),
   });
   const interval = deps.config.deferred.intervalSeconds;
   rec.event('credential_deferred', { credential_configuration_id: credentialConfigurationId, keys: keys.length, interval });
@@ -64,7 +71,11 @@ export async function handleDeferredCredentialRequest(
 ): Promise<ProtocolResponse> {
   // A DPoP-bound token needs its proof here too (RFC 9449 §7), with htu = this endpoint.
   const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('deferred_credential') });
-  const { transactionId } = parseDeferredRequest(http);
+  // §9.1, §10: the request may be encrypted; new credential_response_encryption params replace the original ones (issue 5).
+  const body = await readRequestBody(deps, http, { contentType: 'deferred.request.content_type' }, rec);
+  const transactionId = parseDeferredRequest(body.value);
+  const responseEncryption = verifyResponseEncryption(deps, (body.value as Record<string, unknown>).credential_response_encryption, body.encrypted);
+  await importResponseKey(responseEncryption);
   const hash = hashSecret(transactionId);
   const shown = redactSecret(transactionId);
   const transaction = await deps.store.transactions.peek(hash);
@@ -84,7 +95,8 @@ export async function handleDeferredCredentialRequest(
       credential_configuration_id: transaction.credentialConfigurationId,
       interval,
     });
-    return { status: 202, headers: { 'cache-control': 'no-store' }, body: { transaction_id: transactionId, interval } };
+    if (transaction.wireDraft) return createIssuancePending(interval, transaction.wireDraft as WireDraft, rec);
+    return sealResponse(responseEncryption, { status: 202, headers: { 'cache-control': 'no-store' }, body: { transaction_id: transactionId, interval } }, rec);
   }
 
   const configuration = deps.configurations.byId.get(transaction.credentialConfigurationId);
@@ -103,6 +115,7 @@ export async function handleDeferredCredentialRequest(
     fail('deferred.transaction_id.redeemed', `transaction_id ${shown} was delivered by a concurrent request`, { path: 'body.transaction_id' });
   }
   for (const record of issued.records) rec.recordIssued(record);
+  scheduleSelfCheck(deps, rec, 'deferred_credential', issued.records.map((record, i) => ({ record, credential: issued.credentials[i].credential, configuration })));
   rec.event('credential_issued', {
     credential_configuration_id: configuration.id,
     format: configuration.format,
@@ -118,7 +131,8 @@ export async function handleDeferredCredentialRequest(
     claims_source: issued.claimsSource,
   });
   // No notification_id: @openid4vc/openid4vci 0.4.6 rejects it in deferred responses (wallet-quirks).
-  return { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials: issued.credentials } };
+  const response = await shapeCredentialResponse(deps, (transaction.wireDraft as WireDraft | undefined) ?? null, undefined, { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials: issued.credentials } }, rec);
+  return sealResponse(responseEncryption, response, rec);
 }
 
 function explainIfNotLive(t: DeferredTransactionRecord, shown: string, now: number): void {
@@ -132,18 +146,8 @@ function explainIfNotLive(t: DeferredTransactionRecord, shown: string, now: numb
   }
 }
 
-function parseDeferredRequest(http: DeferredHttpRequest): { transactionId: string } {
-  const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') {
-    fail('deferred.request.content_type', `Content-Type ${type || '(none)'} is not application/json`, { path: 'headers.content-type', found: type });
-  }
-  let body: unknown;
-  try {
-    body = parseJsonLimited(http.rawBody);
-  } catch (cause) {
-    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
-    fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
-  }
+/** Content type, JSON, depth limit and decryption are readRequestBody's (encryption.ts). */
+function parseDeferredRequest(body: unknown): string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     fail('deferred.request.malformed', `The body is ${Array.isArray(body) ? 'an array' : typeof body}, not a JSON object`, { path: 'body' });
   }
@@ -154,10 +158,5 @@ function parseDeferredRequest(http: DeferredHttpRequest): { transactionId: strin
       found: Object.keys(record),
     });
   }
-  if (record.credential_response_encryption !== undefined) {
-    fail('credential.encryption.unsupported', 'credential_response_encryption was sent, but this issuer does not advertise response encryption', {
-      path: 'body.credential_response_encryption',
-    });
-  }
-  return { transactionId: record.transaction_id };
+  return record.transaction_id;
 }

@@ -1,8 +1,10 @@
 import { DPOP_ALGS } from '../oauth/dpop.js';
 import type { IssuerDeps, IssuerUrls } from '../deps.js';
+import { ATTESTATION_ALGS } from '../attestation/attestation-jwt.js';
+import { encryptionMetadata } from './encryption.js';
 
 /** Credential Issuer Metadata, OID4VCI 1.0 §12.2.4. */
-export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | 'config'>, urls: IssuerUrls): Record<string, unknown> {
+export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | 'config' | 'encryptionKey'>, urls: IssuerUrls): Record<string, unknown> {
   const configurations: Record<string, unknown> = {};
   for (const id of deps.configurations.ids) configurations[id] = deps.configurations.published(id);
   return {
@@ -11,6 +13,10 @@ export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | '
     nonce_endpoint: urls.endpoint('nonce'),
     // §9: deferred issuance is served (offers with deferred: true).
     deferred_credential_endpoint: urls.endpoint('deferred_credential'),
+    // §11: notification_id in credential responses (issue 5).
+    notification_endpoint: urls.endpoint('notification'),
+    // §10: request and response encryption (issue 5).
+    ...encryptionMetadata(deps),
     // §12.2.4: presence signals batch support; batch_size is the maximum length of proofs.
     ...(deps.config.batchSize >= 2 ? { batch_credential_issuance: { batch_size: deps.config.batchSize } } : {}),
     display: [{ name: 'issuance-lab', locale: 'en' }],
@@ -41,8 +47,11 @@ export function createAuthorizationServerMetadata(
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
-    'pre-authorized_grant_anonymous_access_supported': true,
-    token_endpoint_auth_methods_supported: ['none'],
+    // Issue 5: wallet attestation (ABCA -07 §10.1); strict mode authenticates every client by attestation.
+    'pre-authorized_grant_anonymous_access_supported': deps.config.attestation.mode !== 'strict',
+    token_endpoint_auth_methods_supported: deps.config.attestation.mode === 'strict' ? ['attest_jwt_client_auth'] : ['attest_jwt_client_auth', 'none'],
+    client_attestation_signing_alg_values_supported: [...ATTESTATION_ALGS],
+    client_attestation_pop_signing_alg_values_supported: [...ATTESTATION_ALGS],
     authorization_details_types_supported: ['openid_credential'],
     scopes_supported: [...scopes],
   };

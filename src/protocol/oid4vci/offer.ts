@@ -5,6 +5,8 @@ import { validateClaims } from '../../credential-configurations/claims.js';
 import type { CreateOfferRequest } from '../../schemas/admin.js';
 import type { OfferOptions, SessionRecord, TxCodeSpec } from '../../store/store.js';
 import { AdminRequestError } from '../admin-error.js';
+import { verifyOfferFetchFault } from '../faults/inject.js';
+import { describeFaults, offerTtlSeconds, readFaultOptions } from '../faults/offer-faults.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
 
 export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -30,6 +32,9 @@ export async function createOffer(
   for (const id of ids) if (!deps.configurations.byId.has(id)) problems.push(`credential_configuration_ids: unknown configuration ${id}`);
   const offered = readOfferedGrants(input);
   if (!offered.preAuthorized && !offered.authorizationCode) problems.push('grants: at least one grant must be offered');
+  // Issue 7: fault switches of the offer (src/protocol/faults/).
+  const faults = readFaultOptions(input, readTxCodeOption(input) !== undefined);
+  problems.push(...faults.problems);
   if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The offer cannot be created', problems);
 
   const claims = splitClaimsByConfiguration(ids, input.claims);
@@ -70,6 +75,7 @@ export async function createOffer(
     byReference: input.by_reference ?? true,
     txCode: txCodeSpec,
     ...(input.require_dpop ? { requireDpop: true } : {}),
+    ...faults.options,
   };
   const session: SessionRecord = {
     id: sessionId,
@@ -81,7 +87,7 @@ export async function createOffer(
     options,
     createdAt: now,
     updatedAt: now,
-    offerExpiresAt: now + deps.config.ttl.offerSeconds * 1000,
+    offerExpiresAt: now + offerTtlSeconds(deps, input) * 1000,
     offerFetches: 0,
   };
   await deps.store.sessions.create(session);
@@ -104,7 +110,7 @@ export async function createOffer(
     : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(credentialOffer))}`;
 
   rec.bindSession(sessionId);
-  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation });
+  rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation, faults: describeFaults(options, deps.config).map((f) => f.name) });
   rec.log('info', 'Credential offer created', {
     offer_id: offerId,
     credential_offer: redactOffer(credentialOffer),
@@ -143,6 +149,7 @@ export async function handleOfferRetrieval(
     fail('offer.already_redeemed', `The session is in state ${session.state}; the offer was already exchanged for a token`);
   }
   const fetches = (await deps.store.sessions.recordOfferFetch(session.id, now)) ?? session.offerFetches + 1;
+  verifyOfferFetchFault(session, fetches, rec);
   rec.event('offer_retrieved', { fetch: fetches });
   rec.log('info', fetches > 1 ? `Credential offer retrieved again (fetch ${fetches})` : 'Credential offer retrieved by wallet', {
     offer_id: offerId,

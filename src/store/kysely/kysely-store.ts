@@ -20,6 +20,7 @@ import type {
 } from '../store.js';
 import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
+import { createNotificationStore } from './notification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
 import { prepared } from './prepared.js';
 import type { Database, SessionsTable } from './tables.js';
@@ -49,6 +50,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     dialect,
     // Authorization code flow, refresh tokens, DPoP replay, secrets (oauth-store.ts).
     ...createOAuthStore(db),
+    // Notification ids (notification-store.ts, issue 5).
+    ...createNotificationStore(db),
 
     sessions: {
       async create(s) {

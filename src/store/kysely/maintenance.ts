@@ -43,6 +43,7 @@ const SESSION_CHILDREN = [
   'oauth_authorization_requests',
   'oauth_authorization_codes',
   'oauth_refresh_tokens',
+  'notifications',
 ];
 
 /** States of a session whose offer was never redeemed. */

@@ -34,6 +34,8 @@ interface Signal {
   l: string[];
   e: string[];
   t: StoreChange['transitions'];
+  /** Unbound entries this commit moved into a session (StoreChange.rebound). */
+  r?: NonNullable<StoreChange['rebound']>;
 }
 
 export interface RelayOptions {
@@ -139,19 +141,20 @@ export function encodeSignals(origin: string, change: StoreChange): string[] {
   const baseSize = JSON.stringify(empty()).length;
   let current = empty();
   let size = baseSize;
-  const add = (kind: 'l' | 'e' | 't', item: unknown) => {
+  const add = (kind: 'l' | 'e' | 't' | 'r', item: unknown) => {
     const itemSize = Buffer.byteLength(JSON.stringify(item)) + 1;
     if (size + itemSize > MAX_PAYLOAD_BYTES && size > baseSize) {
       payloads.push(JSON.stringify(current));
       current = empty();
       size = baseSize;
     }
-    (current[kind] as unknown[]).push(item);
+    ((current[kind] ??= []) as unknown[]).push(item);
     size += itemSize;
   };
   for (const l of change.logs) add('l', l.id);
   for (const e of change.events) add('e', e.id);
   for (const t of change.transitions) add('t', t);
+  for (const r of change.rebound ?? []) add('r', r);
   if (size > baseSize) payloads.push(JSON.stringify(current));
   return payloads;
 }
@@ -184,6 +187,7 @@ async function fetchChange(db: Kysely<Database>, s: Signal): Promise<StoreChange
       }),
     ),
     transitions: s.t,
+    ...(s.r?.length ? { rebound: s.r } : {}),
     remote: true,
   };
 }

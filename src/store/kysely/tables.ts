@@ -1,4 +1,5 @@
 import type { OAuthTables } from './oauth-tables.js';
+import type { NotificationsTable } from './notification-store.js';
 
 /** Row shapes as stored: snake_case columns, text JSON, integer epoch milliseconds, text ids. */
 
@@ -135,6 +136,8 @@ export interface RateLimitsTable {
 }
 
 export interface Database extends OAuthTables {
+  /** Issue 5 (notification-store.ts). */
+  notifications: NotificationsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   status_lists: StatusListsTable;

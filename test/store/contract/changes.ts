@@ -89,6 +89,21 @@ export const changesCases: ContractCase = (ctx) => {
     onB.stop();
   });
 
+  it('tells the other instance which unbound entries a commit moved into a session', async (t) => {
+    if (!ctx.crossInstanceFeed) {
+      t.skip(`${ctx.name}: one instance only, no cross-instance feed`);
+      return;
+    }
+    const s = session();
+    await ctx.store().sessions.create(s);
+    const onB = collect(ctx.second()!);
+    const requestId = `req_${s.id}`;
+    await ctx.store().write(writes({ logs: [log(s.id, T0 + 7)], rebind: [{ requestId, sessionId: s.id }] }));
+    await eventually(() => logIdsOf(onB.seen, s.id).length >= 1, 'B saw the commit');
+    assert.deepEqual(onB.seen.filter((c) => c.remote).flatMap((c) => c.rebound ?? []).filter((r) => r.sessionId === s.id), [{ requestId, sessionId: s.id }]);
+    onB.stop();
+  });
+
   it('carries a commit too large for one notification to the other instance completely', async (t) => {
     if (!ctx.crossInstanceFeed) {
       t.skip(`${ctx.name}: one instance only, no cross-instance feed`);

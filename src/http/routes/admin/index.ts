@@ -11,6 +11,7 @@ import { adminAuth } from '../../plugins/admin-auth.js';
 import { routePaths, urlsFor } from '../../urls.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentSession } from './presenters.js';
 import { adminSessionRoutes } from './session-routes.js';
+import { compatibilityRoutes } from './compatibility.js';
 
 /** The admin API (shared/CONTRACT.md): bearer ADMIN_TOKEN, JSON in and out. */
 export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adminToken: string }): Promise<void> {
@@ -105,6 +106,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
   });
 
   await adminSessionRoutes(app, deps);
+  await compatibilityRoutes(app, deps);
 }
 
 function notFound(reply: FastifyReply, id: string) {

@@ -9,6 +9,8 @@ import { createOpenApiDocument } from '../../openapi.js';
 import { urlsFor } from '../../urls.js';
 import { createDashboardContext, field, parseFormBody, sendPage, type DashboardDeps, type FormBody } from './context.js';
 import { offerPages } from './offer-pages.js';
+import { compatibilityPages } from './compatibility-pages.js';
+import { referenceWalletRoutes } from './reference-wallet.js';
 import { sessionPages } from './session-pages.js';
 import { renderSessionPage, streamSessionPage } from './session-view.js';
 
@@ -124,5 +126,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     );
     await sessionPages.register(signedIn, deps, dash);
     await offerPages(signedIn, deps, dash);
+    // Issue 7: wallet compatibility matrix, and the reference wallet run on a twin of an offer.
+    await compatibilityPages(signedIn, deps, dash);
+    await referenceWalletRoutes(signedIn, deps, dash);
   });
 }

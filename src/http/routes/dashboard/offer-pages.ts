@@ -1,3 +1,4 @@
+import { parseJsonLimited } from '../../../core/input-limits.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ export async function offerPages(app: FastifyInstance, deps: DashboardDeps, dash
   });
   const sampleClaims = Object.fromEntries(deps.configurations.ids.map((id) => [id, deps.configurations.byId.get(id)!.issuance.sample_claims]));
   const form = (request: FastifyRequest, values: OfferFormValues, error?: { text: string; problems: string[] }) =>
-    offerFormPage(dash.page(request), { configurations, sampleClaims, values, error });
+    offerFormPage(dash.page(request), { configurations, sampleClaims, values, error, metadataWellKnown: deps.config.compat.metadataWellKnown });
 
   app.get('/ui/offers/new', async (request, reply) => {
     const first = deps.configurations.ids[0];
@@ -79,6 +80,16 @@ function readForm(body: FormBody): OfferFormValues {
     require_wallet_attestation: on('require_wallet_attestation'),
     require_key_attestation: on('require_key_attestation'),
     claims: field(body, 'claims') ?? '',
+    faults: {
+      strict: on('strict'),
+      require_dpop: on('require_dpop'),
+      require_dpop_nonce: on('require_dpop_nonce'),
+      reject_first_nonce: on('reject_first_nonce'),
+      single_fetch: on('single_fetch'),
+      require_encryption: on('require_encryption'),
+      tx_code_failure: (['burn', 'reject_first'] as const).find((o) => o === field(body, 'tx_code_failure')) ?? 'retry',
+      expires_in: (field(body, 'expires_in') ?? '').trim(),
+    },
   };
 }
 
@@ -87,7 +98,7 @@ function toRequest(v: OfferFormValues): Record<string, unknown> {
   let claims: unknown;
   if (!v.deferred && v.claims.trim() !== '') {
     try {
-      claims = JSON.parse(v.claims);
+      claims = parseJsonLimited(v.claims);
     } catch (e) {
       throw new Error(`claims: not valid JSON (${(e as Error).message})`);
     }
@@ -101,5 +112,22 @@ function toRequest(v: OfferFormValues): Record<string, unknown> {
     ...(v.require_wallet_attestation ? { require_wallet_attestation: true } : {}),
     ...(v.require_key_attestation ? { require_key_attestation: true } : {}),
     by_reference: v.by_reference,
+    ...faultRequest(v),
+  };
+}
+
+/** Issue 7: the form's fault switches as admin API members (unset ones left out). */
+function faultRequest(v: OfferFormValues): Record<string, unknown> {
+  const f = v.faults;
+  if (!f) return {};
+  return {
+    ...(f.strict ? { strict: true } : {}),
+    ...(f.require_dpop ? { require_dpop: true } : {}),
+    ...(f.require_dpop_nonce ? { require_dpop_nonce: true } : {}),
+    ...(f.reject_first_nonce ? { reject_first_nonce: true } : {}),
+    ...(f.single_fetch ? { single_fetch: true } : {}),
+    ...(f.require_encryption ? { require_encryption: true } : {}),
+    ...(f.tx_code_failure !== 'retry' ? { tx_code_failure: f.tx_code_failure } : {}),
+    ...(f.expires_in !== '' ? { expires_in: Number(f.expires_in) } : {}),
   };
 }

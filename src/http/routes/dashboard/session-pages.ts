@@ -1,3 +1,4 @@
+import { parseJsonLimited } from '../../../core/input-limits.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../../../core/ids.js';
@@ -96,7 +97,7 @@ export const sessionPages = {
       const configurationId = field(body, 'credential_configuration_id') ?? '';
       let claims: unknown;
       try {
-        claims = JSON.parse(field(body, 'claims') ?? '');
+        claims = parseJsonLimited(field(body, 'claims') ?? '');
       } catch (e) {
         return show(request, reply, { flash: { kind: 'error', text: `The claims are not valid JSON: ${(e as Error).message}` } }, 400);
       }

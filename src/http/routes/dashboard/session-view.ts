@@ -2,10 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { eventRow, logItem, stateBadge, timelineList, type LogView } from '../../../dashboard/components.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import { sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
+import type { IssuedView } from '../../../dashboard/pages/session-issued.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
 import { resumeAfter, streamSession } from '../../sse.js';
-import { presentEvent, presentLog, presentSession, presentSharedLog } from '../admin/presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentSharedLog } from '../admin/presenters.js';
+import { describeFaults } from '../../../protocol/faults/offer-faults.js';
 import { sendPage } from './context.js';
 
 /**
@@ -23,7 +25,7 @@ export interface SessionViewOptions {
 }
 
 export async function renderSessionPage(
-  deps: Pick<IssuerDeps, 'store' | 'configurations'>,
+  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config'>,
   ctx: PageContext,
   reply: FastifyReply,
   sessionId: string,
@@ -33,10 +35,11 @@ export async function renderSessionPage(
   const session = await deps.store.sessions.get(sessionId);
   if (!session) return null;
   const present = opts.readOnly ? presentSharedLog : presentLog;
-  const [logs, events, allForTimeline] = await Promise.all([
+  const [logs, events, allForTimeline, issued] = await Promise.all([
     deps.store.logs.list(sessionId, { limit: PAGE_LOGS, offset: 0, order: 'desc' }),
     deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
     deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
+    deps.store.credentials.listBySession(sessionId),
   ]);
   const eventViews = events.items.map(presentEvent) as never[];
   const sampleClaims = Object.fromEntries(
@@ -53,6 +56,9 @@ export async function renderSessionPage(
     streamUrl: opts.streamUrl,
     flash: opts.flash,
     shareUrl: opts.shareUrl,
+    // Issue 7: the switches in effect, and each issued credential with its self-check.
+    faults: describeFaults(session.options, deps.config),
+    issued: issued.map(presentIssuedCredential) as unknown as IssuedView[],
   };
   return sendPage(reply, sessionPage(ctx, data), status);
 }

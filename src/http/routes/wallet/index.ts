@@ -8,6 +8,7 @@ import type { IssuerDeps } from '../../../protocol/deps.js';
 import { handleCredentialRequest } from '../../../protocol/oid4vci/credential.js';
 import { handleDeferredCredentialRequest } from '../../../protocol/oid4vci/deferred.js';
 import { handleNonceRequest } from '../../../protocol/oid4vci/nonce.js';
+import { handleNotificationRequest } from '../../../protocol/oid4vci/notification.js';
 import { handleOfferRetrieval } from '../../../protocol/oid4vci/offer.js';
 import { runEndpoint } from '../../endpoint.js';
 import { routePaths, urlsFor } from '../../urls.js';
@@ -100,6 +101,24 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
           ),
         parseJsonForLog,
       ),
+  );
+
+  // OID4VCI 1.0 §11 (issue 5).
+  app.post(routePaths.notification, (request, reply) =>
+    runEndpoint(
+      deps,
+      'notification',
+      request,
+      reply,
+      (rec) =>
+        handleNotificationRequest(
+          deps,
+          urlsFor(deps.config, request),
+          { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
+          rec,
+        ),
+      parseJsonForLog,
+    ),
   );
 
   app.post(routePaths.deferred_credential, (request, reply) =>

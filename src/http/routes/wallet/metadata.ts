@@ -11,7 +11,11 @@ import { mountPath, routePaths, urlsFor } from '../../urls.js';
  */
 export async function metadataRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
   const mount = mountPath(deps.config);
-  const paths = (name: string) => [...new Set([`/.well-known/${name}${mount}`, `${mount}/.well-known/${name}`])];
+  // Issue 7: METADATA_WELL_KNOWN=inserted|appended serves one form only, to test a wallet's discovery.
+  const forms = deps.config.compat.metadataWellKnown;
+  const paths = (name: string) => [
+    ...new Set([...(forms !== 'appended' ? [`/.well-known/${name}${mount}`] : []), ...(forms !== 'inserted' ? [`${mount}/.well-known/${name}`] : [])]),
+  ];
   const json = { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' };
 
   for (const path of paths('openid-credential-issuer')) {

@@ -6,6 +6,9 @@ import type { IssuerDeps, ProtocolResponse, Recorder } from '../../deps.js';
 import { issueAccessToken } from '../access-token.js';
 import { createDpopNonce } from '../dpop-nonce.js';
 import type { VerifiedDpop } from '../dpop.js';
+import { verifyOfferDpopNonce } from '../../faults/inject.js';
+import { accessTokenTtlSeconds } from '../../faults/offer-faults.js';
+import { createTokenResponseNonce } from '../../drafts/legacy-nonce.js';
 
 /**
  * Steps every grant shares (node-oidc-provider `lib/helpers/grant_common.js`): the DPoP
@@ -16,7 +19,9 @@ import type { VerifiedDpop } from '../dpop.js';
 type GrantDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
 
 /** DPOP_REQUIRED, or the offer's require_dpop (RFC 9449 §5: the server may require bound tokens). */
-export function verifyDpopRequirement(deps: Pick<IssuerDeps, 'config'>, session: SessionRecord, dpop: VerifiedDpop | null): void {
+export function verifyDpopRequirement(deps: Pick<IssuerDeps, 'config' | 'clock' | 'serverSecret'>, session: SessionRecord, dpop: VerifiedDpop | null): void {
+  // Issue 7: require_dpop_nonce of the offer (fault injection) means DPoP with a server nonce.
+  verifyOfferDpopNonce(deps, session, dpop);
   if (dpop) return;
   const byOffer = session.options.requireDpop === true;
   if (deps.config.oauth.dpopRequired || byOffer) {
@@ -55,6 +60,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     clientId: grant.clientId,
     anonymous: grant.anonymous,
     dpopJkt: grant.dpop?.jkt ?? null,
+    ttlSeconds: accessTokenTtlSeconds(deps, grant.session),
   });
   let refreshToken: string | undefined;
   if (grant.refresh) {
@@ -85,6 +91,8 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     authorization_details: grant.detailsRequested ? details : undefined,
     credential_configuration_ids: grant.credentialConfigurationIds,
   });
+  // Issue 7: a c_nonce for wallets of drafts up to 14 (lenient mode only; drafts/legacy-nonce.ts).
+  const legacyNonce = await createTokenResponseNonce(deps, grant.session, rec);
   return {
     details,
     response: {
@@ -98,6 +106,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
         ...(grant.scope ? { scope: grant.scope } : {}),
         // §6.2: returned when the wallet used authorization_details; otherwise it names credentials by configuration id.
         ...(grant.detailsRequested ? { authorization_details: details } : {}),
+        ...legacyNonce,
       },
     },
   };

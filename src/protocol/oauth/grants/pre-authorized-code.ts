@@ -6,6 +6,9 @@ import { parseAuthorizationDetails } from '../authorization-details.js';
 import type { VerifiedDpop } from '../dpop.js';
 import type { VerifiedClientAttestation } from '../client-attestation.js';
 import { createTokenResponse, verifyDpopRequirement } from './grant-common.js';
+import { strictModeOf, type StrictMode } from '../../drafts/wire-draft.js';
+import { injectTxCodeFault } from '../../faults/inject.js';
+import { txCodeMaxAttempts } from '../../faults/offer-faults.js';
 
 /**
  * Pre-authorized code grant, OID4VCI 1.0 §6.1. The code is redeemed by one conditional update
@@ -26,15 +29,19 @@ export async function handlePreAuthorizedCodeGrant(
   const grant = await deps.store.grants.peekPreAuthorized(codeHash);
   if (!grant) fail('token.pre_authorized_code.unknown', `Pre-authorized code ${redactSecret(code)} is not known here`, { path: 'body.pre-authorized_code' });
   rec.bindSession(grant.sessionId);
+  const session = await deps.store.sessions.get(grant.sessionId);
+  if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
 
-  const txCode = readTxCode(form, rec);
+  const txCode = readTxCode(form, rec, strictModeOf(deps, session));
   if (grant.txCodeHash === null && txCode !== undefined) {
     fail('token.tx_code.unexpected', 'A tx_code was sent, but the offer did not ask for one', { path: 'body.tx_code' });
   }
   if (grant.txCodeHash !== null) {
     if (txCode === undefined) fail('token.tx_code.missing', 'The offer carried a tx_code object, but the request has no tx_code', { path: 'body.tx_code' });
+    // Issue 7: tx_code_failure of the offer (fault injection): reject_first, or burn at the first wrong code.
+    await injectTxCodeFault(deps, session, rec);
     if (!timingSafeEqualText(hashSecret(txCode), grant.txCodeHash)) {
-      const counted = await deps.store.grants.recordTxCodeFailure(codeHash, deps.config.txCodeMaxAttempts);
+      const counted = await deps.store.grants.recordTxCodeFailure(codeHash, txCodeMaxAttempts(deps, session));
       if (counted?.burnt) {
         rec.event('session_failed', { reason: 'tx_code attempts exhausted', attempts: counted.attempts });
         fail('token.pre_authorized_code.burnt', `Wrong tx_code; ${counted.attempts} failed attempts burnt the pre-authorized code`, { path: 'body.tx_code' });
@@ -42,15 +49,13 @@ export async function handlePreAuthorizedCodeGrant(
       if (counted) {
         fail('token.tx_code.mismatch', 'The tx_code does not match', {
           path: 'body.tx_code',
-          found: { attempts: counted.attempts, attempts_left: deps.config.txCodeMaxAttempts - counted.attempts },
+          found: { attempts: counted.attempts, attempts_left: txCodeMaxAttempts(deps, session) - counted.attempts },
         });
       }
       // Already consumed or burnt: explained below like any failed redemption.
     }
   }
 
-  const session = await deps.store.sessions.get(grant.sessionId);
-  if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
   // Before redemption: a request refused for want of DPoP must not burn the code.
   verifyDpopRequirement(deps, session, dpop);
 
@@ -95,10 +100,11 @@ export async function handlePreAuthorizedCodeGrant(
   return response;
 }
 
-/** tx_code, or the user_pin of drafts 11/12 (read as tx_code, with a warning). */
-function readTxCode(form: Record<string, string>, rec: Recorder): string | undefined {
+/** tx_code, or the user_pin of drafts 11/12 (read as tx_code, with a warning; refused in strict mode). */
+function readTxCode(form: Record<string, string>, rec: Recorder, strict: StrictMode): string | undefined {
   if (form.tx_code !== undefined) return form.tx_code;
   if (form.user_pin !== undefined) {
+    if (strict.on) fail('token.tx_code.legacy_user_pin_refused', `user_pin (drafts 11-12) was sent instead of tx_code (refused: ${strict.source})`, { path: 'body.user_pin' });
     rec.diagnostic(diagnose('token.tx_code.legacy_user_pin', 'user_pin was sent instead of tx_code', { path: 'body.user_pin' }));
     return form.user_pin;
   }

@@ -12,6 +12,8 @@ import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnos
 import { MAX_JWT_LENGTH, parseJsonLimited } from '../../../core/input-limits.js';
 import type { HolderKey } from '../../../formats/types.js';
 import { VERIFIABLE_ALGS, resolveProofKey, verificationKey, type ProofKeySource } from './proof-key.js';
+import { EMPTY_TRUST_LIST, type TrustList } from '../../../crypto/attestation-trust.js';
+import { verifyKeyAttestation, type VerifiedKeyAttestation } from './key-attestation.js';
 
 export interface JwtProofPolicy {
   /** Expected aud (exact string compare). */
@@ -28,6 +30,8 @@ export interface JwtProofPolicy {
   nonceRequired: boolean;
   /** The token came from an anonymous pre-authorized grant: iss must be absent (warning only). */
   anonymousGrant: boolean;
+  /** How a key_attestation header is judged (issue 5); absent: playground with an empty trust list. */
+  keyAttestation?: { mode: 'playground' | 'strict'; trust: TrustList };
 }
 
 export interface VerifiedJwtProof {
@@ -37,6 +41,8 @@ export interface VerifiedJwtProof {
   jwkThumbprint: string;
   /** The proof's nonce claim; the caller checks and consumes it in the store. */
   nonce?: string;
+  /** The verified key_attestation header (issue 5): credentials go to each attested key. */
+  keyAttestation?: VerifiedKeyAttestation;
   header: Record<string, unknown>;
   payload: Record<string, unknown>;
   warnings: Diagnostic[];
@@ -243,7 +249,15 @@ export async function verifyJwtProof(deps: { clock: Clock }, jwt: string, policy
   const found = headerSummary(header);
   checkTyp(header, found, path, warnings);
   const alg = checkAlg(header, policy, found, path);
-  const key = resolveProofKey(header, alg, { path, found, bindingMethods: policy.bindingMethods, warnings });
+  // App. F.1: a key attestation in the header names the keys the proof may be signed with.
+  const keyAttestation = header.key_attestation === undefined ? undefined : await verifyKeyAttestation(deps, header.key_attestation, {
+    allowedAlgs: policy.allowedAlgs,
+    use: 'jwt',
+    mode: policy.keyAttestation?.mode ?? 'playground',
+    trust: policy.keyAttestation?.trust ?? EMPTY_TRUST_LIST,
+    iatSkewSeconds: policy.iatSkewSeconds,
+  }, `${path}.header.key_attestation`, warnings);
+  const key = resolveProofKey(header, alg, { path, found, bindingMethods: policy.bindingMethods, warnings, ...(keyAttestation ? { attestedKeys: keyAttestation.attestedKeys } : {}) });
   let cryptoKey: CryptoKey | KeyObject;
   try {
     cryptoKey = await verificationKey(alg, key);
@@ -260,6 +274,7 @@ export async function verifyJwtProof(deps: { clock: Clock }, jwt: string, policy
     keySource: key.keySource,
     jwkThumbprint: key.thumbprint,
     ...(typeof payload.nonce === 'string' ? { nonce: payload.nonce } : {}),
+    ...(keyAttestation ? { keyAttestation } : {}),
     header,
     payload,
     warnings,

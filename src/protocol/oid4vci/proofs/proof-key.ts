@@ -15,7 +15,8 @@ import {
 } from '../../../crypto/did-resolver.js';
 import { jwkThumbprintSync } from '../../../crypto/jwk-thumbprint.js';
 
-export type ProofKeySource = 'jwk' | 'x5c' | DidRepresentation;
+/** `key_attestation`: a proof kid pointing into the attested_keys of its key attestation (App. F.1). */
+export type ProofKeySource = 'jwk' | 'x5c' | 'key_attestation' | DidRepresentation;
 
 export interface ProofKey {
   jwk: JWK;
@@ -27,6 +28,8 @@ export interface ProofKey {
 
 export interface ProofKeyContext {
   path: string;
+  /** The verified attested_keys when the header carries a key_attestation (issue 5). */
+  attestedKeys?: { jwk: JWK; thumbprint: string; kid?: string }[];
   /** The `found` summary of the header, extended per finding. */
   found: Record<string, unknown>;
   bindingMethods?: string[];
@@ -63,7 +66,7 @@ export { jwkThumbprintSync };
 function bindingWarning(source: ProofKeySource, ctx: ProofKeyContext, where: string): void {
   const methods = ctx.bindingMethods;
   if (!methods || methods.length === 0) return;
-  const method = source === 'jwk' || source === 'x5c' ? 'jwk' : source === 'did:jwk' ? 'did:jwk' : 'did:key';
+  const method = source === 'jwk' || source === 'x5c' || source === 'key_attestation' ? 'jwk' : source === 'did:jwk' ? 'did:jwk' : 'did:key';
   const covered = method === 'jwk'
     ? methods.includes('jwk') || methods.includes('cose_key')
     : methods.includes(method) || methods.includes('did');
@@ -179,11 +182,6 @@ function fromKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
 /** Picks and validates the one holder key of a proof header. `alg` has been checked before. */
 export function resolveProofKey(header: Record<string, unknown>, alg: string, ctx: ProofKeyContext): ProofKey {
   const at = `${ctx.path}.header`;
-  if (header.key_attestation !== undefined) {
-    fail('proof.jwt.key_attestation_unsupported', 'header carries key_attestation, which this issuer does not verify yet', {
-      path: `${at}.key_attestation`, found: ctx.found,
-    });
-  }
   const present = (['jwk', 'x5c', 'kid'] as const).filter((name) => header[name] !== undefined);
   if (present.length > 1) {
     fail('proof.jwt.multiple_keys', `header names the key ${present.length} ways (${present.join(' + ')}); only one of jwk, x5c and kid may be present`, {
@@ -193,14 +191,36 @@ export function resolveProofKey(header: Record<string, unknown>, alg: string, ct
   if (present.length === 0) {
     fail('proof.jwt.no_key', 'header has none of jwk, x5c, kid or key_attestation, so the holder key is unknown', {
       path: at, found: ctx.found,
-      expected: 'one of: jwk (public JWK), x5c (certificate chain), key_attestation, or kid = a resolvable DID URL (did:key, did:jwk)',
+      expected: ctx.attestedKeys
+        ? 'with key_attestation: jwk = the attested key that signs, or kid = its index in attested_keys'
+        : 'one of: jwk (public JWK), x5c (certificate chain), key_attestation, or kid = a resolvable DID URL (did:key, did:jwk)',
     });
   }
-  switch (present[0]) {
-    case 'jwk': return fromJwk(header.jwk, alg, ctx);
-    case 'x5c': return fromX5c(header.x5c, alg, ctx);
-    default: return fromKid(header.kid, alg, ctx);
+  const kidIntoAttestation = ctx.attestedKeys !== undefined && present[0] === 'kid' && !(typeof header.kid === 'string' && header.kid.startsWith('did:'));
+  const key = present[0] === 'jwk' ? fromJwk(header.jwk, alg, ctx)
+    : present[0] === 'x5c' ? fromX5c(header.x5c, alg, ctx)
+      : kidIntoAttestation ? fromAttestedKid(header.kid, alg, ctx) : fromKid(header.kid, alg, ctx);
+  // App. D.1: with a key attestation, the proof must be signed by one of its attested keys.
+  if (ctx.attestedKeys && !ctx.attestedKeys.some((k) => k.thumbprint === key.thumbprint)) {
+    fail('key_attestation.key_not_attested', `the proof key (${key.keySource}, thumbprint ${key.thumbprint}) is not among the ${ctx.attestedKeys.length} attested_keys of its key_attestation`, {
+      path: `${at}.${present[0]}`, found: { ...ctx.found, attested: ctx.attestedKeys.map((k) => k.thumbprint) },
+    });
   }
+  return key;
+}
+
+/** kid with a key attestation: an index into attested_keys (the App. F.1 example uses "0") or an attested key's kid member. */
+function fromAttestedKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
+  const keys = ctx.attestedKeys!;
+  const byIndex = typeof kid === 'string' && /^\d{1,3}$/.test(kid) ? keys[Number(kid)] : undefined;
+  const hit = byIndex ?? keys.find((k) => k.kid !== undefined && k.kid === kid);
+  if (!hit) {
+    fail('key_attestation.key_not_attested', `kid ${JSON.stringify(truncate(kid, 60))} names no key of the ${keys.length} attested_keys (neither an index nor a kid member)`, {
+      path: `${ctx.path}.header.kid`, found: ctx.found, expected: `kid = 0..${keys.length - 1}, or the attested key as jwk`,
+    });
+  }
+  checkFits(alg, hit.jwk, 'proof.jwt.jwk_invalid', 'kid', ctx);
+  return { jwk: hit.jwk, keySource: 'key_attestation', thumbprint: hit.thumbprint };
 }
 
 // ---- imported verification keys, bounded (JWK import costs more than a verification) ----

@@ -1,0 +1,60 @@
+import type { FaultView } from '../../protocol/faults/offer-faults.js';
+import { time } from '../components.js';
+import { html, type Html } from '../html.js';
+import type { PageContext } from '../layout.js';
+
+/**
+ * Session page parts of issue 7: the switches in effect (fault injection, strict mode), each
+ * issued credential with the issuer's self-check of it, and the reference wallet button.
+ */
+
+export interface IssuedView {
+  credential_configuration_id: string;
+  format: string;
+  holder_key_thumbprint: string;
+  key_source: string;
+  credential_sha256: string;
+  issued_at: string;
+  expires_at: string;
+  self_check: { status: 'pass' | 'warn' | 'fail'; checked_at: string; checks: { check: string; status: string; detail: string; spec_ref: string }[] } | null;
+}
+
+export function faultList(faults: FaultView[]): Html {
+  if (faults.length === 0) return html`<span class="muted" data-testid="faults">none (a well-behaved issuer)</span>`;
+  return html`<ul class="faults" data-testid="faults">${faults.map((f) => html`<li data-fault="${f.name}"><code>${f.name}</code> ${f.detail} <span class="scope">${f.scope === 'global' ? 'global (environment)' : 'this offer'}</span></li>`)}</ul>`;
+}
+
+export function issuedSection(issued: IssuedView[]): Html {
+  if (issued.length === 0) return html``;
+  return html`<section data-testid="issued-credentials">
+    <h2>Issued credentials <span class="count">${issued.length}</span></h2>
+    <p class="muted small">Only digests are kept. After issuing, the issuer re-reads each credential (signature and chain, binding key = proof key,
+      distinct disclosure salts, mdoc digests, validity inside the signer certificate, vct / doctype as configured).</p>
+    <table><thead><tr><th>Configuration</th><th>Format</th><th>Bound key</th><th>Issued</th><th>Self-check</th></tr></thead>
+    <tbody>${issued.map(
+      (c) => html`<tr data-testid="issued-credential">
+        <td><code>${c.credential_configuration_id}</code></td><td>${c.format}</td>
+        <td class="small"><code>${c.holder_key_thumbprint.slice(0, 16)}…</code> (${c.key_source})</td>
+        <td class="small">${time(c.issued_at)}</td>
+        <td>${selfCheck(c.self_check)}</td>
+      </tr>`,
+    )}</tbody></table>
+  </section>`;
+}
+
+function selfCheck(sc: IssuedView['self_check']): Html {
+  if (!sc) return html`<span class="muted" data-testid="self-check" data-status="pending">pending or not recorded</span>`;
+  const notPassed = sc.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip');
+  return html`<details data-testid="self-check" data-status="${sc.status}"><summary><span class="selfcheck-${sc.status}">${sc.status}</span>
+    <span class="small muted">${sc.checks.filter((c) => c.status === 'pass').length} passed${notPassed.length ? `, ${notPassed.length} not` : ''}</span></summary>
+    <ul class="small">${sc.checks.map((c) => html`<li><span class="selfcheck-${c.status === 'skip' ? 'warn' : c.status}">${c.status}</span> <code>${c.check}</code> ${c.detail} <span class="muted">${c.spec_ref}</span></li>`)}</ul>
+  </details>`;
+}
+
+export function referenceWalletForm(ctx: PageContext, sessionId: string, hasFaults: boolean): Html {
+  return html`<form method="post" action="${ctx.base}/ui/sessions/${sessionId}/reference-wallet" class="inline" data-testid="reference-wallet-form">
+    <input type="hidden" name="csrf" value="${ctx.csrf}">
+    <button type="submit" title="The reference wallet (npm run wallet) redeems a twin of this offer: same configurations, claims and tx_code, pre-authorized. Compare its session with your wallet's.">Run the reference wallet on this offer</button>
+    ${hasFaults ? html`<label class="small"><input type="checkbox" name="keep_faults" value="on"> with this offer's fault switches</label>` : ''}
+  </form>`;
+}

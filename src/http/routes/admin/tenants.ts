@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../../app.js';
+import type { TenantHost } from '../../../tenants/tenant-host.js';
+import { TenantError } from '../../../tenants/tenant-registry.js';
+import { adminAuth } from '../../plugins/admin-auth.js';
+
+/**
+ * Operator API for tenants, on the deployment's own issuer with its ADMIN_TOKEN. A tenant's
+ * admin token is shown once, at creation; afterwards only that tenant's admin API accepts it.
+ */
+export async function tenantRoutes(app: FastifyInstance, deps: AppDeps, host: TenantHost): Promise<void> {
+  app.addHook('onRequest', adminAuth(deps.adminToken));
+
+  app.get('/tenants', async () => ({
+    tenants: host.list().map(({ tenant, issuer }) => ({
+      tenant_id: tenant.id,
+      display_name: tenant.display_name ?? null,
+      credential_issuer: issuer.replace(/\/$/, ''),
+      created_at: tenant.created_at ?? null,
+    })),
+  }));
+
+  app.post('/tenants', async (request, reply) => {
+    const body = (request.body ?? {}) as { tenant_id?: unknown; display_name?: unknown; credential_configurations?: unknown };
+    try {
+      const { tenant, runtime } = await host.create(
+        {
+          id: String(body.tenant_id ?? ''),
+          ...(typeof body.display_name === 'string' ? { display_name: body.display_name } : {}),
+          ...(typeof body.credential_configurations === 'string' ? { credential_configurations: body.credential_configurations } : {}),
+        },
+        new Date(deps.clock.nowMs()),
+      );
+      return reply.code(201).header('cache-control', 'no-store').send({
+        tenant_id: tenant.id,
+        credential_issuer: runtime.deps.config.publicUrl.href.replace(/\/$/, ''),
+        admin_token: runtime.deps.adminToken,
+      });
+    } catch (err) {
+      if (err instanceof TenantError) return reply.code(err.status).send({ error: 'invalid_request', error_description: err.message });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import { compatibilityPage } from '../../../dashboard/pages/compatibility.js';
+import { zCompatibilityQuery } from '../../../schemas/admin.js';
+import { matrixSteps } from '../../../session-log/compatibility.js';
+import { loadCompatibilityMatrix } from '../../../session-log/compatibility-source.js';
+import { sendPage, type DashboardContext, type DashboardDeps } from './context.js';
+
+/** The wallet compatibility matrix page (issue 7); the same data as GET /compatibility. */
+export async function compatibilityPages(app: FastifyInstance, deps: DashboardDeps, dash: DashboardContext): Promise<void> {
+  app.get('/ui/compatibility', async (request, reply) => {
+    const q = zCompatibilityQuery.safeParse(request.query);
+    const limit = q.success ? q.data.limit : 200;
+    const matrix = await loadCompatibilityMatrix(deps.store, limit);
+    return sendPage(reply, compatibilityPage(dash.page(request), { rows: matrix.rows, steps: matrixSteps, sessionsConsidered: matrix.sessions_considered, limit }));
+  });
+}

@@ -1,0 +1,69 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { NotificationEvent, NotificationRecord, NotificationStore } from '../notification-records.js';
+import type { Database } from './tables.js';
+
+/** Row shape (migration 2026-12-01-notifications). */
+export interface NotificationsTable {
+  notification_id: string;
+  session_id: string;
+  credential_configuration_id: string;
+  credential_ids: string;
+  created_at: number;
+  event: string | null;
+  event_at: number | null;
+  event_count: number;
+}
+
+/** Kysely implementation of `NotificationStore`, for both dialects. */
+export function createNotificationStore(db: Kysely<Database>): NotificationStore {
+  return {
+    notifications: {
+      async create(r) {
+        await db
+          .insertInto('notifications')
+          .values({
+            notification_id: r.notificationId,
+            session_id: r.sessionId,
+            credential_configuration_id: r.credentialConfigurationId,
+            credential_ids: JSON.stringify(r.credentialIds),
+            created_at: r.createdAt,
+            event: null,
+            event_at: null,
+            event_count: 0,
+          })
+          .execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('notifications').selectAll().where('notification_id', '=', id).executeTakeFirst();
+        return row ? toRecord(row) : null;
+      },
+      async recordEvent(id, event, at) {
+        // One statement: concurrent notifications each count, the last one's event stays.
+        const row = await db
+          .updateTable('notifications')
+          .set({ event, event_at: at, event_count: sql<number>`event_count + 1` })
+          .where('notification_id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toRecord(row) : null;
+      },
+      async listBySession(sessionId) {
+        const rows = await db.selectFrom('notifications').selectAll().where('session_id', '=', sessionId).orderBy('created_at').execute();
+        return rows.map(toRecord);
+      },
+    },
+  };
+}
+
+function toRecord(r: Selectable<NotificationsTable>): NotificationRecord {
+  return {
+    notificationId: r.notification_id,
+    sessionId: r.session_id,
+    credentialConfigurationId: r.credential_configuration_id,
+    credentialIds: JSON.parse(r.credential_ids),
+    createdAt: Number(r.created_at),
+    event: r.event as NotificationEvent | null,
+    eventAt: r.event_at === null ? null : Number(r.event_at),
+    eventCount: Number(r.event_count),
+  };
+}

@@ -1,0 +1,118 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { AppDeps } from '../app.js';
+import { TenantError, TenantRegistry, type TenantRecord } from './tenant-registry.js';
+import { tenantOfPath } from './tenant-routing.js';
+import { mountPath } from '../http/urls.js';
+
+/**
+ * Runs the tenants of a deployment inside one process. Each tenant is a complete issuer built
+ * by the same code as the deployment's own — its own config (identifier PUBLIC_URL/{tenant}),
+ * keys, configurations, admin token, and database (its own SQLite file, or its own schema on
+ * PostgreSQL) — so isolation holds by construction: a token or nonce of one tenant is simply
+ * not in another's database. Requests are dispatched by path before Fastify routing, which
+ * also lets tenants be added while the server runs.
+ */
+export interface TenantRuntime {
+  deps: AppDeps;
+  app: FastifyInstance;
+}
+
+export interface TenantHostOptions {
+  config: Readonly<Config>;
+  /** Builds one issuer from its config: loadRuntime + buildApp, shared with the main issuer. */
+  build: (config: Readonly<Config>) => Promise<TenantRuntime>;
+  say?: (line: string) => void;
+}
+
+export class TenantHost {
+  readonly registry: TenantRegistry;
+  private readonly running = new Map<string, TenantRuntime>();
+  private readonly mount: string;
+
+  constructor(private readonly options: TenantHostOptions) {
+    this.registry = new TenantRegistry(options.config.dataDir, options.config.tenantsFile);
+    this.mount = mountPath(options.config);
+  }
+
+  /** Starts every known tenant; called once the main app's own paths are reserved. */
+  async start(reservedSegments: ReadonlySet<string>): Promise<void> {
+    this.registry.reserve(reservedSegments);
+    for (const tenant of this.registry.records()) await this.launch(tenant);
+  }
+
+  async create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date) {
+    const tenant = this.registry.create(input, now);
+    const runtime = await this.launch(tenant);
+    return { tenant, runtime };
+  }
+
+  list(): { tenant: TenantRecord; issuer: string }[] {
+    return this.registry.list().map((tenant) => ({ tenant, issuer: tenantConfig(this.options.config, tenant, this.registry.dataDirOf(tenant.id)).publicUrl.href }));
+  }
+
+  /** Hands the request to its tenant's app; false when it belongs to the deployment's own issuer. */
+  dispatch(req: IncomingMessage, res: ServerResponse): boolean {
+    const id = tenantOfPath(req.url ?? '/', this.mount, (segment) => this.running.has(segment));
+    if (!id) return false;
+    this.running.get(id)!.app.routing(req, res);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    for (const { app, deps } of this.running.values()) {
+      await app.close();
+      await deps.store.close();
+    }
+  }
+
+  private async launch(tenant: TenantRecord): Promise<TenantRuntime> {
+    if (this.running.has(tenant.id)) throw new TenantError(409, `Tenant ${tenant.id} is running`);
+    const config = tenantConfig(this.options.config, tenant, this.registry.dataDirOf(tenant.id));
+    if (this.options.config.databaseUrl) await createSchema(this.options.config.databaseUrl, schemaOf(tenant));
+    const runtime = await this.options.build(config);
+    await runtime.app.ready();
+    this.running.set(tenant.id, runtime);
+    this.options.say?.(`Tenant ${tenant.id}: credential issuer ${runtime.deps.config.publicUrl.href}`);
+    return runtime;
+  }
+}
+
+/** A tenant's config: the deployment's, with its own identifier, data, database and token. */
+export function tenantConfig(base: Readonly<Config>, tenant: TenantRecord, dataDir: string): Readonly<Config> {
+  const publicUrl = new URL(base.publicUrl.href);
+  publicUrl.pathname = `${publicUrl.pathname.replace(/\/+$/, '')}/${tenant.id}`;
+  return Object.freeze({
+    ...base,
+    publicUrl,
+    dataDir,
+    databaseUrl: base.databaseUrl ? withSchema(base.databaseUrl, schemaOf(tenant)) : undefined,
+    adminToken: tenant.admin_token,
+    credentialConfigurationsPath: tenant.credential_configurations ?? base.credentialConfigurationsPath,
+    tenantsFile: undefined,
+  });
+}
+
+function schemaOf(tenant: TenantRecord): string {
+  return `tenant_${tenant.id.replace(/-/g, '_')}`;
+}
+
+async function createSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // The name is derived from a validated tenant id ([a-z0-9_]), so it is safe to interpolate.
+    await client.query(`create schema if not exists "${schema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** PostgreSQL: each tenant gets its own schema, selected through the connection's search_path. */
+function withSchema(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.href;
+}
