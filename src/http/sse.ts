@@ -93,6 +93,9 @@ export async function streamSession(
   let held: StoreChange[] | null = [];
   let lastId = opts.after ?? '';
   let closed = false;
+  // Ids are stamped on each instance's clock, so an entry committed on another instance may sort
+  // before one already sent: live delivery skips what was sent, not what sorts lower.
+  const sent = new Set<string>();
 
   const entriesOf = (change: StoreChange): StreamEntry[] => {
     const items: StreamEntry[] = [
@@ -109,10 +112,14 @@ export async function streamSession(
       const known = new Set(caughtUp.items.map((l) => l.id));
       change = { ...change, logs: [...caughtUp.items, ...change.logs.filter((l) => !known.has(l.id))] };
     }
-    const items = entriesOf(change).filter((i) => !lastId || i.entry.id > lastId);
+    const items = entriesOf(change).filter((i) => !sent.has(i.entry.id) && !(opts.after && i.entry.id <= opts.after));
     if (items.length === 0 && !change.transitions.some((t) => t.sessionId === sessionId)) return;
-    for (const item of items) for (const m of opts.format(item)) stream.send(m);
-    if (items.length) lastId = items[items.length - 1].entry.id;
+    for (const item of items) {
+      for (const m of opts.format(item)) stream.send(m);
+      sent.add(item.entry.id);
+      if (item.entry.id > lastId) lastId = item.entry.id;
+    }
+    if (sent.size > 20_000) sent.clear(); // a stream open for days: bound the memory, keep going
     if (opts.afterChange) for (const m of await opts.afterChange(change)) stream.send(m);
   };
 

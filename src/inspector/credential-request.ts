@@ -34,9 +34,13 @@ export async function inspectCredentialRequest(ctx: InspectContext, value: unkno
   const hasConfig = req.credential_configuration_id !== undefined;
   if (hasId && hasConfig) list.fail('identifier', S82, 'both credential_identifier and credential_configuration_id: send exactly one', { code: 'credential.request.both_identifiers' });
   else if (!hasId && !hasConfig) {
-    list.fail('identifier', S82, req.format !== undefined
-      ? `format ${JSON.stringify(truncate(req.format, 30))} without an identifier is the draft 13/14 request shape (OID4VCI 1.0 §8.2 removed format, vct, doctype, credential_definition from the request)`
-      : 'neither credential_identifier nor credential_configuration_id', { code: 'credential.request.no_identifier' });
+    // Issue 7: the issuer serves the draft 13/14 shape in lenient mode and refuses it in strict mode; so does the verdict.
+    if (req.format === undefined) list.fail('identifier', S82, 'neither credential_identifier nor credential_configuration_id', { code: 'credential.request.no_identifier' });
+    else {
+      const detail = `format ${JSON.stringify(truncate(req.format, 30))} without an identifier is the draft 13/14 request shape (OID4VCI 1.0 §8.2 removed format, vct, doctype, credential_definition from the request)`;
+      if (ctx.strict) list.fail('identifier', S82, `${detail}; refused in strict mode`, { code: 'credential.request.legacy_format' });
+      else list.warn('identifier', S82, `${detail}; this issuer serves it (lenient mode) by matching a configuration`, { code: 'draft.request.format' });
+    }
   } else list.pass('identifier', S82, hasId ? `credential_identifier ${truncate(req.credential_identifier, 60)}` : `credential_configuration_id ${truncate(req.credential_configuration_id, 60)}`);
   if (hasId || hasConfig) {
     if (req.format !== undefined) list.warn('legacy_format', S82, 'format is a draft ≤ 14 member; 1.0 ignores it next to an identifier');
@@ -55,10 +59,14 @@ export async function inspectCredentialRequest(ctx: InspectContext, value: unkno
     }
   }
 
-  if (req.proof !== undefined) {
-    list.fail('proof', S82, 'proof (singular) is the draft ≤ 15 shape; 1.0 uses proofs: {"jwt": ["..."]}', { code: 'credential.proof.legacy_singular' });
+  const singular = req.proof as Record<string, unknown> | undefined;
+  if (singular !== undefined && req.proofs === undefined) {
+    const detail = 'proof (singular) is the draft ≤ 15 shape; 1.0 uses proofs: {"jwt": ["..."]}';
+    if (ctx.strict) list.fail('proof', S82, `${detail}; refused in strict mode`, { code: 'credential.proof.legacy_singular' });
+    else list.warn('proof', S82, `${detail}; this issuer serves it (lenient mode) as proofs with one element`, { code: 'draft.proof.singular' });
   }
-  const proofs = req.proofs;
+  // A served singular proof is checked like proofs.jwt[0].
+  const proofs = req.proofs ?? (ctx.strict || typeof singular?.proof_type !== 'string' ? undefined : { [singular.proof_type]: [singular[singular.proof_type]] });
   if (proofs === undefined) {
     if (req.proof === undefined) list.warn('proofs', S82, 'no proofs: required whenever the configuration has proof_types_supported', { code: 'credential.proofs.missing' });
   } else if (typeof proofs !== 'object' || proofs === null || Array.isArray(proofs) || Object.keys(proofs).length !== 1) {

@@ -106,6 +106,11 @@ describe('credential endpoint: token and request', () => {
     await refused(await lab.credential(token.access_token, '{}', { 'content-type': 'text/plain' }), 400, 'invalid_credential_request', 'credential.request.content_type', sessionId);
   });
 
+  it('credential.request.no_identifier: neither an identifier nor a (draft) format', async () => {
+    const { token, sessionId } = await withToken();
+    await refused(await lab.credential(token.access_token, { proofs: { jwt: [await proofFor()] } }), 400, 'invalid_credential_request', 'credential.request.no_identifier', sessionId);
+  });
+
   it('credential.request.both_identifiers and credential.identifier.unknown', async () => {
     const { token, sessionId } = await withToken();
     await refused(await lab.credential(token.access_token, { credential_identifier: 'a', credential_configuration_id: SD_JWT, proofs: { jwt: [await proofFor()] } }), 400, 'invalid_credential_request', 'credential.request.both_identifiers', sessionId);

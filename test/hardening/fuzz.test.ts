@@ -20,7 +20,8 @@ const { tally, count } = createTally();
 
 let issuer: RunningIssuer;
 before(async () => {
-  issuer = await startIssuer();
+  // No rate limit: a 429 would count as a spec error and hide what the endpoint itself answers.
+  issuer = await startIssuer({ env: { RATE_LIMIT_PER_MINUTE: '0' } });
 });
 after(async () => {
   await issuer.stop();

@@ -6,6 +6,7 @@ import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadRuntime } from '../../src/runtime.js';
+import { TenantHost } from '../../src/tenants/tenant-host.js';
 
 /**
  * The real app in this process (real store on a temp SQLite, real keys), driven with inject():
@@ -27,7 +28,15 @@ export async function startInProcess(env: Record<string, string> = {}, adjust: (
   const runtime = await loadRuntime(config, systemClock);
   const deps = adjust(runtime.deps);
   const routes: { method: string; url: string }[] = [];
+  // With a tenant host, as main.ts builds it, so the operator's tenant routes are registered too (none is started).
+  const tenants = new TenantHost({
+    config,
+    build: async () => {
+      throw new Error('no tenants in this test');
+    },
+  });
   const app = await buildApp(deps, {
+    tenants,
     onRoute: (r) => {
       for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: String(method), url: r.url! });
     },
@@ -39,6 +48,7 @@ export async function startInProcess(env: Record<string, string> = {}, adjust: (
     routes,
     async close() {
       await app.close();
+      await tenants.close();
       await runtime.deps.store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -155,11 +155,14 @@ describe('inspector: credential requests (OID4VCI 1.0 §8.2)', () => {
     assert.equal(byCheck(r, 'credential_request.proofs.jwt[0].signature')?.status, 'pass');
   });
 
-  it('the draft shape (format + singular proof) is named, with the catalogue codes', async () => {
+  it('the draft shape (format + singular proof) is named, with the catalogue codes: served with warnings, refused in strict mode', async () => {
     const body = JSON.stringify({ format: 'vc+sd-jwt', vct: 'urn:eudi:pid:1', proof: { proof_type: 'jwt', jwt: 'x' } });
-    const r = await inspect(ctx(), { value: body });
-    assert.deepEqual(failedCodes(r), ['credential.request.no_identifier', 'credential.proof.legacy_singular']);
-    assert.match(byCheck(r, 'credential_request.identifier')!.detail, /draft 13\/14/);
+    const lenient = await inspect(ctx(), { value: body });
+    assert.deepEqual(lenient.checks.filter((c) => c.status === 'warn' && c.code?.startsWith('draft.')).map((c) => c.code), ['draft.request.format', 'draft.proof.singular']);
+    assert.match(byCheck(lenient, 'credential_request.identifier')!.detail, /draft 13\/14/);
+    assert.equal(byCheck(lenient, 'credential_request.proofs.jwt[0].structure')?.status, 'fail', 'the singular proof is inspected like proofs.jwt[0]');
+    const strict = await inspect({ ...ctx(), strict: true }, { value: body });
+    assert.deepEqual(failedCodes(strict), ['credential.request.legacy_format', 'credential.proof.legacy_singular']);
   });
 
   it('a batch with one key twice and an unknown configuration: proof.jwt.duplicate_key and credential.configuration.unknown', async () => {

@@ -118,6 +118,7 @@ describe('wallet attestation, playground mode (default)', () => {
     const res = await tokenRequest(issuer, second.form, { 'OAuth-Client-Attestation': forged, 'OAuth-Client-Attestation-PoP': await attestationPop(instance, { aud: issuer.baseUrl }) });
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_client');
+    assert.ok(diagnostics((await sessionOf(issuer, second.offer.session_id)).logs).includes('client_attestation.signature'));
   });
 
   const refusals: [string, string, (i: HolderKey, other: HolderKey) => Parameters<typeof headersFor>[3]][] = [
@@ -127,6 +128,8 @@ describe('wallet attestation, playground mode (default)', () => {
     ['PoP aud is the token endpoint, not the issuer', 'client_attestation.pop_audience', () => ({ pop: { aud: 'ENDPOINT' } })],
     ['stale PoP iat', 'client_attestation.pop_stale', () => ({ pop: { iat: Math.floor(Date.now() / 1000) - 3600 } })],
     ['wrong attestation typ', 'client_attestation.malformed', (i) => ({ attestation: { sub: CLIENT_ID, instanceKey: i, header: { typ: 'JWT' } } })],
+    ['an x5c that is not a certificate', 'client_attestation.x5c_invalid', (i) => ({ attestation: { sub: CLIENT_ID, instanceKey: i, header: { x5c: ['bm90LWEtY2VydA=='] } } })],
+    ['a PoP typed as a plain JWT', 'client_attestation.pop_malformed', () => ({ pop: { typ: 'JWT' } })],
   ];
   for (const [name, code, make] of refusals) {
     it(`refuses ${name} with invalid_client (${code})`, async () => {
@@ -156,13 +159,22 @@ describe('wallet attestation, playground mode (default)', () => {
 
   it('refuses a client_id that is not the attestation sub, and an incomplete header pair', async () => {
     const instance = await newHolderKey();
-    const { form } = await preAuthForm(issuer);
+    const { offer, form } = await preAuthForm(issuer);
     const mismatch = await tokenRequest(issuer, { ...form, client_id: 'someone-else' }, await headersFor(issuer, trusted, instance));
     assert.equal(mismatch.status, 401);
     assert.match(mismatch.body.error_description, /not the wallet attestation sub/);
     const only = await tokenRequest(issuer, form, { 'OAuth-Client-Attestation': (await headersFor(issuer, trusted, instance))['OAuth-Client-Attestation'] });
     assert.equal(only.status, 401);
     assert.match(only.body.error_description, /no oauth-client-attestation-pop header/);
+    const logged = diagnostics((await sessionOf(issuer, offer.session_id)).logs);
+    assert.ok(logged.includes('client_attestation.client_id_mismatch') && logged.includes('client_attestation.headers'));
+  });
+
+  it('ignores a PoP challenge (no challenge endpoint) with a warning', async () => {
+    const { offer, form } = await preAuthForm(issuer);
+    const res = await tokenRequest(issuer, form, await headersFor(issuer, trusted, await newHolderKey(), { pop: { claims: { challenge: 'made-up' } } }));
+    assert.equal(res.status, 200);
+    assert.ok(diagnostics((await sessionOf(issuer, offer.session_id)).logs).includes('client_attestation.pop_challenge_ignored'));
   });
 
   it('serves the -00..-02 client_assertion form with a warning naming the draft', async () => {
@@ -224,13 +236,14 @@ describe('wallet attestation, strict mode (ATTESTATION_MODE=strict)', () => {
   });
 
   it('refuses a token request without attestation, and the legacy client_assertion form', async () => {
-    const { form } = await preAuthForm(issuer);
+    const { offer, form } = await preAuthForm(issuer);
     const res = await tokenRequest(issuer, form);
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_client');
     const legacy = await tokenRequest(issuer, { ...form, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-client-attestation', client_assertion: 'a~b' });
     assert.equal(legacy.status, 401);
     assert.match(legacy.body.error_description, /ABCA -00..-02/);
+    assert.ok(diagnostics((await sessionOf(issuer, offer.session_id)).logs).includes('client_attestation.legacy_form_refused'));
   });
 
   it('accepts an attestation chaining to a trusted root', async () => {

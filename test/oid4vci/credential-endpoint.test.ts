@@ -206,11 +206,12 @@ describe('credential endpoint: request checks (OID4VCI 1.0 §8)', () => {
     assert.equal(res.body.error, 'invalid_proof');
   });
 
-  it('returns invalid_credential_request for the singular proof of older drafts', async () => {
+  it('serves the singular proof of drafts 13-15 with a warning (strict mode refuses it: test/drafts/)', async () => {
     const s = await readySession();
     const jwt = await w.signProof(s.key, { aud: issuer.baseUrl, nonce: s.nonce });
     const res = await w.credentialRequest(issuer, s.accessToken, { credential_configuration_id: CONFIG, proof: { proof_type: 'jwt', jwt } });
-    assert.equal(res.body.error, 'invalid_credential_request');
+    assert.equal(res.status, 200, res.text);
+    assert.ok((await sessionLogs(s.offer.session_id)).some((l) => l.level === 'warning' && l.data?.code === 'draft.proof.singular'));
   });
 
   it('returns unknown_credential_identifier for an identifier the token response did not carry', async () => {

@@ -53,6 +53,20 @@ async function decrypt(jwe: string, key: WalletEncKey) {
   return { header: protectedHeader, body: JSON.parse(new TextDecoder().decode(plaintext)) };
 }
 
+/** Diagnostic codes logged for the session of an access token (found through the admin API by token-holding session). */
+const sessionsByToken = new Map<string, string>();
+async function codes(issuer: RunningIssuer, token: string): Promise<string[]> {
+  const id = sessionsByToken.get(token)!;
+  const logs = (await admin(issuer, 'GET', `/sessions/${id}`)).body.logs as { data: any }[];
+  return logs.map((l) => l.data?.code).filter(Boolean);
+}
+
+async function redeemTracked(issuer: RunningIssuer, offer: Awaited<ReturnType<typeof createOffer>>): Promise<string> {
+  const token = await redeem(issuer, offer);
+  sessionsByToken.set(token, offer.session_id);
+  return token;
+}
+
 async function proofFor(issuer: RunningIssuer) {
   return signProof(await newHolderKey(), { aud: issuer.baseUrl, nonce: await fetchNonce(issuer) });
 }
@@ -83,7 +97,7 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
     const { key } = await issuerEncryption(issuer);
     const wallet = await walletEncryptionKey();
     const offer = await createOffer(issuer);
-    const token = await redeem(issuer, offer);
+    const token = await redeemTracked(issuer, offer);
     const request = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] }, credential_response_encryption: { jwk: wallet.publicJwk, enc: 'A256GCM' } };
     const res = await post(issuer, '/credential', token, await encryptTo(key, request), 'application/jwt');
     assert.equal(res.status, 200, res.text);
@@ -108,7 +122,7 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
   it('compresses with zip DEF and uses a key-wrapping ECDH-ES alg when asked; accepts a compressed request', async () => {
     const { key } = await issuerEncryption(issuer);
     const wallet = await walletEncryptionKey('ECDH-ES+A128KW');
-    const token = await redeem(issuer, await createOffer(issuer));
+    const token = await redeemTracked(issuer, await createOffer(issuer));
     const request = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] }, credential_response_encryption: { jwk: wallet.publicJwk, enc: 'A128GCM', zip: 'DEF' } };
     const res = await post(issuer, '/credential', token, await encryptTo(key, request, { zip: 'DEF' }), 'application/jwt');
     assert.equal(res.status, 200, res.text);
@@ -120,11 +134,28 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
 
   it('refuses credential_response_encryption in a plain JSON request with invalid_encryption_parameters (§8.2)', async () => {
     const wallet = await walletEncryptionKey();
-    const token = await redeem(issuer, await createOffer(issuer));
+    const token = await redeemTracked(issuer, await createOffer(issuer));
     const request = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] }, credential_response_encryption: { jwk: wallet.publicJwk, enc: 'A128GCM' } };
     const res = await post(issuer, '/credential', token, JSON.stringify(request), 'application/json');
     assert.equal(res.status, 400);
     assert.equal(JSON.parse(res.text).error, 'invalid_encryption_parameters');
+    assert.ok((await codes(issuer, token)).includes('encryption.response.unencrypted_request'));
+  });
+
+  it('reads a JWT carried as JWE plaintext (warning), refuses plaintext that is neither JSON nor a JWT', async () => {
+    const { key } = await issuerEncryption(issuer);
+    const offer = await createOffer(issuer);
+    const token = await redeemTracked(issuer, offer);
+    const claims = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] } };
+    const unsecured = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+    const seal = async (text: string) => new CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A128GCM', kid: key.kid }).encrypt(await importJWK(key, 'ECDH-ES'));
+    const nested = await post(issuer, '/credential', token, await seal(unsecured), 'application/jwt');
+    assert.equal(nested.status, 200, nested.text);
+    const garbage = await post(issuer, '/credential', token, await seal('hello'), 'application/jwt');
+    assert.equal(garbage.status, 400);
+    assert.equal(JSON.parse(garbage.text).error, 'invalid_credential_request');
+    const logged = await codes(issuer, token);
+    assert.ok(logged.includes('encryption.request.nested_jwt') && logged.includes('encryption.request.payload'));
   });
 
   it('refuses bad parameters with invalid_encryption_parameters, unencrypted (error responses are never encrypted)', async () => {
@@ -139,15 +170,16 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
       ['a signing key type', { jwk: { kty: 'RSA', n: 'abc', e: 'AQAB', alg: 'ECDH-ES' }, enc: 'A128GCM' }],
     ];
     for (const [name, params] of bad) {
-      const token = await redeem(issuer, await createOffer(issuer));
+      const token = await redeemTracked(issuer, await createOffer(issuer));
       const request = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] }, credential_response_encryption: params };
       const res = await post(issuer, '/credential', token, await encryptTo(key, request), 'application/jwt');
       assert.equal(res.status, 400, name);
       assert.match(res.contentType, /^application\/json/, name);
       assert.equal(JSON.parse(res.text).error, 'invalid_encryption_parameters', name);
+      assert.ok((await codes(issuer, token)).includes('encryption.response.params'), name);
     }
     // A proof error inside an encrypted request is answered in plain JSON too.
-    const token = await redeem(issuer, await createOffer(issuer));
+    const token = await redeemTracked(issuer, await createOffer(issuer));
     const res = await post(issuer, '/credential', token, await encryptTo(key, { credential_configuration_id: CONFIG, proofs: { jwt: ['x.y.z'] }, credential_response_encryption: { jwk: wallet.publicJwk, enc: 'A128GCM' } }), 'application/jwt');
     assert.equal(res.status, 400);
     assert.equal(JSON.parse(res.text).error, 'invalid_proof');
@@ -156,7 +188,7 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
   it('refuses a JWE to another key, with another alg or kid, or that is not a JWE', async () => {
     const { key } = await issuerEncryption(issuer);
     const other = await walletEncryptionKey();
-    const token = await redeem(issuer, await createOffer(issuer));
+    const token = await redeemTracked(issuer, await createOffer(issuer));
     const body = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] } };
     const cases: [string, string][] = [
       ['encrypted to another key', await encryptTo({ ...other.publicJwk, kid: key.kid }, body)],
@@ -168,6 +200,7 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
       assert.equal(res.status, 400, name);
       assert.equal(JSON.parse(res.text).error, 'invalid_encryption_parameters', name);
     }
+    assert.ok((await codes(issuer, token)).includes('encryption.request.invalid'));
   });
 
   it('deferred: 202 encrypted, then the deferred endpoint answers with the new encryption parameters', async () => {
@@ -175,7 +208,7 @@ describe('credential request and response encryption (OID4VCI 1.0 §10)', () => 
     const first = await walletEncryptionKey();
     const second = await walletEncryptionKey();
     const offer = await createOffer(issuer, { deferred: true });
-    const token = await redeem(issuer, offer);
+    const token = await redeemTracked(issuer, offer);
     const request = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] }, credential_response_encryption: { jwk: first.publicJwk, enc: 'A128GCM' } };
     const pending = await post(issuer, '/credential', token, await encryptTo(key, request), 'application/jwt');
     assert.equal(pending.status, 202, pending.text);
@@ -211,11 +244,12 @@ describe('encryption required (CREDENTIAL_REQUEST/RESPONSE_ENCRYPTION_REQUIRED)'
     const { metadata, key } = await issuerEncryption(issuer);
     assert.equal(metadata.credential_request_encryption.encryption_required, true);
     assert.equal(metadata.credential_response_encryption.encryption_required, true);
-    const token = await redeem(issuer, await createOffer(issuer));
+    const token = await redeemTracked(issuer, await createOffer(issuer));
     const body = { credential_configuration_id: CONFIG, proofs: { jwt: [await proofFor(issuer)] } };
     const plain = await post(issuer, '/credential', token, JSON.stringify(body), 'application/json');
     assert.equal(plain.status, 400);
     assert.equal(JSON.parse(plain.text).error, 'invalid_encryption_parameters');
+    assert.ok((await codes(issuer, token)).includes('encryption.request.required'));
     const noResponseEncryption = await post(issuer, '/credential', token, await encryptTo(key, body), 'application/jwt');
     assert.equal(noResponseEncryption.status, 400);
     assert.equal(JSON.parse(noResponseEncryption.text).error, 'invalid_encryption_parameters');

@@ -126,6 +126,16 @@ describe('key attestation in jwt proofs, playground mode, shipped configurations
     await refusedWith(await credentialRequest(issuer, token, { credential_configuration_id: CONFIG, proofs: { jwt: [expired] } }), issuer, offer.session_id, 'key_attestation.expired');
   });
 
+  it('refuses a key attestation whose signature does not match its x5c, or whose x5c is not a certificate', async () => {
+    const key = await newHolderKey();
+    const offer = await createOffer(issuer);
+    const token = await redeem(issuer, offer);
+    const nonce = await fetchNonce(issuer);
+    const send = async (attester: Attester) => credentialRequest(issuer, token, { credential_configuration_id: CONFIG, proofs: { jwt: [await signProof(key, { aud: issuer.baseUrl, nonce, header: { key_attestation: await keyAttestation(attester, { attestedKeys: [key.publicJwk], nonce }) } })] } });
+    await refusedWith(await send({ ...unknown, x5c: trusted.x5c }), issuer, offer.session_id, 'key_attestation.signature');
+    await refusedWith(await send({ ...trusted, x5c: ['bm90LWEtY2VydA=='] }), issuer, offer.session_id, 'key_attestation.x5c_invalid');
+  });
+
   it('accepts a key attestation by an unknown attester with a warning saying what strict mode would refuse', async () => {
     const key = await newHolderKey();
     const offer = await createOffer(issuer);

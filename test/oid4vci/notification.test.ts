@@ -106,6 +106,8 @@ describe('notification endpoint (OID4VCI 1.0 §11)', () => {
     assert.equal(foreign.status, 400);
     assert.equal(foreign.body.error, 'invalid_notification_id');
     assert.equal((await session(b.sessionId)).state, 'credential_issued', 'the foreign session is untouched');
+    const logged = (await session(a.sessionId)).logs.map((l) => l.data?.code);
+    assert.ok(logged.includes('notification.id.unknown') && logged.includes('notification.id.foreign'));
   });
 
   it('returns invalid_notification_request for a bad event, a missing id, a bad description or a non-JSON body', async () => {
@@ -125,6 +127,8 @@ describe('notification endpoint (OID4VCI 1.0 §11)', () => {
     }
     const caseHint = (await session(sessionId)).logs.find((l) => /did you mean credential_accepted/.test(l.data?.reason ?? ''));
     assert.ok(caseHint, 'the case-sensitivity hint is in the session log');
+    const logged = (await session(sessionId)).logs.map((l) => l.data?.code);
+    assert.ok(logged.includes('notification.request.malformed') && logged.includes('notification.request.content_type'));
     assert.equal((await session(sessionId)).state, 'credential_issued');
   });
 

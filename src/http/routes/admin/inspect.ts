@@ -23,6 +23,7 @@ export async function inspectRoutes(app: FastifyInstance, deps: IssuerDeps): Pro
       configurations: deps.configurations,
       issuerJwks: deps.keys.jwks,
       issuerRootPem: deps.keys.rootCertificatePem,
+      strict: deps.config.compat.strictMode,
     };
     try {
       const result = await inspect(ctx, input);

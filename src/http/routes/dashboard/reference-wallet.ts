@@ -19,9 +19,10 @@ import { field, sendPage, type DashboardContext, type DashboardDeps, type FormBo
 
 const TIMEOUT_MS = 150_000;
 const MAX_RUNNING = 3;
-const running = new Set<AbortController>();
 
 export async function referenceWalletRoutes(app: FastifyInstance, deps: DashboardDeps, dash: DashboardContext): Promise<void> {
+  // Per app (a tenant's app closes on its own): the runs this issuer started.
+  const running = new Set<AbortController>();
   // A run outliving the app would write into a closed store.
   app.addHook('onClose', async () => {
     for (const c of running) c.abort();
@@ -41,12 +42,12 @@ export async function referenceWalletRoutes(app: FastifyInstance, deps: Dashboar
     });
     await rec.flush(deps.store);
     await note(deps, original.id, rec.requestId, 'info', `Reference wallet run started on a twin of this offer: session ${created.session_id}`, { twin_session_id: created.session_id });
-    startRun(deps, request, created.session_id, rec.requestId, { offerUrl: created.offer_url, txCode: created.tx_code });
+    startRun(deps, request, running, created.session_id, rec.requestId, { offerUrl: created.offer_url, txCode: created.tx_code });
     return reply.redirect(`${dash.base}/ui/sessions/${created.session_id}`, 303);
   });
 }
 
-function startRun(deps: DashboardDeps, request: FastifyRequest, sessionId: string, requestId: string, offer: { offerUrl: string; txCode?: string }): void {
+function startRun(deps: DashboardDeps, request: FastifyRequest, running: Set<AbortController>, sessionId: string, requestId: string, offer: { offerUrl: string; txCode?: string }): void {
   const abort = new AbortController();
   running.add(abort);
   const insecure = urlsFor(deps.config, request).issuer.startsWith('http:');
