@@ -34,7 +34,11 @@ const CONFIGS = ['eu.europa.ec.eudi.pid_vc_sd_jwt', 'eu.europa.ec.eudi.pid_mdoc'
 const GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
 // One load generator is one client address: the per-address rate limit would measure itself.
-const issuer = await startIssuer({ env: { LOG_LEVEL: 'warn', NONCE_TTL_SECONDS: '600', RATE_LIMIT_PER_MINUTE: '0' } });
+// SOAK_SERVER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/snap" lets you take heap snapshots (kill -USR2 <pid>).
+const issuer = await startIssuer({
+  env: { LOG_LEVEL: 'warn', NONCE_TTL_SECONDS: '600', RATE_LIMIT_PER_MINUTE: '0' },
+  nodeArgs: process.env.SOAK_SERVER_NODE_ARGS?.split(' ').filter(Boolean),
+});
 const port = new URL(issuer.localUrl).port;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, noDelay: true } as http.AgentOptions);
 

@@ -113,6 +113,36 @@ describe('token status lists', () => {
     assert.equal(new Set(indices).size, 3);
   });
 
+  it('revokes and reinstates from the session page (signed in, CSRF-checked)', async () => {
+    const { credential, sessionId } = await issue('eu.europa.ec.eudi.pid_vc_sd_jwt');
+    const { idx, uri } = getStatusListFromJWT(credential.split('~')[0]);
+    const signIn = await fetch(`${issuer.baseUrl}/ui/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: issuer.adminToken }).toString(),
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+    const page = await (await fetch(`${issuer.baseUrl}/ui/sessions/${sessionId}`, { headers: { cookie } })).text();
+    assert.match(page, /data-testid="credential-status" data-status="valid"/);
+    const action = /action="([^"]*\/credentials\/[^"]*\/status)"/.exec(page)![1];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1];
+    const post = (status: string, token = csrf) =>
+      fetch(`${new URL(issuer.baseUrl).origin}${action}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: token, status }).toString(),
+      });
+    assert.equal((await post('revoked', 'forged')).status, 403);
+    assert.equal(await statusAt(uri, idx), 0);
+    const revoked = await post('revoked');
+    assert.equal(revoked.status, 200);
+    assert.match(await revoked.text(), /data-status="revoked"/);
+    assert.equal(await statusAt(uri, idx), 1);
+    assert.equal((await post('valid')).status, 200);
+    assert.equal(await statusAt(uri, idx), 0);
+  });
+
   it('refuses unknown lists and unknown credentials', async () => {
     assert.equal((await fetch(`${issuer.baseUrl}/status-lists/sl_nope`)).status, 404);
     assert.equal((await admin(issuer, 'POST', '/credentials/cred_nope/status', { status: 'revoked' })).status, 404);

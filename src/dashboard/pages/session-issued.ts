@@ -17,6 +17,9 @@ export interface IssuedView {
   issued_at: string;
   expires_at: string;
   self_check: { status: 'pass' | 'warn' | 'fail'; checked_at: string; checks: { check: string; status: string; detail: string; spec_ref: string }[] } | null;
+  /** Issue 9: the credential's id and its Token Status List state (null without a status entry). */
+  credential_id?: string;
+  status?: 'valid' | 'revoked' | 'suspended' | null;
 }
 
 export function faultList(faults: FaultView[]): Html {
@@ -24,22 +27,36 @@ export function faultList(faults: FaultView[]): Html {
   return html`<ul class="faults" data-testid="faults">${faults.map((f) => html`<li data-fault="${f.name}"><code>${f.name}</code> ${f.detail} <span class="scope">${f.scope === 'global' ? 'global (environment)' : 'this offer'}</span></li>`)}</ul>`;
 }
 
-export function issuedSection(issued: IssuedView[]): Html {
+/** With a page context (signed-in, not a share link) each credential gets revoke/suspend/reinstate. */
+export function issuedSection(issued: IssuedView[], ctx?: PageContext, sessionId?: string): Html {
   if (issued.length === 0) return html``;
   return html`<section data-testid="issued-credentials">
     <h2>Issued credentials <span class="count">${issued.length}</span></h2>
     <p class="muted small">Only digests are kept. After issuing, the issuer re-reads each credential (signature and chain, binding key = proof key,
       distinct disclosure salts, mdoc digests, validity inside the signer certificate, vct / doctype as configured).</p>
-    <table><thead><tr><th>Configuration</th><th>Format</th><th>Bound key</th><th>Issued</th><th>Self-check</th></tr></thead>
+    <table><thead><tr><th>Configuration</th><th>Format</th><th>Bound key</th><th>Issued</th><th>Self-check</th><th>Status</th></tr></thead>
     <tbody>${issued.map(
       (c) => html`<tr data-testid="issued-credential">
         <td><code>${c.credential_configuration_id}</code></td><td>${c.format}</td>
         <td class="small"><code>${c.holder_key_thumbprint.slice(0, 16)}…</code> (${c.key_source})</td>
         <td class="small">${time(c.issued_at)}</td>
         <td>${selfCheck(c.self_check)}</td>
+        <td>${statusCell(c, ctx, sessionId)}</td>
       </tr>`,
     )}</tbody></table>
   </section>`;
+}
+
+function statusCell(c: IssuedView, ctx: PageContext | undefined, sessionId: string | undefined): Html {
+  if (!c.status) return html`<span class="muted">no status entry</span>`;
+  const label = html`<span data-testid="credential-status" data-status="${c.status}" class="status-${c.status}">${c.status}</span>`;
+  if (!ctx || !sessionId || !c.credential_id) return label;
+  const actions = (['revoked', 'suspended', 'valid'] as const).filter((s) => s !== c.status);
+  return html`${label}
+    <form method="post" action="${ctx.base}/ui/sessions/${sessionId}/credentials/${c.credential_id}/status" class="inline" data-testid="status-form">
+      <input type="hidden" name="csrf" value="${ctx.csrf}">
+      ${actions.map((s) => html`<button type="submit" name="status" value="${s}">${s === 'valid' ? 'reinstate' : s === 'revoked' ? 'revoke' : 'suspend'}</button>`)}
+    </form>`;
 }
 
 function selfCheck(sc: IssuedView['self_check']): Html {

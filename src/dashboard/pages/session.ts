@@ -82,7 +82,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <div id="timeline">${timelineList(d.timeline)}</div>
   </section>
 
-  ${issuedSection(d.issued ?? [])}
+  ${issuedSection(d.issued ?? [], d.readOnly ? undefined : ctx, s.session_id)}
 
   ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
 

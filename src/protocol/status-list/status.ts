@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { nowSeconds } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
+import { RequestRecorder } from '../../session-log/request-recorder.js';
 import type { StatusListRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse } from '../deps.js';
 import { compressStatusList, packStatusList, STATUS, type StatusBits, type StatusName } from './status-list.js';
@@ -104,10 +105,28 @@ async function cachedList(deps: Pick<IssuerDeps, 'store'>, list: StatusListRecor
   return fresh;
 }
 
-export async function setCredentialStatus(
+/**
+ * Revoke, suspend or reinstate one credential; the change is an event and a log entry on its
+ * session. Null when the credential has no status entry (or, with `sessionId`, is not that
+ * session's).
+ */
+export async function changeCredentialStatus(
   deps: Pick<IssuerDeps, 'store' | 'clock'>,
   credentialId: string,
   status: StatusName,
+  via: string,
+  sessionId?: string,
 ) {
-  return deps.store.statusLists.setStatus(credentialId, STATUS[status], deps.clock.nowMs());
+  if (sessionId) {
+    const owned = await deps.store.statusLists.entriesBySession(sessionId);
+    if (!owned.some((e) => e.credentialId === credentialId)) return null;
+  }
+  const entry = await deps.store.statusLists.setStatus(credentialId, STATUS[status], deps.clock.nowMs());
+  if (!entry) return null;
+  const rec = new RequestRecorder(deps.clock, newId('req'), via);
+  rec.bindSession(entry.sessionId);
+  rec.event('credential_status_changed', { credential_id: credentialId, status, idx: entry.idx });
+  rec.log('info', `Credential ${credentialId} is now ${status}`, { credential_id: credentialId, status_list_id: entry.listId, idx: entry.idx });
+  await rec.flush(deps.store);
+  return entry;
 }

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { newId } from '../../../core/ids.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
-import { setCredentialStatus, statusListUri } from '../../../protocol/status-list/status.js';
+import { changeCredentialStatus, statusListUri } from '../../../protocol/status-list/status.js';
 import { STATUS } from '../../../protocol/status-list/status-list.js';
-import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
 import { urlsFor } from '../../urls.js';
 
@@ -42,13 +40,8 @@ export async function statusAdminRoutes(app: FastifyInstance, deps: IssuerDeps &
     if (!parsed.success) {
       return reply.code(400).send({ error: 'invalid_request', error_description: 'Body must be {"status": "valid" | "revoked" | "suspended"}' });
     }
-    const entry = await setCredentialStatus(deps, credentialId, parsed.data.status);
+    const entry = await changeCredentialStatus(deps, credentialId, parsed.data.status, 'credential_status');
     if (!entry) return reply.code(404).send({ error: 'not_found', error_description: `No credential ${credentialId.slice(0, 60)} with a status entry` });
-    const rec = new RequestRecorder(deps.clock, newId('req'), 'credential_status');
-    rec.bindSession(entry.sessionId);
-    rec.event('credential_status_changed', { credential_id: credentialId, status: parsed.data.status, idx: entry.idx });
-    rec.log('info', `Credential ${credentialId} is now ${parsed.data.status}`, { credential_id: credentialId, status_list_id: entry.listId, idx: entry.idx });
-    await rec.flush(deps.store);
     return { credential_id: credentialId, status: parsed.data.status, status_list: { idx: entry.idx, uri: statusListUri(urlsFor(deps.config, request), entry.listId) } };
   });
 }

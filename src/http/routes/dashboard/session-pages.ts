@@ -8,6 +8,7 @@ import { sessionRows, sessionsPage, type SessionRowView } from '../../../dashboa
 import { errorPage, unboundPage } from '../../../dashboard/pages/simple.js';
 import { AdminRequestError } from '../../../protocol/admin-error.js';
 import { supplyClaims } from '../../../protocol/oid4vci/supply-claims.js';
+import { changeCredentialStatus } from '../../../protocol/status-list/status.js';
 import { zSessionQuery } from '../../../schemas/admin.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { openEventStream } from '../../sse.js';
@@ -113,6 +114,18 @@ export const sessionPages = {
         if (!(e instanceof AdminRequestError)) throw e;
         return show(request, reply, { flash: { kind: 'error', text: e.message, problems: e.problems } }, e.status);
       }
+    });
+
+    // Issue 9: revoke / suspend / reinstate an issued credential from its session page.
+    app.post('/ui/sessions/:id/credentials/:credentialId/status', async (request, reply) => {
+      const status = field((request.body ?? {}) as FormBody, 'status');
+      if (status !== 'valid' && status !== 'revoked' && status !== 'suspended') {
+        return show(request, reply, { flash: { kind: 'error', text: 'Choose revoke, suspend or reinstate' } }, 400);
+      }
+      const { credentialId } = request.params as { credentialId: string };
+      const entry = await changeCredentialStatus(deps, credentialId, status, 'ui/credential_status', idOf(request));
+      if (!entry) return show(request, reply, { flash: { kind: 'error', text: 'No such credential in this session' } }, 404);
+      return show(request, reply, { flash: { kind: 'ok', text: `Credential ${credentialId} is now ${status}; relying parties see it at their next status list fetch.` } });
     });
 
     app.post('/ui/sessions/:id/share', async (request, reply) => {

@@ -35,12 +35,14 @@ export async function renderSessionPage(
   const session = await deps.store.sessions.get(sessionId);
   if (!session) return null;
   const present = opts.readOnly ? presentSharedLog : presentLog;
-  const [logs, events, allForTimeline, issued] = await Promise.all([
+  const [logs, events, allForTimeline, issued, statuses] = await Promise.all([
     deps.store.logs.list(sessionId, { limit: PAGE_LOGS, offset: 0, order: 'desc' }),
     deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
     deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
     deps.store.credentials.listBySession(sessionId),
+    deps.store.statusLists.entriesBySession(sessionId),
   ]);
+  const statusOf = new Map(statuses.map((e) => [e.credentialId, (['valid', 'revoked', 'suspended'] as const)[e.status] ?? null]));
   const eventViews = events.items.map(presentEvent) as never[];
   const sampleClaims = Object.fromEntries(
     session.credentialConfigurationIds.map((id) => [id, deps.configurations.byId.get(id)?.issuance.sample_claims ?? {}]),
@@ -58,7 +60,7 @@ export async function renderSessionPage(
     shareUrl: opts.shareUrl,
     // Issue 7: the switches in effect, and each issued credential with its self-check.
     faults: describeFaults(session.options, deps.config),
-    issued: issued.map(presentIssuedCredential) as unknown as IssuedView[],
+    issued: issued.map((c) => ({ ...presentIssuedCredential(c), credential_id: c.id, status: statusOf.get(c.id) ?? null })) as unknown as IssuedView[],
   };
   return sendPage(reply, sessionPage(ctx, data), status);
 }
