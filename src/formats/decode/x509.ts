@@ -15,8 +15,35 @@ export interface CertificateSummary {
   signedByNext?: boolean;
 }
 
-export function parseCertificate(der: Uint8Array): X509Certificate {
-  return new X509Certificate(Buffer.from(der));
+/**
+ * Parsed certificates, by their bytes. The self-check reads this issuer's own chain for every
+ * credential it issues; parsing it each time was a visible share of the issuance CPU.
+ */
+const parsed = new Map<string, X509Certificate>();
+
+export function parseCertificate(der: Uint8Array | string): X509Certificate {
+  const key = typeof der === 'string' ? der : Buffer.from(der).toString('base64');
+  let cert = parsed.get(key);
+  if (!cert) {
+    cert = new X509Certificate(typeof der === 'string' ? der : Buffer.from(der));
+    if (parsed.size >= 1000) parsed.clear();
+    parsed.set(key, cert);
+  }
+  return cert;
+}
+
+const verified = new Map<string, boolean>();
+
+/** Whether `child` is issued and signed by `issuer`; memoised, since both are immutable bytes. */
+export function issuedBy(child: X509Certificate, issuer: X509Certificate): boolean {
+  const key = `${child.fingerprint256}>${issuer.fingerprint256}`;
+  let ok = verified.get(key);
+  if (ok === undefined) {
+    ok = child.checkIssued(issuer) && child.verify(issuer.publicKey);
+    if (verified.size >= 1000) verified.clear();
+    verified.set(key, ok);
+  }
+  return ok;
 }
 
 /** Chain leaf first, as x5c (RFC 7515 §4.1.6) and COSE x5chain (RFC 9360) carry it. */
