@@ -12,7 +12,7 @@ import { newSortableId } from '../../../core/ids.js';
 import type { CredentialConfiguration } from '../../../credential-configurations/schema.js';
 import type { CredentialSelfCheck, IssuedCredentialRecord, LogEntry, LogLevel } from '../../../store/store.js';
 import type { IssuerDeps, Recorder } from '../../deps.js';
-import { verifyIssuedCredential } from './verify-issued-credential.js';
+import { runSelfCheck } from './self-check-pool.js';
 
 export interface IssuedForSelfCheck {
   record: IssuedCredentialRecord;
@@ -29,7 +29,7 @@ export function scheduleSelfCheck(deps: SelfCheckDeps, rec: Recorder, endpoint: 
 
 /** Runs the checks and writes the outcome (exported for tests that want it without waiting). */
 export async function recordSelfCheck(deps: SelfCheckDeps, requestId: string, endpoint: string, items: IssuedForSelfCheck[]): Promise<void> {
-  const results = items.map((item) => ({ item, result: checkOne(deps, item) }));
+  const results = await Promise.all(items.map(async (item) => ({ item, result: await checkOne(deps, item) })));
   const worst = results.some((r) => r.result.status === 'fail') ? 'fail' : results.some((r) => r.result.status === 'warn') ? 'warn' : 'pass';
   const level: LogLevel = worst === 'fail' ? 'error' : worst === 'warn' ? 'warning' : 'info';
   const now = deps.clock.nowMs();
@@ -65,9 +65,9 @@ export async function recordSelfCheck(deps: SelfCheckDeps, requestId: string, en
 }
 
 /** A crash of the checker is itself a failed self-check, never a lost one. */
-function checkOne(deps: SelfCheckDeps, item: IssuedForSelfCheck): CredentialSelfCheck {
+async function checkOne(deps: SelfCheckDeps, item: IssuedForSelfCheck): Promise<CredentialSelfCheck> {
   try {
-    return verifyIssuedCredential(deps, { configuration: item.configuration, credential: item.credential, holderKeyThumbprint: item.record.holderKeyThumbprint });
+    return await runSelfCheck(deps, { configuration: item.configuration, credential: item.credential, holderKeyThumbprint: item.record.holderKeyThumbprint });
   } catch (error) {
     return {
       status: 'fail',
