@@ -6,8 +6,8 @@
  * any of them advertised, so the key is mirrored in the shared state (compare-and-set: the first
  * instance's key wins, the others adopt it).
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { ensurePrivateDir, readIfExists, writeFileAtomic } from './key-files.js';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { jwkThumbprintSync } from './jwk-thumbprint.js';
@@ -35,12 +35,11 @@ export async function loadOrCreateEncryptionKey(dataDir: string, shared?: Shared
   const fromPem = (pem: string, label: string) => keyFromPem(pem, label, passphrase);
   const dir = join(dataDir, 'keys');
   const file = join(dir, ENCRYPTION_KEY_FILE);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  await ensurePrivateDir(dir);
   if (shared) {
     const current = await shared.get(SHARED_ENCRYPTION_KEY_NAME);
     if (current) {
-      await writeAtomic(file, current.value);
+      await writeFileAtomic(file, current.value);
       return { key: fromPem(current.value, 'the shared database'), generated: false, sharing: 'adopted' };
     }
   }
@@ -50,14 +49,14 @@ export async function loadOrCreateEncryptionKey(dataDir: string, shared?: Shared
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     // Encrypted at rest with KEY_ENCRYPTION_SECRET, like the signing keys (key-encryption.ts).
     pem = exportPrivateKeyPem(privateKey, passphrase);
-    await writeAtomic(file, pem);
+    await writeFileAtomic(file, pem);
     generated = true;
   }
   if (shared) {
     if (!(await shared.put(SHARED_ENCRYPTION_KEY_NAME, pem, null, now))) {
       // Another instance published first: use its key.
       const winner = (await shared.get(SHARED_ENCRYPTION_KEY_NAME))!;
-      await writeAtomic(file, winner.value);
+      await writeFileAtomic(file, winner.value);
       return { key: fromPem(winner.value, 'the shared database'), generated, sharing: 'adopted' };
     }
     return { key: fromPem(pem, file), generated, sharing: 'published' };
@@ -73,29 +72,4 @@ function keyFromPem(pem: string, label: string, passphrase?: string): Encryption
   return { privateKey, publicJwk: { ...pub, kid: jwkThumbprintSync(pub), use: 'enc', alg: REQUEST_ENCRYPTION_ALG } };
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
-/** Temp file 0600, fsync, rename: a crash never leaves half a key. */
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}

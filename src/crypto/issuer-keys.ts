@@ -3,8 +3,8 @@
  * `${dataDir}/keys/`, loaded on later starts, the document signer rotated before it expires; or
  * supplied by the operator as a PEM key and a PEM chain.
  */
-import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { IssuerSigner } from '../formats/types.js';
@@ -21,6 +21,7 @@ import {
   pemCertificatesToDer,
 } from './certificates.js';
 import { jwkThumbprint, publicEcJwk } from './jwk-utils.js';
+import { ensurePrivateDir, readIfExists, syncDir, writeFileAtomic } from './key-files.js';
 import { encryptPlainKeyFiles, exportPrivateKeyPem, parsePrivateKeyPem } from './key-encryption.js';
 
 export interface IssuerKeyOptions {
@@ -364,19 +365,7 @@ function normalizePem(pem: string): string {
 
 // ---- files -------------------------------------------------------------------------------
 
-async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-}
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
 async function readRequired(path: string, what: string): Promise<string> {
   try {
@@ -396,41 +385,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Write to a temp file (mode 0600), fsync, rename over the target, fsync the directory. */
-async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await syncDir(join(path, '..'));
-}
 
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory; the rename is still atomic.
-  }
-}
 
 /** Rename `name.ext.pem` to `name.ext.<timestamp>[.<tag>].pem` if it exists. */
 async function archiveIfExists(path: string, now: Date, tag?: string): Promise<void> {
