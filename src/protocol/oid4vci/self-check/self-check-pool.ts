@@ -13,7 +13,19 @@ let worker: Worker | null | undefined;
 let nextId = 0;
 const pending = new Map<number, { resolve: (r: CredentialSelfCheck) => void; reject: (e: Error) => void }>();
 
+let enabled = false;
+
+/**
+ * The server process (main.ts) turns the worker on. Apps built in-process (tests, embedding)
+ * check on the event loop: under node's test runner a worker that loads TypeScript itself
+ * deadlocked app.close().
+ */
+export function useSelfCheckWorker(on: boolean): void {
+  enabled = on;
+}
+
 function getWorker(): Worker | null {
+  if (!enabled) return null;
   if (worker !== undefined) return worker;
   try {
     worker = new Worker(new URL('./self-check-worker-entry.mjs', import.meta.url));
