@@ -23,6 +23,7 @@ import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
 import { prepared } from './prepared.js';
+import { rowToEvent, rowToLog } from './row-mappers.js';
 import type { Database, SessionsTable } from './tables.js';
 
 export interface KyselyStoreOptions {
@@ -305,18 +306,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         ]);
         return {
           total: Number(count.n),
-          items: rows.map(
-            (r): LogEntry => ({
-              id: r.id,
-              sessionId: r.session_id,
-              timestamp: Number(r.timestamp),
-              level: r.level as LogLevel,
-              endpoint: r.endpoint,
-              requestId: r.request_id,
-              message: r.message,
-              data: r.data_json ? JSON.parse(r.data_json) : null,
-            }),
-          ),
+          items: rows.map(rowToLog),
         } satisfies Page<LogEntry>;
       },
     },
@@ -331,15 +321,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         ]);
         return {
           total: Number(count.n),
-          items: rows.map(
-            (r): EventEntry => ({
-              id: r.id,
-              sessionId: r.session_id,
-              type: r.type,
-              timestamp: Number(r.timestamp),
-              details: r.details_json ? JSON.parse(r.details_json) : null,
-            }),
-          ),
+          items: rows.map(rowToEvent),
         };
       },
     },

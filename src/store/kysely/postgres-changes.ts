@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { EventEntry, LogEntry, LogLevel, StoreChange } from '../store.js';
+import type { StoreChange } from '../store.js';
+import { rowToEvent, rowToLog } from './row-mappers.js';
 import type { Database } from './tables.js';
 
 /**
@@ -165,27 +166,8 @@ async function fetchChange(db: Kysely<Database>, s: Signal): Promise<StoreChange
     s.e.length ? db.selectFrom('session_events').selectAll().where('id', 'in', s.e).orderBy('id').execute() : [],
   ]);
   return {
-    logs: logs.map(
-      (r): LogEntry => ({
-        id: r.id,
-        sessionId: r.session_id,
-        timestamp: Number(r.timestamp),
-        level: r.level as LogLevel,
-        endpoint: r.endpoint,
-        requestId: r.request_id,
-        message: r.message,
-        data: r.data_json ? JSON.parse(r.data_json) : null,
-      }),
-    ),
-    events: events.map(
-      (r): EventEntry => ({
-        id: r.id,
-        sessionId: r.session_id,
-        type: r.type,
-        timestamp: Number(r.timestamp),
-        details: r.details_json ? JSON.parse(r.details_json) : null,
-      }),
-    ),
+    logs: logs.map(rowToLog),
+    events: events.map(rowToEvent),
     transitions: s.t,
     ...(s.r?.length ? { rebound: s.r } : {}),
     remote: true,
