@@ -13,7 +13,8 @@
  * generator sends each request to the next instance in turn (round robin, no proxy), so one
  * flow's steps land on different instances as behind a load balancer.
  */
-import { createSign, createVerify, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
+import { proofJwt, request as sendRequest } from './load-client.js';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres.js';
@@ -63,31 +64,9 @@ let nextInstance = 0;
 type Endpoint = 'offer' | 'token' | 'nonce' | 'credential';
 const endpoints: Endpoint[] = ['offer', 'token', 'nonce', 'credential'];
 
+/** Requests go to the instances in turn (a load balancer without a proxy in between). */
 function request(agent: http.Agent, method: string, path: string, headers: Record<string, string>, body?: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: ports[nextInstance++ % ports.length], method, path, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-      },
-    );
-    req.on('error', reject);
-    // One write for headers and body; with Nagle on, a separate body write waits for a delayed ACK.
-    req.end(body);
-  });
-}
-
-const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
-
-/** A minimal wallet: fresh P-256 key per flow, ES256 proof JWT with the key in the header. */
-function proofJwt(privateKey: KeyObject, jwk: Record<string, unknown>, nonce: string): string {
-  const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } }));
-  const payload = b64url(JSON.stringify({ aud: issuer.baseUrl, nonce, iat: Math.floor(Date.now() / 1000) }));
-  const signature = cryptoSign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${header}.${payload}.${b64url(signature)}`;
+  return sendRequest(agent, ports[nextInstance++ % ports.length], method, path, headers, body);
 }
 
 async function flow(agent: http.Agent, timings: Record<Endpoint, number[]>): Promise<void> {
@@ -111,7 +90,7 @@ async function flow(agent: http.Agent, timings: Record<Endpoint, number[]>): Pro
   timings.nonce.push(performance.now() - t);
 
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const proof = proofJwt(privateKey, publicKey.export({ format: 'jwk' }), JSON.parse(nonceRes.body).c_nonce);
+  const proof = proofJwt(privateKey, publicKey.export({ format: 'jwk' }), issuer.baseUrl, JSON.parse(nonceRes.body).c_nonce);
   t = performance.now();
   const cred = await request(
     agent,

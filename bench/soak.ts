@@ -13,7 +13,8 @@
  * Also prints how fast RSS still grows per third. Exits non-zero on any error or growth. Traffic goes to 127.0.0.1 only; the run is
  * bounded by --seconds.
  */
-import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import { proofJwt, request as sendRequest } from './load-client.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -44,27 +45,10 @@ const port = new URL(issuer.localUrl).port;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, noDelay: true } as http.AgentOptions);
 
 function request(method: string, path: string, headers: Record<string, string>, body?: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRequest(agent, port, method, path, headers, body);
 }
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
-function proofJwt(privateKey: KeyObject, jwk: Record<string, unknown>, nonce: string): string {
-  const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } }));
-  const payload = b64url(JSON.stringify({ aud: issuer.baseUrl, nonce, iat: Math.floor(Date.now() / 1000) }));
-  return `${header}.${payload}.${b64url(cryptoSign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }))}`;
-}
 
 const stats = { flows: 0, errors: 0, refusals: 0, firstErrors: [] as string[] };
 function error(what: string) {
@@ -85,7 +69,7 @@ async function flow(n: number): Promise<void> {
   const nonce = await request('POST', '/nonce', {});
   if (nonce.status !== 200) return error(`nonce ${nonce.status}`);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const proof = proofJwt(privateKey, publicKey.export({ format: 'jwk' }), JSON.parse(nonce.body).c_nonce);
+  const proof = proofJwt(privateKey, publicKey.export({ format: 'jwk' }), issuer.baseUrl, JSON.parse(nonce.body).c_nonce);
   const cred = await request('POST', '/credential', bearer, JSON.stringify({ credential_configuration_id: config, proofs: { jwt: [proof] } }));
   if (cred.status !== 200) return error(`credential ${cred.status} ${cred.body}`);
   stats.flows++;
@@ -154,6 +138,13 @@ try {
   await sample(elapsed());
 
   const steady = samples.filter((s) => s.t >= warmupSeconds);
+  if (steady.length < 3) {
+    // A run shorter than the warm-up has no steady samples to compare: say so, not crash.
+    console.log(`\n${stats.flows} flows, ${stats.errors} errors; too short to judge memory (${steady.length} samples after the ${warmupSeconds} s warm-up): run longer`);
+    await issuer.stop();
+    issuer.cleanup();
+    process.exit(stats.errors ? 1 : 0);
+  }
   const third = Math.max(1, Math.floor(steady.length / 3));
   const [first, last] = [steady.slice(0, third), steady.slice(-third)];
   const rss = { first: median(first.map((s) => s.rssMiB)), last: median(last.map((s) => s.rssMiB)) };
