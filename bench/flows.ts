@@ -12,8 +12,12 @@
  * --instances 2: two server processes on the same database and issuer identifier; the load
  * generator sends each request to the next instance in turn (round robin, no proxy), so one
  * flow's steps land on different instances as behind a load balancer.
+ * --floor: afterwards, the same levels against bench/floor-issuer.ts — the same framework and
+ * the flow's unavoidable cryptography, nothing else — so the run also shows what this machine
+ * and this load generator allow at all, and the issuer's figures as a share of it.
  */
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { proofJwt, request as sendRequest } from './load-client.js';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -27,6 +31,7 @@ const { values: args } = parseArgs({
     config: { type: 'string', default: 'eu.europa.ec.eudi.pid_vc_sd_jwt' },
     db: { type: 'string', default: 'sqlite' },
     instances: { type: 'string', default: '1' },
+    floor: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(args.seconds);
@@ -54,11 +59,11 @@ if (args.db === 'postgres') {
 const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean);
 const firstPort = await freePort();
 env.PUBLIC_URL = `http://localhost:${firstPort}`;
-const issuers: RunningIssuer[] = [await startIssuer({ env, nodeArgs, port: firstPort })];
+let issuers: RunningIssuer[] = [await startIssuer({ env, nodeArgs, port: firstPort })];
 // Later instances: same identifier and database (and, for SQLite, the same DATA_DIR file).
 for (let i = 1; i < instanceCount; i++) issuers.push(await startIssuer({ env, nodeArgs, dataDir: args.db === 'postgres' ? undefined : issuers[0].dataDir }));
-const issuer = issuers[0];
-const ports = issuers.map((i) => new URL(i.localUrl).port);
+let issuer = issuers[0];
+let ports = issuers.map((i) => new URL(i.localUrl).port);
 let nextInstance = 0;
 
 type Endpoint = 'offer' | 'token' | 'nonce' | 'credential';
@@ -108,6 +113,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/**
+ * CPU seconds a process has used (user + system, all threads), from /proc. Wall-clock figures
+ * on a shared VM move with what the neighbours do; CPU per flow is the figure to compare runs by.
+ */
+function processCpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function serverCpuSeconds(): number {
+  return issuers.filter((i) => i.process.exitCode === null && i.process.signalCode === null).reduce((sum, i) => sum + processCpuSeconds(i.process.pid!), 0);
+}
+
 async function runLevel(concurrency: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, noDelay: true } as http.AgentOptions);
   const timings: Record<Endpoint, number[]> = { offer: [], token: [], nonce: [], credential: [] };
@@ -115,6 +138,8 @@ async function runLevel(concurrency: number) {
   for (let i = 0; i < Math.min(concurrency, 4); i++) await flow(agent, { offer: [], token: [], nonce: [], credential: [] });
   let flows = 0;
   let errors = 0;
+  const serverCpuBefore = serverCpuSeconds();
+  const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -131,8 +156,11 @@ async function runLevel(concurrency: number) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const serverCpu = serverCpuSeconds() - serverCpuBefore;
+  const clientUsage = process.cpuUsage(clientCpuBefore);
+  const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   agent.destroy();
-  return { concurrency, flows, errors, flowsPerSecond: flows / elapsed, timings };
+  return { concurrency, flows, errors, flowsPerSecond: flows / elapsed, timings, serverCpu, clientCpu, elapsed };
 }
 
 /** Raw ES256 sign+verify pairs per second on this machine, in this run: the crypto ceiling. */
@@ -149,27 +177,57 @@ function measureEs256(ms = 2000): number {
   return n / (ms / 1000);
 }
 
+function report(r: Awaited<ReturnType<typeof runLevel>>, es256: number) {
+  const fmt = (v: number) => v.toFixed(2).padStart(8);
+  console.log(`\n${r.concurrency} concurrent wallets: ${r.flows} flows, ${r.errors} errors, ${r.flowsPerSecond.toFixed(0)} flows/s`);
+  console.log(`  endpoint        p50 ms   p99 ms`);
+  for (const e of endpoints) {
+    const sorted = [...r.timings[e]].sort((a, b) => a - b);
+    console.log(`  ${e.padEnd(12)} ${fmt(percentile(sorted, 50))} ${fmt(percentile(sorted, 99))}`);
+  }
+  console.log(`  flows/s ÷ ES256 sign+verify pairs/s = ${(r.flowsPerSecond / es256).toFixed(3)}`);
+  const perFlow = (cpu: number) => (r.flows ? (1000 * cpu) / r.flows : NaN).toFixed(2);
+  console.log(
+    `  CPU per flow: server ${perFlow(r.serverCpu)} ms (${((100 * r.serverCpu) / r.elapsed).toFixed(0)}% of a core), ` +
+      `load generator ${perFlow(r.clientCpu)} ms (${((100 * r.clientCpu) / r.elapsed).toFixed(0)}% of a core)`,
+  );
+}
+
 try {
   console.log(`issuance-lab benchmark: ${configurationId}, ${databaseNote}, ${instanceCount} instance(s), ${seconds}s per level, load generator in the same machine`);
   const es256 = measureEs256();
   console.log(`raw ES256 sign+verify: ${es256.toFixed(0)} pairs/s (one core, node:crypto)`);
-  const fmt = (v: number) => v.toFixed(2).padStart(8);
+  const results = [];
   for (const level of levels) {
     const r = await runLevel(level);
-    console.log(`\n${level} concurrent wallets: ${r.flows} flows, ${r.errors} errors, ${r.flowsPerSecond.toFixed(0)} flows/s`);
-    console.log(`  endpoint        p50 ms   p99 ms`);
-    for (const e of endpoints) {
-      const sorted = [...r.timings[e]].sort((a, b) => a - b);
-      console.log(`  ${e.padEnd(12)} ${fmt(percentile(sorted, 50))} ${fmt(percentile(sorted, 99))}`);
+    results.push(r);
+    report(r, es256);
+  }
+  if (args.floor) {
+    for (const i of issuers) await i.stop();
+    const floorPort = await freePort();
+    const floor = await startIssuer({ entry: 'bench/floor-issuer.ts', port: floorPort, env: { PUBLIC_URL: `http://localhost:${floorPort}` } });
+    issuers = [floor, ...issuers];
+    issuer = floor;
+    ports = [String(floorPort)];
+    console.log(`\n--- floor: bench/floor-issuer.ts (Fastify, proof verify + one ES256 signature; no storage, logs or checks) ---`);
+    for (const [n, level] of levels.entries()) {
+      const r = await runLevel(level);
+      report(r, es256);
+      console.log(`  issuance-lab reached ${((100 * results[n].flowsPerSecond) / r.flowsPerSecond).toFixed(0)}% of the floor's flows/s at this level`);
     }
-    console.log(`  flows/s ÷ ES256 sign+verify pairs/s = ${(r.flowsPerSecond / es256).toFixed(3)}`);
   }
 } finally {
   for (const i of issuers) {
     await i.stop();
     if (process.env.BENCH_SHOW_SERVER_OUTPUT) console.log(i.output());
   }
-  // SQLite instances share the first one's DATA_DIR.
-  for (const i of args.db === 'postgres' ? issuers : issuers.slice(0, 1)) i.cleanup();
+  // SQLite instances share the first one's DATA_DIR: each directory goes once.
+  const removed = new Set<string>();
+  for (const i of issuers) {
+    if (removed.has(i.dataDir)) continue;
+    removed.add(i.dataDir);
+    i.cleanup();
+  }
   await database?.drop();
 }

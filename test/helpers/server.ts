@@ -37,6 +37,8 @@ export interface StartOptions {
   port?: number;
   /** Extra node flags for the server process, e.g. ['--cpu-prof'] when profiling a benchmark. */
   nodeArgs?: string[];
+  /** Entry module (default src/main.ts). */
+  entry?: string;
 }
 
 export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssuer> {
@@ -44,7 +46,7 @@ export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssue
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'issuance-lab-test-'));
   const adminToken = opts.env?.ADMIN_TOKEN ?? 'test-admin-token-0123456789';
   const baseUrl = opts.env?.PUBLIC_URL ?? `http://localhost:${port}`;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry ?? 'src/main.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
