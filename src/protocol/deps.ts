@@ -52,4 +52,4 @@ export interface ProtocolResponse {
   headers?: Record<string, string>;
 }
 
-export type Recorder = Pick<RequestRecorder, 'bindSession' | 'log' | 'diagnostic' | 'event' | 'recordIssued' | 'adoptRequest' | 'requestId' | 'afterFlush'>;
+export type Recorder = Pick<RequestRecorder, 'bindSession' | 'log' | 'diagnostic' | 'event' | 'create' | 'recordIssued' | 'adoptRequest' | 'requestId' | 'afterFlush'>;

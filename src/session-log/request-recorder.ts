@@ -3,11 +3,12 @@ import type { Clock } from '../core/clock.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { newSortableId } from '../core/ids.js';
 import { transitionFor, type EventType } from '../core/session-state.js';
-import type { EventEntry, IssuedCredentialRecord, LogEntry, LogLevel, Store, StoreWrites } from '../store/store.js';
+import type { EventEntry, IssuedCredentialRecord, LogEntry, LogLevel, NewRecord, Store, StoreWrites } from '../store/store.js';
 
 /**
- * Collects what one request tells its session — logs, events, issuance records — and writes it
- * in one transaction when the response is sent. A request that never learns its session (an
+ * Collects what one request tells its session — logs, events, issuance records, and the rows it
+ * creates (a session, a code, a token, a nonce) — and writes it in one transaction before the
+ * response is sent. A request that never learns its session (an
  * unknown code, garbage) is written with session_id null: the "unbound requests" stream.
  */
 export class RequestRecorder {
@@ -15,6 +16,7 @@ export class RequestRecorder {
   private readonly logs: LogEntry[] = [];
   private readonly events: EventEntry[] = [];
   private readonly issued: IssuedCredentialRecord[] = [];
+  private readonly created: NewRecord[] = [];
   private readonly rebind: string[] = [];
   private readonly afterCommit: (() => Promise<void>)[] = [];
 
@@ -54,6 +56,11 @@ export class RequestRecorder {
     this.events.push({ id: newSortableId(now), sessionId: '', type, timestamp: now, details: details ?? null });
   }
 
+  /** A row this request creates; it exists once flush() returns, i.e. before the reply. */
+  create(record: NewRecord): void {
+    this.created.push(record);
+  }
+
   recordIssued(record: IssuedCredentialRecord): void {
     this.issued.push(record);
   }
@@ -71,14 +78,15 @@ export class RequestRecorder {
     const sessionId = this.sessionId;
     // No private key is ever stored, even one a wallet sent by mistake (issue 8).
     const logs = this.logs.map((l) => ({ ...l, sessionId, data: redactPrivateKeys(l.data) }));
-    if (!sessionId) return { logs, events: [], transitions: [], issued: [] };
+    const created = this.created;
+    if (!sessionId) return { created, logs, events: [], transitions: [], issued: [] };
     const events = this.events.map((e) => ({ ...e, sessionId }));
     const transitions = events.flatMap((e) => {
       const t = transitionFor(e.type as EventType, e.details);
       return t ? [{ sessionId, from: [...t.from], to: t.to, at: e.timestamp }] : [];
     });
     const rebind = this.rebind.map((requestId) => ({ requestId, sessionId }));
-    return { logs, events, transitions, issued: this.issued, rebind };
+    return { created, logs, events, transitions, issued: this.issued, rebind };
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import type { SessionState } from '../core/session-state.js';
 import type { OAuthStore } from './oauth-records.js';
-import type { NotificationStore } from './notification-records.js';
+import type { NotificationRecord, NotificationStore } from './notification-records.js';
 
 export type GrantType = 'pre-authorized_code' | 'authorization_code';
 
@@ -178,7 +178,24 @@ export interface Page<T> {
   total: number;
 }
 
+/**
+ * Rows a request creates, written in the same transaction as its logs (see StoreWrites): a
+ * request costs one commit, shared with its concurrent neighbours, instead of one per row.
+ * Only rows nobody reads before the reply is sent belong here; single-use consumption (codes,
+ * nonces) answers at once and never does. Written in the order given (a session before the
+ * rows that point at it).
+ */
+export type NewRecord =
+  | { kind: 'session'; session: SessionRecord }
+  | { kind: 'pre_authorized_grant'; grant: PreAuthorizedGrantRecord }
+  | { kind: 'access_token'; token: AccessTokenRecord }
+  | { kind: 'nonce'; nonce: string; expiresAt: number; createdAt: number; requestId: string | null }
+  | { kind: 'notification'; notification: Pick<NotificationRecord, 'notificationId' | 'sessionId' | 'credentialConfigurationId' | 'credentialIds' | 'createdAt'> }
+  | { kind: 'status_entry'; entry: StatusEntryRecord };
+
 export interface StoreWrites {
+  /** New rows, before everything else in the batch. */
+  created?: NewRecord[];
   logs: LogEntry[];
   events: EventEntry[];
   /** Session state changes: compare-and-set from any of `from` to `to`. */

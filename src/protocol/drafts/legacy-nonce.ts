@@ -20,7 +20,7 @@ type NonceDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config'>;
 export async function createLegacyCNonce(deps: NonceDeps, rec: Recorder): Promise<{ c_nonce: string; c_nonce_expires_in: number }> {
   const nonce = `${LEGACY_NONCE_PREFIX}${randomToken(24)}`;
   const now = deps.clock.nowMs();
-  await deps.store.nonces.create(nonce, now + deps.config.ttl.nonceSeconds * 1000, now, rec.requestId);
+  rec.create({ kind: 'nonce', nonce, expiresAt: now + deps.config.ttl.nonceSeconds * 1000, createdAt: now, requestId: rec.requestId });
   return { c_nonce: nonce, c_nonce_expires_in: deps.config.ttl.nonceSeconds };
 }
 

@@ -18,16 +18,17 @@ export interface NewAccessToken {
 }
 
 /** Opaque access tokens: only their hash is stored, so a database leak yields no usable token. */
-export async function issueAccessToken(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>,
+export function issueAccessToken(
+  deps: Pick<IssuerDeps, 'clock' | 'config'>,
   t: NewAccessToken,
-): Promise<{ accessToken: string; expiresIn: number; tokenType: 'Bearer' | 'DPoP' }> {
+  rec: Pick<Recorder, 'create'>,
+): { accessToken: string; expiresIn: number; tokenType: 'Bearer' | 'DPoP' } {
   const accessToken = randomToken(32);
   const now = deps.clock.nowMs();
   const { ttlSeconds, ...record } = t;
   const expiresIn = ttlSeconds ?? deps.config.ttl.accessTokenSeconds;
   const dpopJkt = t.dpopJkt ?? null;
-  await deps.store.tokens.create({ ...record, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now });
+  rec.create({ kind: 'access_token', token: { ...record, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now } });
   return { accessToken, expiresIn, tokenType: dpopJkt ? 'DPoP' : 'Bearer' };
 }
 

@@ -79,7 +79,7 @@ export async function handleCredentialRequest(
     claims_source: issued.claimsSource,
   });
   // §8.3, §11: one notification_id per credential response (issue 5).
-  const notificationId = await createNotificationId(deps, session.id, target.configuration.id, issued.records.map((r) => r.id));
+  const notificationId = createNotificationId(deps, rec, session.id, target.configuration.id, issued.records.map((r) => r.id));
   const response = await shapeCredentialResponse(deps, draft, requestedFormat, { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials, notification_id: notificationId } }, rec);
   return sealResponse(responseEncryption, response, rec);
 }

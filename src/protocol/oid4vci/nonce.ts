@@ -12,7 +12,7 @@ export async function handleNonceRequest(deps: Pick<IssuerDeps, 'store' | 'clock
   const nonce = randomToken(24);
   const now = deps.clock.nowMs();
   const expiresAt = now + deps.config.ttl.nonceSeconds * 1000;
-  await deps.store.nonces.create(nonce, expiresAt, now, rec.requestId);
+  rec.create({ kind: 'nonce', nonce, expiresAt, createdAt: now, requestId: rec.requestId });
   rec.log('info', 'c_nonce issued', { c_nonce: nonce, expires_at: new Date(expiresAt).toISOString(), single_use: true });
   // §7.2: with DPoP nonces required, hand out the one the credential endpoint will ask for.
   const dpopNonce: Record<string, string> = deps.config.oauth.dpopNonceRequired ? { 'dpop-nonce': createDpopNonce(deps) } : {};

@@ -26,9 +26,9 @@ export interface NotificationHttpRequest {
 type Deps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
 
 /** A new notification_id for one credential response (§8.3); only the credential endpoint calls it. */
-export async function createNotificationId(deps: Pick<IssuerDeps, 'store' | 'clock'>, sessionId: string, credentialConfigurationId: string, credentialIds: string[]): Promise<string> {
+export function createNotificationId(deps: Pick<IssuerDeps, 'clock'>, rec: Recorder, sessionId: string, credentialConfigurationId: string, credentialIds: string[]): string {
   const notificationId = `ntf_${randomToken(16)}`;
-  await deps.store.notifications.create({ notificationId, sessionId, credentialConfigurationId, credentialIds, createdAt: deps.clock.nowMs() });
+  rec.create({ kind: 'notification', notification: { notificationId, sessionId, credentialConfigurationId, credentialIds, createdAt: deps.clock.nowMs() } });
   return notificationId;
 }
 

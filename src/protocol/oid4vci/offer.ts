@@ -90,16 +90,19 @@ export async function createOffer(
     offerExpiresAt: now + offerTtlSeconds(deps, input) * 1000,
     offerFetches: 0,
   };
-  await deps.store.sessions.create(session);
+  rec.create({ kind: 'session', session });
   if (offered.preAuthorized) {
-    await deps.store.grants.createPreAuthorized({
-      codeHash: hashSecret(code),
-      sessionId,
-      txCodeHash: txCode ? hashSecret(txCode) : null,
-      txCodeAttempts: 0,
-      burnt: false,
-      expiresAt: session.offerExpiresAt,
-      consumedAt: null,
+    rec.create({
+      kind: 'pre_authorized_grant',
+      grant: {
+        codeHash: hashSecret(code),
+        sessionId,
+        txCodeHash: txCode ? hashSecret(txCode) : null,
+        txCodeAttempts: 0,
+        burnt: false,
+        expiresAt: session.offerExpiresAt,
+        consumedAt: null,
+      },
     });
   }
   if (issuerState) await deps.store.authorizations.createIssuerState({ issuerStateHash: hashSecret(issuerState), sessionId, expiresAt: session.offerExpiresAt });

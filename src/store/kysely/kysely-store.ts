@@ -7,6 +7,7 @@ import type {
   GrantType,
   IssuedCredentialRecord,
   LogEntry,
+  NewRecord,
   LogLevel,
   Page,
   PoolStats,
@@ -22,9 +23,10 @@ import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
-import { prepared } from './prepared.js';
+import { prepared, preparedInsert, type QueryRunner } from './prepared.js';
 import { rowToEvent, rowToLog } from './row-mappers.js';
 import type { Database, SessionsTable } from './tables.js';
+import type { NotificationsTable } from './notification-store.js';
 
 export interface KyselyStoreOptions {
   /** PostgreSQL: carries committed changes to the other instances (postgres-changes.ts). */
@@ -44,7 +46,9 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       }
     }
   };
-  const groupCommit = createGroupCommit(db, notify, options.relay);
+  const inserts = createdRowInserts(db);
+  const groupCommit = createGroupCommit(db, notify, options.relay, inserts);
+  const created = (...records: NewRecord[]) => groupCommit.write({ created: records, logs: [], events: [], transitions: [], issued: [] });
   options.relay?.attach(notify);
   const q = preparedQueries(db);
   return {
@@ -52,11 +56,11 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     // Authorization code flow, refresh tokens, DPoP replay, secrets (oauth-store.ts).
     ...createOAuthStore(db),
     // Notification ids (notification-store.ts, issue 5).
-    ...createNotificationStore(db),
+    ...createNotificationStore(db, (notification) => created({ kind: 'notification', notification })),
 
     sessions: {
-      async create(s) {
-        await groupCommit.run((trx) => trx.insertInto('sessions').values(sessionToRow(s)).execute());
+      async create(session) {
+        await created({ kind: 'session', session });
       },
       async get(id) {
         const [row] = await q.sessionById(id);
@@ -116,19 +120,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     },
 
     grants: {
-      async createPreAuthorized(g) {
-        await groupCommit.run((trx) => trx
-          .insertInto('pre_authorized_codes')
-          .values({
-            code_hash: g.codeHash,
-            session_id: g.sessionId,
-            tx_code_hash: g.txCodeHash,
-            tx_code_attempts: g.txCodeAttempts,
-            burnt: g.burnt ? 1 : 0,
-            expires_at: g.expiresAt,
-            consumed_at: g.consumedAt,
-          })
-          .execute());
+      async createPreAuthorized(grant) {
+        await created({ kind: 'pre_authorized_grant', grant });
       },
       async peekPreAuthorized(codeHash) {
         const [row] = await q.grantByCode(codeHash);
@@ -155,22 +148,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     },
 
     tokens: {
-      async create(t) {
-        await groupCommit.run((trx) => trx
-          .insertInto('access_tokens')
-          .values({
-            token_hash: t.tokenHash,
-            session_id: t.sessionId,
-            grant_type: t.grantType,
-            authorization_details_json: JSON.stringify(t.authorizationDetails),
-            details_returned: t.detailsReturned ? 1 : 0,
-            anonymous: t.anonymous ? 1 : 0,
-            client_id: t.clientId,
-            dpop_jkt: t.dpopJkt,
-            expires_at: t.expiresAt,
-            created_at: t.createdAt,
-          })
-          .execute());
+      async create(token) {
+        await created({ kind: 'access_token', token });
       },
       async get(tokenHash) {
         const [row] = await q.tokenByHash(tokenHash);
@@ -192,9 +171,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
 
     nonces: {
       async create(nonce, expiresAt, createdAt, requestId) {
-        await groupCommit.run((trx) =>
-          trx.insertInto('nonces').values({ nonce, request_id: requestId, expires_at: expiresAt, created_at: createdAt, consumed_at: null }).execute(),
-        );
+        await created({ kind: 'nonce', nonce, expiresAt, createdAt, requestId });
       },
       async consume(nonce, now) {
         const [row] = await q.consumeNonce(now, nonce);
@@ -463,7 +440,88 @@ function preparedQueries(db: Kysely<Database>) {
   };
 }
 
-async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promise<void> {
+/** Compiled inserts for the rows requests create (StoreWrites.created), one per kind. */
+function createdRowInserts(db: Kysely<Database>) {
+  const insertSession = preparedInsert<'sessions', SessionsTable>(db, 'sessions', [
+    'id', 'offer_id', 'state', 'grant_type', 'credential_configuration_ids', 'offer_json', 'options_json', 'created_at', 'updated_at', 'offer_expires_at', 'offer_fetches',
+  ]);
+  const insertGrant = preparedInsert<'pre_authorized_codes', Database['pre_authorized_codes']>(db, 'pre_authorized_codes', [
+    'code_hash', 'session_id', 'tx_code_hash', 'tx_code_attempts', 'burnt', 'expires_at', 'consumed_at',
+  ]);
+  const insertToken = preparedInsert<'access_tokens', Database['access_tokens']>(db, 'access_tokens', [
+    'token_hash', 'session_id', 'grant_type', 'authorization_details_json', 'details_returned', 'anonymous', 'client_id', 'dpop_jkt', 'expires_at', 'created_at',
+  ]);
+  const insertNonce = preparedInsert<'nonces', Database['nonces']>(db, 'nonces', ['nonce', 'request_id', 'expires_at', 'created_at', 'consumed_at']);
+  const insertNotification = preparedInsert<'notifications', NotificationsTable>(db, 'notifications', [
+    'notification_id', 'session_id', 'credential_configuration_id', 'credential_ids', 'created_at', 'event', 'event_at', 'event_count',
+  ]);
+  const insertStatusEntry = preparedInsert<'status_entries', Database['status_entries']>(db, 'status_entries', [
+    'list_id', 'idx', 'session_id', 'credential_id', 'status', 'updated_at',
+  ]);
+  return async (runner: QueryRunner, record: NewRecord): Promise<void> => {
+    switch (record.kind) {
+      case 'session':
+        await insertSession(runner, sessionToRow(record.session));
+        return;
+      case 'pre_authorized_grant': {
+        const g = record.grant;
+        await insertGrant(runner, {
+          code_hash: g.codeHash,
+          session_id: g.sessionId,
+          tx_code_hash: g.txCodeHash,
+          tx_code_attempts: g.txCodeAttempts,
+          burnt: g.burnt ? 1 : 0,
+          expires_at: g.expiresAt,
+          consumed_at: g.consumedAt,
+        });
+        return;
+      }
+      case 'access_token': {
+        const t = record.token;
+        await insertToken(runner, {
+          token_hash: t.tokenHash,
+          session_id: t.sessionId,
+          grant_type: t.grantType,
+          authorization_details_json: JSON.stringify(t.authorizationDetails),
+          details_returned: t.detailsReturned ? 1 : 0,
+          anonymous: t.anonymous ? 1 : 0,
+          client_id: t.clientId,
+          dpop_jkt: t.dpopJkt,
+          expires_at: t.expiresAt,
+          created_at: t.createdAt,
+        });
+        return;
+      }
+      case 'nonce':
+        await insertNonce(runner, { nonce: record.nonce, request_id: record.requestId, expires_at: record.expiresAt, created_at: record.createdAt, consumed_at: null });
+        return;
+      case 'notification': {
+        const n = record.notification;
+        await insertNotification(runner, {
+          notification_id: n.notificationId,
+          session_id: n.sessionId,
+          credential_configuration_id: n.credentialConfigurationId,
+          credential_ids: JSON.stringify(n.credentialIds),
+          created_at: n.createdAt,
+          event: null,
+          event_at: null,
+          event_count: 0,
+        });
+        return;
+      }
+      case 'status_entry': {
+        const e = record.entry;
+        await insertStatusEntry(runner, { list_id: e.listId, idx: e.idx, session_id: e.sessionId, credential_id: e.credentialId, status: e.status, updated_at: e.updatedAt });
+        return;
+      }
+    }
+  };
+}
+
+type InsertCreated = ReturnType<typeof createdRowInserts>;
+
+async function writeBatch(trx: Transaction<Database>, batch: StoreWrites, insertCreated: InsertCreated): Promise<void> {
+  for (const record of batch.created ?? []) await insertCreated(trx, record);
   for (const logs of chunks(batch.logs, 400)) {
     await trx
       .insertInto('session_logs')
@@ -545,16 +603,17 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites): Promi
  */
 type Op = (trx: Transaction<Database>) => Promise<unknown>;
 
-function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void, relay?: ChangeRelay) {
+function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void, relay: ChangeRelay | undefined, insertCreated: InsertCreated) {
   let pending: { op?: Op; batch?: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
 
   const commitGroup = async (group: typeof pending) => {
-    const merged: StoreWrites = { logs: [], events: [], transitions: [], issued: [], rebind: [], selfChecks: [] };
+    const merged: StoreWrites = { created: [], logs: [], events: [], transitions: [], issued: [], rebind: [], selfChecks: [] };
     await db.transaction().execute(async (trx) => {
       for (const item of group) {
         if (item.op) await item.op(trx);
         if (item.batch) {
+          merged.created!.push(...(item.batch.created ?? []));
           merged.logs.push(...item.batch.logs);
           merged.events.push(...item.batch.events);
           merged.transitions.push(...item.batch.transitions);
@@ -563,7 +622,7 @@ function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChan
           merged.selfChecks!.push(...(item.batch.selfChecks ?? []));
         }
       }
-      await writeBatch(trx, merged);
+      await writeBatch(trx, merged, insertCreated);
       // Inside the transaction: other instances hear of it only if, and when, it commits.
       if (relay && (merged.logs.length || merged.events.length)) {
         await relay.publish(trx, { logs: merged.logs, events: merged.events, transitions: merged.transitions, rebound: merged.rebind });

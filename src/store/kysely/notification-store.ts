@@ -15,24 +15,11 @@ export interface NotificationsTable {
 }
 
 /** Kysely implementation of `NotificationStore`, for both dialects. */
-export function createNotificationStore(db: Kysely<Database>): NotificationStore {
+/** `create` goes through the group commit (kysely-store.ts writes the row with the rest of a batch). */
+export function createNotificationStore(db: Kysely<Database>, create: NotificationStore['notifications']['create']): NotificationStore {
   return {
     notifications: {
-      async create(r) {
-        await db
-          .insertInto('notifications')
-          .values({
-            notification_id: r.notificationId,
-            session_id: r.sessionId,
-            credential_configuration_id: r.credentialConfigurationId,
-            credential_ids: JSON.stringify(r.credentialIds),
-            created_at: r.createdAt,
-            event: null,
-            event_at: null,
-            event_count: 0,
-          })
-          .execute();
-      },
+      create,
       async get(id) {
         const row = await db.selectFrom('notifications').selectAll().where('notification_id', '=', id).executeTakeFirst();
         return row ? toRecord(row) : null;

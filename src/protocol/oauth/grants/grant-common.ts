@@ -52,7 +52,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     credential_configuration_id: id,
     credential_identifiers: [randomToken(16)],
   }));
-  const token = await issueAccessToken(deps, {
+  const token = issueAccessToken(deps, {
     sessionId: grant.session.id,
     grantType: grant.grantType,
     authorizationDetails: details,
@@ -61,7 +61,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     anonymous: grant.anonymous,
     dpopJkt: grant.dpop?.jkt ?? null,
     ttlSeconds: accessTokenTtlSeconds(deps, grant.session),
-  });
+  }, rec);
   let refreshToken: string | undefined;
   if (grant.refresh) {
     refreshToken = randomToken(32);
