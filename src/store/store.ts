@@ -339,12 +339,14 @@ export interface Store extends OAuthStore, NotificationStore {
   };
 
   statusLists: {
-    /** The newest list that still has room below `maxFill` allocated entries, or null. */
-    current(maxFillRatio: number): Promise<StatusListRecord | null>;
     get(id: string): Promise<StatusListRecord | null>;
     create(list: { id: string; bits: number; size: number; createdAt: number }): Promise<void>;
-    /** Claims one index; false when it is taken (the caller picks another at random). */
-    tryAllocate(entry: Omit<StatusEntryRecord, 'status'>): Promise<boolean>;
+    /**
+     * Claims `count` consecutive slots of the newest slot-allocated list that stays below
+     * `maxFillRatio` with them, atomically across instances: slots [firstSlot, firstSlot + count)
+     * are this caller's alone. Null when no list has room (the caller creates one).
+     */
+    reserveSlots(maxFillRatio: number, count: number): Promise<{ list: StatusListRecord; firstSlot: number } | null>;
     /** Non-zero entries only: what the list token encodes. */
     nonZeroEntries(listId: string): Promise<[number, number][]>;
     entriesBySession(sessionId: string): Promise<StatusEntryRecord[]>;

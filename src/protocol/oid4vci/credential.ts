@@ -63,6 +63,7 @@ export async function handleCredentialRequest(
 
   const issued = await issueCredentials(deps, urls, session, target.configuration, target.credentialIdentifier, keys);
   for (const record of issued.records) rec.recordIssued(record);
+  for (const entry of issued.statusEntries) rec.create({ kind: 'status_entry', entry });
   const { credentials } = issued;
   scheduleSelfCheck(deps, rec, 'credential', issued.records.map((record, i) => ({ record, credential: credentials[i].credential, configuration: target.configuration })));
 

@@ -115,6 +115,7 @@ export async function handleDeferredCredentialRequest(
     fail('deferred.transaction_id.redeemed', `transaction_id ${shown} was delivered by a concurrent request`, { path: 'body.transaction_id' });
   }
   for (const record of issued.records) rec.recordIssued(record);
+  for (const entry of issued.statusEntries) rec.create({ kind: 'status_entry', entry });
   scheduleSelfCheck(deps, rec, 'deferred_credential', issued.records.map((record, i) => ({ record, credential: issued.credentials[i].credential, configuration })));
   rec.event('credential_issued', {
     credential_configuration_id: configuration.id,

@@ -5,7 +5,7 @@ import { resolveClaims } from '../../credential-configurations/claims.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
 import { issueCredential } from '../../formats/index.js';
 import type { HolderKey } from '../../formats/types.js';
-import type { IssuedCredentialRecord, SessionRecord } from '../../store/store.js';
+import type { IssuedCredentialRecord, SessionRecord, StatusEntryRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls } from '../deps.js';
 import { allocateStatus } from '../status-list/status.js';
 
@@ -20,6 +20,8 @@ export interface IssuedBatch {
   credentials: { credential: string }[];
   /** Not yet recorded: the caller records them once the response is certain to go out. */
   records: IssuedCredentialRecord[];
+  /** Their status list entries, to be written with them. */
+  statusEntries: StatusEntryRecord[];
   validUntil: number;
   claimsSource: 'offer or supplied' | 'sample claims';
 }
@@ -30,7 +32,7 @@ export interface IssuedBatch {
  * the credential endpoint and the deferred endpoint (§9), so both issue the same way.
  */
 export async function issueCredentials(
-  deps: Pick<IssuerDeps, 'clock' | 'keys' | 'store'>,
+  deps: Pick<IssuerDeps, 'clock' | 'keys' | 'store' | 'serverSecret'>,
   urls: IssuerUrls,
   session: SessionRecord,
   configuration: CredentialConfiguration,
@@ -43,10 +45,12 @@ export async function issueCredentials(
   const validUntil = Math.min(now + configuration.issuance.validity_days * 86_400_000, deps.keys.signer.certificateNotAfter.getTime());
   const credentials: { credential: string }[] = [];
   const records: IssuedCredentialRecord[] = [];
+  const statusEntries: StatusEntryRecord[] = [];
   for (const key of keys) {
     const id = newId('cred');
     // Every credential carries its own random status list index (HAIP §6.1).
-    const status = await allocateStatus(deps, urls, { sessionId: session.id, credentialId: id });
+    const { reference: status, entry } = await allocateStatus(deps, urls, { sessionId: session.id, credentialId: id });
+    statusEntries.push(entry);
     let credential: string;
     try {
       credential = await issueCredential({
@@ -79,5 +83,5 @@ export async function issueCredentials(
   }
   // Session claims come from the offer or from POST /sessions/{id}/claims; both land in options.claims.
   const claimsSource = offered ? 'offer or supplied' : 'sample claims';
-  return { credentials, records, validUntil, claimsSource };
+  return { credentials, records, statusEntries, validUntil, claimsSource };
 }

@@ -1,46 +1,78 @@
-import { randomInt } from 'node:crypto';
 import { nowSeconds } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { RequestRecorder } from '../../session-log/request-recorder.js';
-import type { StatusListRecord } from '../../store/store.js';
+import type { StatusEntryRecord, StatusListRecord } from '../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse } from '../deps.js';
 import { compressStatusList, packStatusList, STATUS, type StatusBits, type StatusName } from './status-list.js';
 import { createStatusListCwt, createStatusListJwt } from './status-list-token.js';
+import { slotPermutation, type SlotPermutation } from './slot-permutation.js';
 
 /**
- * Token Status List issuance side: every credential gets an index at a random place in the
- * current list (HAIP §6.1: unique, unpredictable; also per batch credential), so the order of
- * issuance leaks nothing. A list is retired at half full, which keeps random picks cheap.
+ * Token Status List issuance side: every credential gets its own index (HAIP §6.1: unique,
+ * unpredictable; also per batch credential), so the order of issuance leaks nothing. Indexes
+ * come from slots this instance claimed in blocks (slot-permutation.ts); a list is retired at
+ * half full. Slots claimed but not used when the process stops are simply never used.
  */
 const LIST_SIZE = 1 << 16;
 const BITS: StatusBits = 2; // 2 bits: valid, revoked, suspended (suspension needs ≥ 2, §7.1)
 const MAX_FILL = 0.5;
 const TTL_SECONDS = 300;
+/** Slots claimed per database round trip: one counter update per this many credentials. */
+const SLOT_BLOCK = 32;
 
 export interface StatusReference {
   idx: number;
   uri: string;
 }
 
+type AllocationDeps = Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>;
+
+/** Slots this instance holds for one database (tenants each have their own). */
+interface SlotBlock {
+  listId: string;
+  next: number;
+  end: number;
+  permutation: SlotPermutation;
+}
+const blocks = new WeakMap<IssuerDeps['store'], { block?: SlotBlock; claiming?: Promise<SlotBlock> }>();
+
+async function claimBlock(deps: AllocationDeps): Promise<SlotBlock> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const reserved = await deps.store.statusLists.reserveSlots(MAX_FILL, SLOT_BLOCK);
+    if (reserved) {
+      const { list, firstSlot } = reserved;
+      return { listId: list.id, next: firstSlot, end: firstSlot + SLOT_BLOCK, permutation: slotPermutation(deps.serverSecret, list.id, list.size) };
+    }
+    // Every list is full (or there is none yet): start one. Racing instances may each start
+    // one; the newest is used first and the others fill up later.
+    await deps.store.statusLists.create({ id: newId('sl'), bits: BITS, size: LIST_SIZE, createdAt: deps.clock.nowMs() });
+  }
+  throw new Error('Could not claim status list slots after 5 attempts');
+}
+
+/**
+ * The next free index for one credential, and the status entry that records it. The caller
+ * writes the entry with the credential's other rows (Recorder.create).
+ */
 export async function allocateStatus(
-  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  deps: AllocationDeps,
   urls: IssuerUrls,
   owner: { sessionId: string; credentialId: string },
-): Promise<StatusReference> {
-  const now = deps.clock.nowMs();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    let list = await deps.store.statusLists.current(MAX_FILL);
-    if (!list) {
-      const id = newId('sl');
-      await deps.store.statusLists.create({ id, bits: BITS, size: LIST_SIZE, createdAt: now });
-      list = { id, bits: BITS, size: LIST_SIZE, allocated: 0, updatedAt: now };
-    }
-    const idx = randomInt(list.size);
-    if (await deps.store.statusLists.tryAllocate({ listId: list.id, idx, ...owner, updatedAt: now })) {
-      return { idx, uri: statusListUri(urls, list.id) };
-    }
+): Promise<{ reference: StatusReference; entry: StatusEntryRecord }> {
+  let state = blocks.get(deps.store);
+  if (!state) blocks.set(deps.store, (state = {}));
+  let block = state.block;
+  while (!block || block.next >= block.end) {
+    // One claim at a time per instance: concurrent requests wait for it rather than each
+    // claiming a block of their own.
+    state.claiming ??= claimBlock(deps).finally(() => (state.claiming = undefined));
+    state.block = block = await state.claiming;
   }
-  throw new Error('Could not allocate a status list index after 50 attempts');
+  const idx = block.permutation.indexOf(block.next++);
+  return {
+    reference: { idx, uri: statusListUri(urls, block.listId) },
+    entry: { listId: block.listId, idx, ...owner, status: 0, updatedAt: deps.clock.nowMs() },
+  };
 }
 
 export function statusListUri(urls: IssuerUrls, listId: string): string {

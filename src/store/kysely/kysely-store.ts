@@ -213,18 +213,6 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     },
 
     statusLists: {
-      async current(maxFillRatio) {
-        const row = await db
-          .selectFrom('status_lists')
-          .selectAll()
-          // Integer arithmetic: PostgreSQL types the parameter as integer (from `size`) and
-          // would refuse 0.5; per-mille keeps it portable.
-          .where(sql<boolean>`allocated * 1000 < size * ${Math.round(maxFillRatio * 1000)}`)
-          .orderBy('created_at', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        return row ? rowToStatusList(row) : null;
-      },
       async get(id) {
         const row = await db.selectFrom('status_lists').selectAll().where('id', '=', id).executeTakeFirst();
         return row ? rowToStatusList(row) : null;
@@ -232,22 +220,17 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       async create(list) {
         await db
           .insertInto('status_lists')
-          .values({ id: list.id, bits: list.bits, size: list.size, allocated: 0, created_at: list.createdAt, updated_at: list.createdAt })
+          .values({ id: list.id, bits: list.bits, size: list.size, allocated: 0, allocation: 'slots', created_at: list.createdAt, updated_at: list.createdAt })
           .execute();
       },
-      async tryAllocate(e) {
-        const inserted = await db
-          .insertInto('status_entries')
-          .values({ list_id: e.listId, idx: e.idx, session_id: e.sessionId, credential_id: e.credentialId, status: 0, updated_at: e.updatedAt })
-          .onConflict((oc) => oc.columns(['list_id', 'idx']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
-        await db
-          .updateTable('status_lists')
-          .set((eb) => ({ allocated: eb('allocated', '+', 1) }))
-          .where('id', '=', e.listId)
-          .execute();
-        return true;
+      async reserveSlots(maxFillRatio, count) {
+        // Integer arithmetic: PostgreSQL types the parameter as integer (from `size`) and would
+        // refuse 0.5; per-mille keeps it portable. The fill condition is repeated on the outer
+        // UPDATE: PostgreSQL re-checks it on the row it locks, so racing instances never
+        // overshoot, and the counter update itself is what makes the slots exclusive.
+        const perMille = Math.round(maxFillRatio * 1000);
+        const [row] = await q.reserveSlots(count, perMille);
+        return row ? { list: rowToStatusList(row), firstSlot: Number(row.allocated) - count } : null;
       },
       async nonZeroEntries(listId) {
         const rows = await db.selectFrom('status_entries').select(['idx', 'status']).where('list_id', '=', listId).where('status', '!=', 0).execute();
@@ -424,6 +407,24 @@ function preparedQueries(db: Kysely<Database>) {
           }),
         )
         .returning('count'),
+    ),
+    reserveSlots: prepared<Selectable<Database['status_lists']>, [number, number]>(db, (a) =>
+      db
+        .updateTable('status_lists')
+        .set((eb) => ({ allocated: eb('allocated', '+', a(0)) }))
+        .where(
+          'id',
+          '=',
+          db
+            .selectFrom('status_lists')
+            .select('id')
+            .where('allocation', '=', 'slots')
+            .where(sql<boolean>`(allocated + ${a(0)}) * 1000 <= size * ${a(1)}`)
+            .orderBy('created_at', 'desc')
+            .limit(1),
+        )
+        .where(sql<boolean>`(allocated + ${a(0)}) * 1000 <= size * ${a(1)}`)
+        .returningAll(),
     ),
     tokenByHash: prepared<Selectable<Database['access_tokens']>, [string]>(db, (a) =>
       db.selectFrom('access_tokens').selectAll().where('token_hash', '=', a(0)),

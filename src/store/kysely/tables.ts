@@ -106,7 +106,9 @@ export interface StatusListsTable {
   id: string;
   bits: number;
   size: number;
+  /** Slots claimed so far ('slots' lists) or entries inserted ('random' lists, before 2026-12-02). */
   allocated: number;
+  allocation: string;
   created_at: number;
   updated_at: number;
 }

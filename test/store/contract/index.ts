@@ -4,6 +4,7 @@ import type { ContractCase } from './harness.js';
 import { logAndEventCases } from './logs-events.js';
 import { retentionCases } from './retention.js';
 import { sessionCases } from './sessions.js';
+import { statusListCases } from './status-lists.js';
 import { maintenanceCases, sharedStateCases } from './shared-state.js';
 import { tokenAndNonceCases } from './tokens-nonces.js';
 
@@ -20,4 +21,5 @@ export const contractCases: Record<string, ContractCase> = {
   retention: retentionCases,
   'shared state': sharedStateCases,
   maintenance: maintenanceCases,
+  'status list slots': statusListCases,
 };
