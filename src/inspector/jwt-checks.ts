@@ -3,7 +3,7 @@
  * credentials): decoding, asymmetric alg, signature against a given key, x5c chain, time claims.
  */
 import { describeNumericDate } from '../core/input-limits.js';
-import { createPublicKey, verify as nodeVerify, constants } from 'node:crypto';
+import { jwsPublicKey, jwsSignatureValid as jwsSignatureValidWith } from '../crypto/jws-signature.js';
 import type { JWK } from 'jose';
 import { truncate } from '../core/diagnostics.js';
 import { minimalPublicJwk, publicJwkProblem } from '../crypto/did-resolver.js';
@@ -76,17 +76,10 @@ export function publicKeyOrFail(list: CheckList, value: unknown, check: string, 
   return jwk;
 }
 
-const HASH: Record<string, string> = { ES256: 'sha256', ES256K: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256', RS384: 'sha384', RS512: 'sha512', PS256: 'sha256', PS384: 'sha384', PS512: 'sha512' };
-
-/** JWS signature check with node:crypto (covers ES256K, which WebCrypto lacks). */
+/** JWS signature check of a decoded JWT with a JWK; false for any key or signature problem. */
 export function jwsSignatureValid(decoded: DecodedJwt, alg: string, jwk: JWK): boolean {
   try {
-    const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-    const data = Buffer.from(decoded.signingInput);
-    const sig = Buffer.from(decoded.signature, 'base64url');
-    if (alg === 'EdDSA' || alg === 'Ed25519') return nodeVerify(null, data, key, sig);
-    if (alg.startsWith('PS')) return nodeVerify(HASH[alg], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, sig);
-    return nodeVerify(HASH[alg], data, alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' } : key, sig);
+    return jwsSignatureValidWith(decoded.signingInput, decoded.signature, alg, jwsPublicKey(jwk as Record<string, unknown>));
   } catch {
     return false;
   }

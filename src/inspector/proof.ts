@@ -61,9 +61,9 @@ export async function inspectProof(ctx: InspectContext, value: string, opts: Pro
   } else list.skip('key', F1, 'not resolved: alg unusable');
   if (key) keys.push({ source: key.keySource === 'jwk' || key.keySource === 'x5c' ? `header.${key.keySource}` : `header.kid (${key.keySource})`, jwk: key.jwk, thumbprint: key.thumbprint, ...(key.didUrl ? { did: key.didUrl } : {}) });
   if (alg && key) {
-    let crypto: CryptoKey | KeyObject | undefined;
+    let crypto: KeyObject | undefined;
     try {
-      crypto = await verificationKey(alg, key);
+      crypto = verificationKey(key);
     } catch (e) {
       list.fail('signature', F4, `the key cannot be imported for ${alg} (invalid point or parameters): ${(e as Error).message}`, { code: key.keySource === 'jwk' ? 'proof.jwt.jwk_invalid' : key.keySource === 'x5c' ? 'proof.jwt.x5c_invalid' : 'proof.jwt.did_invalid' });
     }

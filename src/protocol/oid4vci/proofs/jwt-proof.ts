@@ -5,8 +5,8 @@
  * Each check is exported on its own (throwing a ProtocolError) so the inspector can run every
  * one of them and list all failures, where verifyJwtProof stops at the first.
  */
-import { verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { compactVerify, errors as joseErrors } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { jwsSignatureValidAsync } from '../../../crypto/jws-signature.js';
 import { nowSeconds, type Clock } from '../../../core/clock.js';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
 import { MAX_JWT_LENGTH, parseJsonLimited } from '../../../core/input-limits.js';
@@ -140,7 +140,7 @@ export function checkAlg(header: Record<string, unknown>, policy: JwtProofPolicy
   return alg;
 }
 
-export async function checkSignature(jwt: string, header: Record<string, unknown>, signature: string, alg: string, key: CryptoKey | KeyObject, found: Found, path: string): Promise<void> {
+export async function checkSignature(jwt: string, header: Record<string, unknown>, signature: string, alg: string, key: KeyObject, found: Found, path: string): Promise<void> {
   const details = { path: `${path}.signature`, found };
   if (signature.length === 0) fail('proof.jwt.malformed', 'the signature part is empty (unsigned JWT)', details);
   if (header.crit !== undefined) {
@@ -152,20 +152,13 @@ export async function checkSignature(jwt: string, header: Record<string, unknown
     const der = alg.startsWith('ES') && bytes >= expectedBytes + 6 && bytes <= expectedBytes + 9 ? ' (looks DER-encoded; JWS needs raw r||s)' : '';
     fail('proof.jwt.signature', `${alg} signature is ${bytes} bytes, expected ${expectedBytes}${der}`, details);
   }
-  if (alg === 'ES256K') {
-    const dot = jwt.lastIndexOf('.');
-    const ok = nodeVerify('sha256', Buffer.from(jwt.slice(0, dot)), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
-    if (!ok) fail('proof.jwt.signature', 'the signature does not verify with the header key', details);
-    return;
-  }
+  let valid: boolean;
   try {
-    await compactVerify(jwt, key, { algorithms: [alg] });
+    valid = await jwsSignatureValidAsync(jwt.slice(0, jwt.lastIndexOf('.')), signature, alg, key);
   } catch (cause) {
-    if (cause instanceof joseErrors.JWSSignatureVerificationFailed) {
-      fail('proof.jwt.signature', 'the signature does not verify with the header key', { ...details, cause });
-    }
     fail('proof.jwt.malformed', `the JWS was refused before signature check: ${(cause as Error).message}`, { ...details, cause });
   }
+  if (!valid) fail('proof.jwt.signature', 'the signature does not verify with the header key', details);
 }
 
 type Claims = Record<string, unknown>;
@@ -258,9 +251,9 @@ export async function verifyJwtProof(deps: { clock: Clock }, jwt: string, policy
     iatSkewSeconds: policy.iatSkewSeconds,
   }, `${path}.header.key_attestation`, warnings);
   const key = resolveProofKey(header, alg, { path, found, bindingMethods: policy.bindingMethods, warnings, ...(keyAttestation ? { attestedKeys: keyAttestation.attestedKeys } : {}) });
-  let cryptoKey: CryptoKey | KeyObject;
+  let cryptoKey: KeyObject;
   try {
-    cryptoKey = await verificationKey(alg, key);
+    cryptoKey = verificationKey(key);
   } catch (cause) {
     const code = key.keySource === 'jwk' ? 'proof.jwt.jwk_invalid' : key.keySource === 'x5c' ? 'proof.jwt.x5c_invalid' : 'proof.jwt.did_invalid';
     fail(code, `the ${key.keySource} key cannot be imported for ${alg} (invalid point or parameters): ${(cause as Error).message}`, {

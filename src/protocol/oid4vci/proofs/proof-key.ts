@@ -3,7 +3,8 @@
  * self-contained DID URL in `kid`, and a bounded cache of imported verification keys.
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { importJWK, type JWK } from 'jose';
+import { jwsPublicKey } from '../../../crypto/jws-signature.js';
+import type { JWK } from 'jose';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
 import {
   DidResolutionError,
@@ -223,21 +224,17 @@ function fromAttestedKid(kid: unknown, alg: string, ctx: ProofKeyContext): Proof
   return { jwk: hit.jwk, keySource: 'key_attestation', thumbprint: hit.thumbprint };
 }
 
-// ---- imported verification keys, bounded (JWK import costs more than a verification) ----
+// ---- imported verification keys, bounded by count, by thumbprint (a key proven again skips the import) ----
 
 const MAX_CACHED_KEYS = 10_000;
-const keyCache = new Map<string, Promise<CryptoKey | KeyObject>>();
+const keyCache = new Map<string, KeyObject>();
 
-/** jose verifies through WebCrypto, which has no secp256k1; ES256K goes through node:crypto. */
-export function verificationKey(alg: string, key: ProofKey): Promise<CryptoKey | KeyObject> {
-  const cacheKey = `${alg}|${key.thumbprint}`;
-  const hit = keyCache.get(cacheKey);
+/** The proof key as node:crypto verifies it (crypto/jws-signature.ts); throws on an unusable key. */
+export function verificationKey(key: ProofKey): KeyObject {
+  const hit = keyCache.get(key.thumbprint);
   if (hit) return hit;
-  const imported = alg === 'ES256K'
-    ? Promise.resolve(createPublicKey({ key: key.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }))
-    : (importJWK(key.jwk, alg) as Promise<CryptoKey>);
-  remember(keyCache, cacheKey, imported, MAX_CACHED_KEYS);
-  imported.catch(() => keyCache.delete(cacheKey));
+  const imported = jwsPublicKey(key.jwk as Record<string, unknown>);
+  remember(keyCache, key.thumbprint, imported, MAX_CACHED_KEYS);
   return imported;
 }
 
