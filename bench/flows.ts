@@ -117,18 +117,23 @@ function percentile(sorted: number[], p: number): number {
  * CPU seconds a process has used (user + system, all threads), from /proc. Wall-clock figures
  * on a shared VM move with what the neighbours do; CPU per flow is the figure to compare runs by.
  */
-function processCpuSeconds(pid: number): number {
+function processCpuSeconds(pid: number, thread?: number): number {
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
   }
 }
 
-function serverCpuSeconds(): number {
-  return issuers.filter((i) => i.process.exitCode === null && i.process.signalCode === null).reduce((sum, i) => sum + processCpuSeconds(i.process.pid!), 0);
+/** All threads of the server processes, and their main threads alone (the event loops: the serial part). */
+function serverCpuSeconds(): { all: number; eventLoop: number } {
+  const running = issuers.filter((i) => i.process.exitCode === null && i.process.signalCode === null);
+  return {
+    all: running.reduce((sum, i) => sum + processCpuSeconds(i.process.pid!), 0),
+    eventLoop: running.reduce((sum, i) => sum + processCpuSeconds(i.process.pid!, i.process.pid!), 0),
+  };
 }
 
 async function runLevel(concurrency: number) {
@@ -156,11 +161,13 @@ async function runLevel(concurrency: number) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const serverCpu = serverCpuSeconds() - serverCpuBefore;
+  const serverCpuAfter = serverCpuSeconds();
+  const serverCpu = serverCpuAfter.all - serverCpuBefore.all;
+  const eventLoopCpu = serverCpuAfter.eventLoop - serverCpuBefore.eventLoop;
   const clientUsage = process.cpuUsage(clientCpuBefore);
   const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   agent.destroy();
-  return { concurrency, flows, errors, flowsPerSecond: flows / elapsed, timings, serverCpu, clientCpu, elapsed };
+  return { concurrency, flows, errors, flowsPerSecond: flows / elapsed, timings, serverCpu, eventLoopCpu, clientCpu, elapsed };
 }
 
 /** Raw ES256 sign+verify pairs per second on this machine, in this run: the crypto ceiling. */
@@ -188,7 +195,8 @@ function report(r: Awaited<ReturnType<typeof runLevel>>, es256: number) {
   console.log(`  flows/s ÷ ES256 sign+verify pairs/s = ${(r.flowsPerSecond / es256).toFixed(3)}`);
   const perFlow = (cpu: number) => (r.flows ? (1000 * cpu) / r.flows : NaN).toFixed(2);
   console.log(
-    `  CPU per flow: server ${perFlow(r.serverCpu)} ms (${((100 * r.serverCpu) / r.elapsed).toFixed(0)}% of a core), ` +
+    `  CPU per flow: server ${perFlow(r.serverCpu)} ms (${((100 * r.serverCpu) / r.elapsed).toFixed(0)}% of a core; ` +
+      `its event loop ${perFlow(r.eventLoopCpu)} ms, ${((100 * r.eventLoopCpu) / r.elapsed).toFixed(0)}%), ` +
       `load generator ${perFlow(r.clientCpu)} ms (${((100 * r.clientCpu) / r.elapsed).toFixed(0)}% of a core)`,
   );
 }

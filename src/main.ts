@@ -7,6 +7,7 @@ import { shutdownGracefully } from './lifecycle.js';
 import { loadRuntime } from './runtime.js';
 import { TenantHost } from './tenants/tenant-host.js';
 import { useSelfCheckWorker } from './protocol/oid4vci/self-check/self-check-pool.js';
+import { useBackgroundCheckpoints } from './store/sqlite-checkpointer.js';
 import { mountPath } from './http/urls.js';
 import { retentionPolicy, startPurgeSchedule } from './store/retention.js';
 
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Self-checks of issued credentials cost more CPU than issuing them: off the event loop.
   useSelfCheckWorker(true);
+  // WAL checkpoints of the embedded database on a worker thread too (store/sqlite-checkpointer.ts).
+  useBackgroundCheckpoints(true);
   // Process logs: structured JSON lines on stdout (pino, as Fastify logs), apart from the
   // session logs in the database. Lifecycle lines (start, address, shutdown) are logged at
   // info whatever LOG_LEVEL says, unless it says silent: operators and scripts wait for them.

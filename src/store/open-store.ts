@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createKyselyStore } from './kysely/kysely-store.js';
 import { startPostgresChangeRelay } from './kysely/postgres-changes.js';
+import { backgroundCheckpointsEnabled, SAFETY_NET_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import type { Database } from './kysely/tables.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Store } from './store.js';
@@ -23,10 +24,10 @@ export interface StoreLocation {
 /** Opens the database the configuration names and brings its schema up to date. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   if (location.databaseUrl?.startsWith('postgres')) return openPostgres(location);
-  return openSqlite(location.dataDir);
+  return openSqlite(location.dataDir, location.onBackgroundError ?? (() => {}));
 }
 
-async function openSqlite(dataDir: string): Promise<Store> {
+async function openSqlite(dataDir: string, onBackgroundError: (err: Error, where: string) => void): Promise<Store> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -39,6 +40,11 @@ async function openSqlite(dataDir: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Random keys (hashes, tokens) spread inserts over every b-tree: a 64 MiB page cache keeps
+  // the hot pages in memory instead of SQLite's 2 MiB default.
+  sqlite.pragma('cache_size = -65536');
+  const checkpointer = file !== ':memory:' && backgroundCheckpointsEnabled() ? startCheckpointer(file, (err) => onBackgroundError(err, 'sqlite checkpoint')) : null;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   // Kysely's SQLite adapter takes no migration lock (it assumes one connection), but two
   // processes may share the file. BEGIN IMMEDIATE holds SQLite's write lock for the whole run
@@ -49,10 +55,14 @@ async function openSqlite(dataDir: string): Promise<Store> {
     await sql`commit`.execute(db);
   } catch (err) {
     await sql`rollback`.execute(db).catch(() => undefined);
+    await checkpointer?.close();
     await db.destroy();
     throw err;
   }
-  return createKyselyStore(db, 'sqlite', () => db.destroy());
+  return createKyselyStore(db, 'sqlite', async () => {
+    await checkpointer?.close();
+    await db.destroy();
+  });
 }
 
 /**
