@@ -77,7 +77,12 @@ export function decodeSdJwtVc(compact: string): DecodedSdJwtVc {
     return { encoded, digest, salt: array[0], ...(array.length === 3 ? { name: String(array[1]) } : {}), value: array.at(-1), referenced: false };
   });
   for (const d of disclosures) d.referenced = referenced.has(d.digest);
-  const claims = getClaimsSync<Record<string, unknown>>(issuerJwt.payload, parsed, (data) => hasher(data));
+  // The library hashes every disclosure again to map digests; hand it the digests just computed.
+  const known = new Map(disclosures.map((d) => [d.encoded, d.digest]));
+  const claims = getClaimsSync<Record<string, unknown>>(issuerJwt.payload, parsed, (data) => {
+    const digest = typeof data === 'string' ? known.get(data) : undefined;
+    return digest ? new Uint8Array(Buffer.from(digest, 'base64url')) : hasher(data);
+  });
   return {
     issuerJwt,
     disclosures,

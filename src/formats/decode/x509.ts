@@ -46,8 +46,27 @@ export function issuedBy(child: X509Certificate, issuer: X509Certificate): boole
   return ok;
 }
 
+/**
+ * Summaries by chain bytes: the self-check describes this issuer's own chain for every
+ * credential, two signature checks and a key export each time. Nothing in a summary depends on
+ * the time (validity is compared with "now" by the callers).
+ */
+const described = new Map<string, readonly CertificateSummary[]>();
+
 /** Chain leaf first, as x5c (RFC 7515 §4.1.6) and COSE x5chain (RFC 9360) carry it. */
 export function describeCertificateChain(ders: Uint8Array[]): CertificateSummary[] {
+  const key = ders.map((d) => Buffer.from(d).toString('base64')).join('.');
+  let summaries = described.get(key);
+  if (!summaries) {
+    summaries = describeUncached(ders);
+    if (described.size >= 100) described.clear();
+    described.set(key, summaries);
+  }
+  // Copies: callers may annotate what they get.
+  return summaries.map((s) => ({ ...s, publicKeyJwk: { ...s.publicKeyJwk } }));
+}
+
+function describeUncached(ders: Uint8Array[]): CertificateSummary[] {
   const certs = ders.map(parseCertificate);
   return certs.map((cert, i) => {
     const next = certs[i + 1];

@@ -7,7 +7,7 @@
  * credential endpoint by its prefix and logged as the draft shape it is. Strict mode omits it.
  */
 import { diagnose } from '../../core/diagnostics.js';
-import { randomToken } from '../../core/ids.js';
+import { timeOrderedToken } from '../../core/ids.js';
 import type { SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
 import { strictModeOf } from './wire-draft.js';
@@ -18,7 +18,7 @@ export const LEGACY_NONCE_PREFIX = 'd14.';
 type NonceDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config'>;
 
 export async function createLegacyCNonce(deps: NonceDeps, rec: Recorder): Promise<{ c_nonce: string; c_nonce_expires_in: number }> {
-  const nonce = `${LEGACY_NONCE_PREFIX}${randomToken(24)}`;
+  const nonce = `${LEGACY_NONCE_PREFIX}${timeOrderedToken(24)}`;
   const now = deps.clock.nowMs();
   rec.create({ kind: 'nonce', nonce, expiresAt: now + deps.config.ttl.nonceSeconds * 1000, createdAt: now, requestId: rec.requestId });
   return { c_nonce: nonce, c_nonce_expires_in: deps.config.ttl.nonceSeconds };

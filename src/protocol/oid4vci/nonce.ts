@@ -1,4 +1,4 @@
-import { randomToken } from '../../core/ids.js';
+import { timeOrderedToken } from '../../core/ids.js';
 import { createDpopNonce } from '../oauth/dpop-nonce.js';
 import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
 
@@ -9,7 +9,7 @@ import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
  * join the session that later uses the nonce.
  */
 export async function handleNonceRequest(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>, rec: Recorder): Promise<ProtocolResponse> {
-  const nonce = randomToken(24);
+  const nonce = timeOrderedToken(24);
   const now = deps.clock.nowMs();
   const expiresAt = now + deps.config.ttl.nonceSeconds * 1000;
   rec.create({ kind: 'nonce', nonce, expiresAt, createdAt: now, requestId: rec.requestId });

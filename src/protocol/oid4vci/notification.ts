@@ -5,7 +5,7 @@
  * event name, which moves the session (core/session-state.ts). Idempotent: a repeated
  * identical notification answers 204 again and is logged as a repeat.
  */
-import { randomToken } from '../../core/ids.js';
+import { timeOrderedToken } from '../../core/ids.js';
 import { fail, truncate } from '../../core/diagnostics.js';
 import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import type { NotificationEvent } from '../../store/notification-records.js';
@@ -27,7 +27,7 @@ type Deps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
 
 /** A new notification_id for one credential response (§8.3); only the credential endpoint calls it. */
 export function createNotificationId(deps: Pick<IssuerDeps, 'clock'>, rec: Recorder, sessionId: string, credentialConfigurationId: string, credentialIds: string[]): string {
-  const notificationId = `ntf_${randomToken(16)}`;
+  const notificationId = `ntf_${timeOrderedToken(16)}`;
   rec.create({ kind: 'notification', notification: { notificationId, sessionId, credentialConfigurationId, credentialIds, createdAt: deps.clock.nowMs() } });
   return notificationId;
 }
