@@ -181,9 +181,9 @@ export interface Page<T> {
 /**
  * Rows a request creates, written in the same transaction as its logs (see StoreWrites): a
  * request costs one commit, shared with its concurrent neighbours, instead of one per row.
- * Only rows nobody reads before the reply is sent belong here; single-use consumption (codes,
- * nonces) answers at once and never does. Written in the order given (a session before the
- * rows that point at it).
+ * Only rows nobody reads before the reply is sent belong here (single-use consumption of
+ * codes and nonces is a conditional update whose result the request waits for). Written in the
+ * order given (a session before the rows that point at it).
  */
 export type NewRecord =
   | { kind: 'session'; session: SessionRecord }

@@ -23,7 +23,7 @@ import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
-import { prepared, preparedInsert, type QueryRunner } from './prepared.js';
+import { prepared, preparedInsert, preparedOn, type QueryRunner } from './prepared.js';
 import { rowToEvent, rowToLog } from './row-mappers.js';
 import type { Database, SessionsTable } from './tables.js';
 import type { NotificationsTable } from './notification-store.js';
@@ -128,7 +128,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         return row ? rowToGrant(row) : null;
       },
       async consumePreAuthorized(codeHash, txCodeHash, now) {
-        const [row] = txCodeHash === null ? await q.consumeGrant(now, codeHash) : await q.consumeGrantWithTxCode(now, codeHash, txCodeHash);
+        const [row] = await groupCommit.run((trx) => (txCodeHash === null ? q.consumeGrant(trx, now, codeHash) : q.consumeGrantWithTxCode(trx, now, codeHash, txCodeHash)));
         return row ? rowToGrant(row) : null;
       },
       async recordTxCodeFailure(codeHash, maxAttempts) {
@@ -174,7 +174,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         await created({ kind: 'nonce', nonce, expiresAt, createdAt, requestId });
       },
       async consume(nonce, now) {
-        const [row] = await q.consumeNonce(now, nonce);
+        const [row] = await groupCommit.run((trx) => q.consumeNonce(trx, now, nonce));
         return row ? { requestId: row.request_id } : null;
       },
       async peek(nonce) {
@@ -373,7 +373,8 @@ function preparedQueries(db: Kysely<Database>) {
     grantByCode: prepared<Selectable<Database['pre_authorized_codes']>, [string]>(db, (a) =>
       db.selectFrom('pre_authorized_codes').selectAll().where('code_hash', '=', a(0)),
     ),
-    consumeGrant: prepared<Selectable<Database['pre_authorized_codes']>, [number, string]>(db, (a) =>
+    // Consumption runs inside the group commit's transaction (preparedOn: on the given runner).
+    consumeGrant: preparedOn<Selectable<Database['pre_authorized_codes']>, [number, string]>(db, (a) =>
       db
         .updateTable('pre_authorized_codes')
         .set({ consumed_at: a(0) })
@@ -384,7 +385,7 @@ function preparedQueries(db: Kysely<Database>) {
         .where('tx_code_hash', 'is', null)
         .returningAll(),
     ),
-    consumeGrantWithTxCode: prepared<Selectable<Database['pre_authorized_codes']>, [number, string, string]>(db, (a) =>
+    consumeGrantWithTxCode: preparedOn<Selectable<Database['pre_authorized_codes']>, [number, string, string]>(db, (a) =>
       db
         .updateTable('pre_authorized_codes')
         .set({ consumed_at: a(0) })
@@ -429,7 +430,7 @@ function preparedQueries(db: Kysely<Database>) {
     tokenByHash: prepared<Selectable<Database['access_tokens']>, [string]>(db, (a) =>
       db.selectFrom('access_tokens').selectAll().where('token_hash', '=', a(0)),
     ),
-    consumeNonce: prepared<{ request_id: string | null }, [number, string]>(db, (a) =>
+    consumeNonce: preparedOn<{ request_id: string | null }, [number, string]>(db, (a) =>
       db
         .updateTable('nonces')
         .set({ consumed_at: a(0) })
@@ -600,19 +601,21 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites, insert
  * create, then their logs, events and state changes) goes into one transaction, and each
  * request's promise resolves only after that commit. Replies still wait for durability; the
  * per-transaction cost is shared, which keeps logging every request affordable under load.
- * Single-use consumption (codes, nonces) never goes through here: it must answer at once.
+ * Single-use consumption (codes, nonces) runs here too, as an op whose result the caller gets
+ * after the commit: on its own it was a commit per consumption. Ops must be safe to run again
+ * after a rollback: a failed group is retried item by item.
  */
 type Op = (trx: Transaction<Database>) => Promise<unknown>;
 
 function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChange) => void, relay: ChangeRelay | undefined, insertCreated: InsertCreated) {
-  let pending: { op?: Op; batch?: StoreWrites; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let pending: { op?: Op; batch?: StoreWrites; result?: unknown; resolve: (result: unknown) => void; reject: (e: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
 
   const commitGroup = async (group: typeof pending) => {
     const merged: StoreWrites = { created: [], logs: [], events: [], transitions: [], issued: [], rebind: [], selfChecks: [] };
     await db.transaction().execute(async (trx) => {
       for (const item of group) {
-        if (item.op) await item.op(trx);
+        if (item.op) item.result = await item.op(trx);
         if (item.batch) {
           merged.created!.push(...(item.batch.created ?? []));
           merged.logs.push(...item.batch.logs);
@@ -640,25 +643,28 @@ function createGroupCommit(db: Kysely<Database>, onCommitted: (change: StoreChan
       pending = [];
       try {
         await commitGroup(group);
-        for (const g of group) g.resolve();
+        for (const g of group) g.resolve(g.result);
       } catch {
         // One bad write must not fail its neighbours: retry each on its own.
-        for (const g of group) await commitGroup([g]).then(g.resolve, g.reject);
+        for (const g of group) await commitGroup([g]).then(() => g.resolve(g.result), g.reject);
       }
     }
     running = null;
   }
 
-  function enqueue(item: { op?: Op; batch?: StoreWrites }): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  function enqueue(item: { op?: Op; batch?: StoreWrites }): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       pending.push({ ...item, resolve, reject });
       running ??= new Promise<void>((r) => setImmediate(r)).then(flush);
     });
   }
 
   return {
-    write: (batch: StoreWrites) => enqueue({ batch }),
-    run: (op: Op) => enqueue({ op }),
+    write: async (batch: StoreWrites): Promise<void> => {
+      await enqueue({ batch });
+    },
+    /** Runs `op` in the next group's transaction; its result once that has committed. */
+    run: <T>(op: (trx: Transaction<Database>) => Promise<T>): Promise<T> => enqueue({ op }) as Promise<T>,
     async drain(): Promise<void> {
       while (running) await running;
     },
