@@ -4,7 +4,7 @@ import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps
 import { verifyDpopProof } from './dpop.js';
 import { authenticateClient, type ClientAttestationRequest } from './client-attestation.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
-import { handlePreAuthorizedCodeGrant } from './grants/pre-authorized-code.js';
+import { handlePreAuthorizedCodeGrant, readPreAuthorizedGrant, type PreAuthorizedGrantRead } from './grants/pre-authorized-code.js';
 import { handleRefreshTokenGrant } from './grants/refresh-token.js';
 
 const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -35,10 +35,15 @@ export async function handleTokenRequest(
   }
   let dpop;
   let client;
+  // A pre-authorized code's grant and session, read once: the client check may need the
+  // session (require_wallet_attestation) and the grant handler needs both.
+  let preAuthorized: Promise<PreAuthorizedGrantRead> | undefined;
+  const readPreAuthorized = () => (preAuthorized ??= readPreAuthorizedGrant(deps, form['pre-authorized_code'] ?? ''));
   try {
     dpop = await verifyDpopProof(deps, { header: dpopHeader, method: 'POST', url: urls.endpoint('token') }, rec);
     // Wallet attestation (every grant); the offer's require_wallet_attestation is read only when none was sent.
     client = await authenticateClient(deps, urls, { ...clientAttestation, form }, rec, async () => {
+      if (grantType === PRE_AUTHORIZED) return form['pre-authorized_code'] ? (await readPreAuthorized()).session : null;
       const id = await findSessionOfGrant(deps, grantType, form);
       return id ? deps.store.sessions.get(id) : null;
     });
@@ -48,7 +53,7 @@ export async function handleTokenRequest(
   }
   switch (grantType) {
     case PRE_AUTHORIZED:
-      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop, client);
+      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop, client, readPreAuthorized);
     case 'authorization_code':
       return handleAuthorizationCodeGrant(deps, urls, form, dpop, rec);
     default:

@@ -1,6 +1,7 @@
 import { diagnose, fail } from '../../../core/diagnostics.js';
 import { hashSecret, redactSecret } from '../../../core/ids.js';
 import { timingSafeEqualText } from '../../../crypto/constant-time.js';
+import type { PreAuthorizedGrantRecord, SessionRecord } from '../../../store/store.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../../deps.js';
 import { parseAuthorizationDetails } from '../authorization-details.js';
 import type { VerifiedDpop } from '../dpop.js';
@@ -9,6 +10,17 @@ import { createTokenResponse, verifyDpopRequirement } from './grant-common.js';
 import { strictModeOf, type StrictMode } from '../../drafts/wire-draft.js';
 import { injectTxCodeFault } from '../../faults/inject.js';
 import { txCodeMaxAttempts } from '../../faults/offer-faults.js';
+
+export interface PreAuthorizedGrantRead {
+  grant: PreAuthorizedGrantRecord | null;
+  session: SessionRecord | null;
+}
+
+/** The grant of a pre-authorized code and its session, as they are now (read-only). */
+export async function readPreAuthorizedGrant(deps: Pick<IssuerDeps, 'store'>, code: string): Promise<PreAuthorizedGrantRead> {
+  const grant = await deps.store.grants.peekPreAuthorized(hashSecret(code));
+  return { grant, session: grant ? await deps.store.sessions.get(grant.sessionId) : null };
+}
 
 /**
  * Pre-authorized code grant, OID4VCI 1.0 §6.1. The code is redeemed by one conditional update
@@ -22,14 +34,15 @@ export async function handlePreAuthorizedCodeGrant(
   dpop: VerifiedDpop | null = null,
   /** A verified wallet attestation (issue 5): the token is then not anonymous; its client_id is the attestation sub. */
   client: VerifiedClientAttestation | null = null,
+  /** The code's grant and session when the token endpoint has read them already (readPreAuthorizedGrant). */
+  preloaded?: () => Promise<PreAuthorizedGrantRead>,
 ): Promise<ProtocolResponse> {
   const code = form['pre-authorized_code'];
   if (!code) fail('token.pre_authorized_code.missing', 'The form has no pre-authorized_code', { path: 'body.pre-authorized_code', found: Object.keys(form) });
   const codeHash = hashSecret(code);
-  const grant = await deps.store.grants.peekPreAuthorized(codeHash);
+  const { grant, session } = await (preloaded ?? (() => readPreAuthorizedGrant(deps, code)))();
   if (!grant) fail('token.pre_authorized_code.unknown', `Pre-authorized code ${redactSecret(code)} is not known here`, { path: 'body.pre-authorized_code' });
   rec.bindSession(grant.sessionId);
-  const session = await deps.store.sessions.get(grant.sessionId);
   if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
 
   const txCode = readTxCode(form, rec, strictModeOf(deps, session));
