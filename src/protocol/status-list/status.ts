@@ -36,12 +36,25 @@ interface SlotBlock {
 }
 const blocks = new WeakMap<IssuerDeps['store'], { block?: SlotBlock; claiming?: Promise<SlotBlock> }>();
 
+/** One permutation per list: its round tables fill up as slots are used, and stay. */
+const permutations = new Map<string, SlotPermutation>();
+function permutationOf(secret: string, listId: string, size: number): SlotPermutation {
+  const key = `${listId}|${secret}`;
+  let permutation = permutations.get(key);
+  if (!permutation) {
+    if (permutations.size >= 64) permutations.delete(permutations.keys().next().value!);
+    permutation = slotPermutation(secret, listId, size);
+    permutations.set(key, permutation);
+  }
+  return permutation;
+}
+
 async function claimBlock(deps: AllocationDeps): Promise<SlotBlock> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const reserved = await deps.store.statusLists.reserveSlots(MAX_FILL, SLOT_BLOCK);
     if (reserved) {
       const { list, firstSlot } = reserved;
-      return { listId: list.id, next: firstSlot, end: firstSlot + SLOT_BLOCK, permutation: slotPermutation(deps.serverSecret, list.id, list.size) };
+      return { listId: list.id, next: firstSlot, end: firstSlot + SLOT_BLOCK, permutation: permutationOf(deps.serverSecret, list.id, list.size) };
     }
     // Every list is full (or there is none yet): start one. Racing instances may each start
     // one; the newest is used first and the others fill up later.
