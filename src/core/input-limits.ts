@@ -55,11 +55,15 @@ export function jsonDepth(text: string, stopAt = Number.POSITIVE_INFINITY): numb
  * parse failures to their own diagnostic keep working) or JSON.parse's own SyntaxError.
  */
 export function parseJsonLimited(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (nestedDeeperThan(text, maxDepth)) throw new JsonTooDeepError(maxDepth);
+  return JSON.parse(text);
+}
+
+/** Whether a JSON text nests deeper than `maxDepth`. */
+export function nestedDeeperThan(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
   // Text with no more brackets than the limit cannot nest deeper: skip the character scan
   // (profiled: every JWT part and disclosure of every request and self-check comes here).
-  if (!hasMoreBracketsThan(text, maxDepth)) return JSON.parse(text);
-  if (jsonDepth(text, maxDepth) > maxDepth) throw new JsonTooDeepError(maxDepth);
-  return JSON.parse(text);
+  return hasMoreBracketsThan(text, maxDepth) && jsonDepth(text, maxDepth) > maxDepth;
 }
 
 /** Whether `text` holds more than `limit` opening brackets, strings included (native searches). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { jsonDepth, MAX_JSON_DEPTH } from '../../core/input-limits.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../core/input-limits.js';
 
 /**
  * JSON bodies of a Fastify-parsed context (admin API) get the same depth limit as the wallet
@@ -11,7 +11,7 @@ export function limitJsonDepth(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (jsonDepth(body as string, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    if (nestedDeeperThan(body as string, MAX_JSON_DEPTH)) {
       const error = Object.assign(new Error(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 });
       return done(error, undefined);
     }
