@@ -463,6 +463,17 @@ describe('e2e: @openid4vc/openid4vci wallet client against the real issuer', () 
       assert.equal(session.issued_credentials[0].format, configuration.format);
       assert.equal(session.issued_credentials[0].holder_key_thumbprint, await calculateJwkThumbprint(key.publicJwk));
       assert.equal(session.issued_credentials[0].credential_sha256, createHash('sha256').update(credential).digest('base64url'));
+
+      // The server process runs the self-check on its worker thread: it passes there too, with
+      // the configuration's type parameter (vct / doctype / credential_definition.type) checked.
+      let selfCheck: { status: string; checks: { check: string; status: string }[] } | undefined;
+      for (let i = 0; i < 200 && !selfCheck; i++) {
+        selfCheck = ((await admin(issuer, 'GET', `/sessions/${flow.adminOffer.session_id}`)).body.issued_credentials[0] as { self_check?: typeof selfCheck }).self_check;
+        if (!selfCheck) await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.equal(selfCheck?.status, 'pass', JSON.stringify(selfCheck?.checks.filter((c) => c.status !== 'pass')));
+      const typeCheck = { 'dc+sd-jwt': 'self_check.vct', mso_mdoc: 'self_check.doctype', jwt_vc_json: 'self_check.credential_definition.type' }[configuration.format as string];
+      assert.equal(selfCheck!.checks.find((c) => c.check === typeCheck)?.status, 'pass', `${typeCheck} passes`);
     });
   }
 

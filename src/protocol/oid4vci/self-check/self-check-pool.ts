@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { CredentialSelfCheck } from '../../../store/store.js';
 import type { IssuerDeps } from '../../deps.js';
 import type { SelfCheckJob } from './self-check.worker.js';
-import { verifyIssuedCredential, type IssuedCredentialToCheck } from './verify-issued-credential.js';
+import { verifyIssuedCredential, type IssuedCredentialToCheck, type SelfCheckConfiguration } from './verify-issued-credential.js';
 
 /**
  * Runs self-checks on one worker thread. The check costs more CPU than issuing the credential
@@ -60,10 +60,23 @@ export async function runSelfCheck(deps: Pick<IssuerDeps, 'clock' | 'keys'>, ite
     id: nextId++,
     nowMs: deps.clock.nowMs(),
     keys: { jwks, rootCertificatePem, signer: { certificateNotBefore: signer.certificateNotBefore, certificateNotAfter: signer.certificateNotAfter } },
-    item: { configuration: item.configuration, credential: item.credential, holderKeyThumbprint: item.holderKeyThumbprint },
+    // Only what the check reads of the configuration: the whole one (display, claims metadata)
+    // would be cloned into the worker for every credential.
+    item: { configuration: typeFieldsOf(item.configuration), credential: item.credential, holderKeyThumbprint: item.holderKeyThumbprint },
   };
   return new Promise<CredentialSelfCheck>((resolve, reject) => {
     pending.set(job.id, { resolve, reject });
     w.postMessage(job);
   });
+}
+
+/** The fields verify-issued-credential.ts reads: format and the type parameter of each format. */
+function typeFieldsOf(c: SelfCheckConfiguration): SelfCheckConfiguration {
+  return {
+    id: c.id,
+    format: c.format,
+    ...(c.vct !== undefined ? { vct: c.vct } : {}),
+    ...(c.doctype !== undefined ? { doctype: c.doctype } : {}),
+    ...(c.credential_definition?.type !== undefined ? { credential_definition: { type: c.credential_definition.type } } : {}),
+  };
 }

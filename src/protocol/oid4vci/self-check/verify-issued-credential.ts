@@ -14,8 +14,11 @@ import { inspectCredential } from '../../../inspector/credential.js';
 import type { CredentialSelfCheck } from '../../../store/store.js';
 import type { IssuerDeps } from '../../deps.js';
 
+/** What the self-check reads of a configuration: its format and that format's type parameter. */
+export type SelfCheckConfiguration = Pick<CredentialConfiguration, 'id' | 'format'> & { vct?: string; doctype?: string; credential_definition?: { type?: string[] } };
+
 export interface IssuedCredentialToCheck {
-  configuration: CredentialConfiguration;
+  configuration: SelfCheckConfiguration;
   /** The credential exactly as it went to the wallet. */
   credential: string;
   /** RFC 7638 thumbprint of the key the wallet proved possession of. */
@@ -59,8 +62,7 @@ function verifyBinding(list: CheckList, keys: { source: string; thumbprint: stri
 }
 
 /** App. A: the type parameter of the credential is the configuration's. */
-function verifyConfiguredType(list: CheckList, configuration: CredentialConfiguration, decoded: Record<string, unknown>): void {
-  const c = configuration as CredentialConfiguration & { vct?: string; doctype?: string; credential_definition?: { type?: string[] } };
+function verifyConfiguredType(list: CheckList, c: SelfCheckConfiguration, decoded: Record<string, unknown>): void {
   if (c.format === 'dc+sd-jwt') {
     const vct = (decoded.payload as Record<string, unknown> | undefined)?.vct;
     list.expect(vct === c.vct, 'vct', 'OID4VCI 1.0 Appendix A.3.2', { pass: `vct ${c.vct} as configured`, fail: `vct ${String(vct)} is not the configured ${c.vct}` });
