@@ -2,7 +2,7 @@ import { diagnose, fail } from '../../core/diagnostics.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
 import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
 import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { createDeferredTransaction } from './deferred.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
@@ -15,14 +15,6 @@ import { shapeCredentialResponse } from '../drafts/response-shape.js';
 import { injectCredentialFaults } from '../faults/inject.js';
 import { scheduleSelfCheck } from './self-check/record-self-check.js';
 
-export interface CredentialHttpRequest {
-  authorization?: string;
-  /** DPoP proof header (RFC 9449 §7): required with DPoP-bound access tokens. */
-  dpop?: string | string[];
-  contentType?: string;
-  rawBody: string;
-}
-
 /**
  * Credential endpoint, OID4VCI 1.0 §8. Reads like its checklist: token, body, which
  * credential, proofs (and the nonce they carry), then one credential per proven key.
@@ -30,7 +22,7 @@ export interface CredentialHttpRequest {
 export async function handleCredentialRequest(
   deps: IssuerDeps,
   urls: IssuerUrls,
-  http: CredentialHttpRequest,
+  http: ResourceHttpRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
   const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('credential') });

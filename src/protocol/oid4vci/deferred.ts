@@ -1,7 +1,7 @@
 import { fail } from '../../core/diagnostics.js';
 import { hashSecret, newId, redactSecret } from '../../core/ids.js';
 import type { DeferredTransactionRecord, SessionRecord } from '../../store/store.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncryption } from './encryption.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
@@ -55,18 +55,11 @@ export async function createDeferredTransaction(
   return { status: 202, headers: { 'cache-control': 'no-store' }, body: { transaction_id: transactionId, interval } };
 }
 
-export interface DeferredHttpRequest {
-  authorization?: string;
-  dpop?: string | string[];
-  contentType?: string;
-  rawBody: string;
-}
-
 /** Deferred credential endpoint, OID4VCI 1.0 §9: token, body, transaction, readiness, delivery. */
 export async function handleDeferredCredentialRequest(
   deps: IssuerDeps,
   urls: IssuerUrls,
-  http: DeferredHttpRequest,
+  http: ResourceHttpRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
   // A DPoP-bound token needs its proof here too (RFC 9449 §7), with htu = this endpoint.

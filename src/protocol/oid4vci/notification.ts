@@ -9,19 +9,12 @@ import { timeOrderedToken } from '../../core/ids.js';
 import { fail, truncate } from '../../core/diagnostics.js';
 import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import type { NotificationEvent } from '../../store/notification-records.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 
 const EVENTS: readonly NotificationEvent[] = ['credential_accepted', 'credential_failure', 'credential_deleted'];
 /** §11.1: event_description is printable ASCII without " and \. */
 const DESCRIPTION = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
-
-export interface NotificationHttpRequest {
-  authorization?: string;
-  dpop?: string | string[];
-  contentType?: string;
-  rawBody: string;
-}
 
 type Deps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>;
 
@@ -32,7 +25,7 @@ export function createNotificationId(deps: Pick<IssuerDeps, 'clock'>, rec: Recor
   return notificationId;
 }
 
-export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, http: NotificationHttpRequest, rec: Recorder): Promise<ProtocolResponse> {
+export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, http: ResourceHttpRequest, rec: Recorder): Promise<ProtocolResponse> {
   const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('notification') });
   const request = parseNotificationRequest(http);
   const record = await deps.store.notifications.get(request.notificationId);
@@ -60,7 +53,7 @@ export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, ht
   return { status: 204, headers: { 'cache-control': 'no-store' } };
 }
 
-function parseNotificationRequest(http: NotificationHttpRequest): { notificationId: string; event: NotificationEvent; description?: string } {
+function parseNotificationRequest(http: ResourceHttpRequest): { notificationId: string; event: NotificationEvent; description?: string } {
   const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') fail('notification.request.content_type', `Content-Type ${type || '(none)'} is not application/json`, { path: 'headers.content-type', found: type });
   let body: unknown;

@@ -4,7 +4,7 @@ import { parseJsonLimited } from '../../../core/input-limits.js';
 import { parseForm } from '../../../protocol/oauth/form.js';
 import { handleTokenRequest } from '../../../protocol/oauth/token.js';
 import { handlePushedAuthorizationRequest } from '../../../protocol/oauth/par.js';
-import type { IssuerDeps } from '../../../protocol/deps.js';
+import type { EndpointName, IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../../../protocol/deps.js';
 import { handleCredentialRequest } from '../../../protocol/oid4vci/credential.js';
 import { handleDeferredCredentialRequest } from '../../../protocol/oid4vci/deferred.js';
 import { handleNonceRequest } from '../../../protocol/oid4vci/nonce.js';
@@ -84,59 +84,19 @@ export async function walletRoutes(app: FastifyInstance, deps: IssuerDeps): Prom
 
   app.post(routePaths.nonce, (request, reply) => runEndpoint(deps, 'nonce', request, reply, (rec) => handleNonceRequest(deps, rec)));
 
-  app.post(
-    routePaths.credential,
-    (request, reply) =>
-      runEndpoint(
-        deps,
-        'credential',
-        request,
-        reply,
-        (rec) =>
-          handleCredentialRequest(
-            deps,
-            urlsFor(deps.config, request),
-            { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
-            rec,
-          ),
-        parseJsonForLog,
-      ),
-  );
-
+  // Resource endpoints: an access token in the headers, a JSON body, logged parsed.
+  const resource = (path: string, endpoint: EndpointName, handle: (urls: IssuerUrls, http: ResourceHttpRequest, rec: Recorder) => Promise<ProtocolResponse>) =>
+    app.post(path, (request, reply) =>
+      runEndpoint(deps, endpoint, request, reply, (rec) => handle(urlsFor(deps.config, request), resourceRequest(request), rec), parseJsonForLog),
+    );
+  resource(routePaths.credential, 'credential', (urls, http, rec) => handleCredentialRequest(deps, urls, http, rec));
   // OID4VCI 1.0 §11 (issue 5).
-  app.post(routePaths.notification, (request, reply) =>
-    runEndpoint(
-      deps,
-      'notification',
-      request,
-      reply,
-      (rec) =>
-        handleNotificationRequest(
-          deps,
-          urlsFor(deps.config, request),
-          { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
-          rec,
-        ),
-      parseJsonForLog,
-    ),
-  );
+  resource(routePaths.notification, 'notification', (urls, http, rec) => handleNotificationRequest(deps, urls, http, rec));
+  resource(routePaths.deferred_credential, 'deferred_credential', (urls, http, rec) => handleDeferredCredentialRequest(deps, urls, http, rec));
+}
 
-  app.post(routePaths.deferred_credential, (request, reply) =>
-    runEndpoint(
-      deps,
-      'deferred_credential',
-      request,
-      reply,
-      (rec) =>
-        handleDeferredCredentialRequest(
-          deps,
-          urlsFor(deps.config, request),
-          { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) },
-          rec,
-        ),
-      parseJsonForLog,
-    ),
-  );
+function resourceRequest(request: FastifyRequest): ResourceHttpRequest {
+  return { authorization: request.headers.authorization, dpop: request.headers.dpop, contentType: request.headers['content-type'], rawBody: rawBody(request) };
 }
 
 function rawBody(request: FastifyRequest): string {
