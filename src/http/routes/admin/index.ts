@@ -9,7 +9,7 @@ import { newId } from '../../../core/ids.js';
 import type { LogLevel } from '../../../store/store.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
 import { routePaths, urlsFor } from '../../urls.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSession } from './presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentSession, sessionFilterFrom } from './presenters.js';
 import { adminSessionRoutes } from './session-routes.js';
 import { compatibilityRoutes } from './compatibility.js';
 
@@ -44,14 +44,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
 
   app.get(routePaths.session, async (request) => {
     const q = zSessionQuery.parse(request.query);
-    const page = await deps.store.sessions.list({
-      state: q.state,
-      credentialConfigurationId: q.credential_configuration_id,
-      createdAfter: q.created_after ? Date.parse(q.created_after) : undefined,
-      createdBefore: q.created_before ? Date.parse(q.created_before) : undefined,
-      limit: q.limit,
-      offset: q.offset,
-    });
+    const page = await deps.store.sessions.list(sessionFilterFrom(q));
     return { total: page.total, limit: q.limit, offset: q.offset, sessions: page.items.map(presentSession) };
   });
 

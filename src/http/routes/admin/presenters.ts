@@ -1,6 +1,27 @@
 import { redactOffer } from '../../../protocol/oid4vci/offer.js';
 import { withholdAddresses } from '../../../session-log/redact.js';
-import type { DeferredTransactionRecord, EventEntry, IssuedCredentialRecord, LogEntry, SessionRecord } from '../../../store/store.js';
+import type { DeferredTransactionRecord, EventEntry, IssuedCredentialRecord, LogEntry, SessionFilter, SessionRecord } from '../../../store/store.js';
+
+/** GET /sessions parameters as the API and the dashboard take them: snake_case, ISO times. */
+export interface SessionQueryParams {
+  state?: SessionFilter['state'];
+  credential_configuration_id?: string;
+  created_after?: string;
+  created_before?: string;
+  limit: number;
+  offset: number;
+}
+
+export function sessionFilterFrom(q: SessionQueryParams): SessionFilter {
+  return {
+    state: q.state,
+    credentialConfigurationId: q.credential_configuration_id,
+    createdAfter: q.created_after ? Date.parse(q.created_after) : undefined,
+    createdBefore: q.created_before ? Date.parse(q.created_before) : undefined,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}
 
 /** Admin API views: wire JSON in snake_case, secrets replaced by hashes. */
 export function presentSession(s: SessionRecord): Record<string, unknown> {

@@ -13,7 +13,7 @@ import { zSessionQuery } from '../../../schemas/admin.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { openEventStream } from '../../sse.js';
 import { urlsFor } from '../../urls.js';
-import { presentLog, presentSession } from '../admin/presenters.js';
+import { presentLog, presentSession, sessionFilterFrom } from '../admin/presenters.js';
 import { createShareLink, exportSession, sendExport } from '../admin/session-routes.js';
 import { field, sendPage, type DashboardContext, type DashboardDeps, type FormBody } from './context.js';
 import { renderSessionPage, streamSessionPage, streamUnbound } from './session-view.js';
@@ -43,14 +43,7 @@ async function loadList(deps: DashboardDeps, request: FastifyRequest) {
     limit: q.limit,
     offset: q.offset,
   };
-  const page = await deps.store.sessions.list({
-    state: filter.state,
-    credentialConfigurationId: filter.credential_configuration_id,
-    createdAfter: filter.created_after ? Date.parse(filter.created_after) : undefined,
-    createdBefore: filter.created_before ? Date.parse(filter.created_before) : undefined,
-    limit: filter.limit,
-    offset: filter.offset,
-  });
+  const page = await deps.store.sessions.list(sessionFilterFrom(filter));
   return { filter, total: page.total, rows: page.items.map(presentSession) as unknown as SessionRowView[] };
 }
 
