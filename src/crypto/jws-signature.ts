@@ -20,6 +20,32 @@ export function jwsPublicKey(jwk: Record<string, unknown>): KeyObject {
   return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
 }
 
+/**
+ * Imported keys by RFC 7638 thumbprint, bounded (the oldest goes first): importing costs more
+ * than a verification, and a wallet proving the same key again, or the self-check verifying
+ * every credential against this issuer's key, then skips it.
+ */
+const MAX_IMPORTED_KEYS = 10_000;
+const imported = new Map<string, KeyObject>();
+
+export function cachedJwsPublicKey(jwk: Record<string, unknown>, thumbprint: string): KeyObject {
+  let key = imported.get(thumbprint);
+  if (!key) {
+    key = jwsPublicKey(jwk);
+    if (imported.size >= MAX_IMPORTED_KEYS) imported.delete(imported.keys().next().value!);
+    imported.set(thumbprint, key);
+  }
+  return key;
+}
+
+export function importedKeyCount(): number {
+  return imported.size;
+}
+
+export function clearImportedKeys(): void {
+  imported.clear();
+}
+
 function verifyParams(alg: string, key: KeyObject): { hash: string | null; key: VerifyKeyObjectInput | VerifyPublicKeyInput | KeyObject } {
   if (alg === 'EdDSA' || alg === 'Ed25519') return { hash: null, key };
   const hash = HASH[alg];

@@ -3,8 +3,7 @@
  * credentials): decoding, asymmetric alg, signature against a given key, x5c chain, time claims.
  */
 import { describeNumericDate } from '../core/input-limits.js';
-import type { KeyObject } from 'node:crypto';
-import { jwsPublicKey, jwsSignatureValid as jwsSignatureValidWith } from '../crypto/jws-signature.js';
+import { cachedJwsPublicKey, jwsSignatureValid as jwsSignatureValidWith } from '../crypto/jws-signature.js';
 import type { JWK } from 'jose';
 import { truncate } from '../core/diagnostics.js';
 import { minimalPublicJwk, publicJwkProblem } from '../crypto/did-resolver.js';
@@ -77,26 +76,10 @@ export function publicKeyOrFail(list: CheckList, value: unknown, check: string, 
   return jwk;
 }
 
-/**
- * Imported keys by JWK text, a few: the self-check verifies every credential against the
- * issuer's own key, and importing it again each time cost more than the verification.
- */
-const importedKeys = new Map<string, KeyObject>();
-function importedKey(jwk: JWK): KeyObject {
-  const text = JSON.stringify(jwk);
-  let key = importedKeys.get(text);
-  if (!key) {
-    key = jwsPublicKey(jwk as Record<string, unknown>);
-    if (importedKeys.size >= 64) importedKeys.delete(importedKeys.keys().next().value!);
-    importedKeys.set(text, key);
-  }
-  return key;
-}
-
 /** JWS signature check of a decoded JWT with a JWK; false for any key or signature problem. */
 export function jwsSignatureValid(decoded: DecodedJwt, alg: string, jwk: JWK): boolean {
   try {
-    return jwsSignatureValidWith(decoded.signingInput, decoded.signature, alg, importedKey(jwk));
+    return jwsSignatureValidWith(decoded.signingInput, decoded.signature, alg, cachedJwsPublicKey(jwk as Record<string, unknown>, jwkThumbprintSync(jwk)));
   } catch {
     return false;
   }

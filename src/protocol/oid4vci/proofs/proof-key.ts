@@ -3,7 +3,7 @@
  * self-contained DID URL in `kid`, and a bounded cache of imported verification keys.
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { jwsPublicKey } from '../../../crypto/jws-signature.js';
+import { cachedJwsPublicKey, clearImportedKeys, importedKeyCount } from '../../../crypto/jws-signature.js';
 import type { JWK } from 'jose';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
 import {
@@ -224,26 +224,17 @@ function fromAttestedKid(kid: unknown, alg: string, ctx: ProofKeyContext): Proof
   return { jwk: hit.jwk, keySource: 'key_attestation', thumbprint: hit.thumbprint };
 }
 
-// ---- imported verification keys, bounded by count, by thumbprint (a key proven again skips the import) ----
-
-const MAX_CACHED_KEYS = 10_000;
-const keyCache = new Map<string, KeyObject>();
-
 /** The proof key as node:crypto verifies it (crypto/jws-signature.ts); throws on an unusable key. */
 export function verificationKey(key: ProofKey): KeyObject {
-  const hit = keyCache.get(key.thumbprint);
-  if (hit) return hit;
-  const imported = jwsPublicKey(key.jwk as Record<string, unknown>);
-  remember(keyCache, key.thumbprint, imported, MAX_CACHED_KEYS);
-  return imported;
+  return cachedJwsPublicKey(key.jwk as Record<string, unknown>, key.thumbprint);
 }
 
 export function clearProofKeyCaches(): void {
-  keyCache.clear();
+  clearImportedKeys();
   leafCache.clear();
   didCache.clear();
 }
 
 export function proofKeyCacheSize(): number {
-  return keyCache.size;
+  return importedKeyCount();
 }
