@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { shutdownGracefully } from './lifecycle.js';
 import { loadRuntime } from './runtime.js';
 import { TenantHost } from './tenants/tenant-host.js';
-import { useSelfCheckWorker } from './protocol/oid4vci/self-check/self-check-pool.js';
+import { useSelfCheckWorker } from './self-check/self-check-pool.js';
 import { useBackgroundCheckpoints } from './store/sqlite-checkpointer.js';
 import { mountPath } from './http/urls.js';
 import { retentionPolicy, startPurgeSchedule } from './store/retention.js';

@@ -6,7 +6,7 @@ import { resolveClaims } from '../../src/credential-configurations/claims.js';
 import type { CredentialConfiguration } from '../../src/credential-configurations/schema.js';
 import { issueCredential } from '../../src/formats/index.js';
 import { encodeCbor } from '../../src/formats/mso-mdoc/cbor.js';
-import { verifyIssuedCredential } from '../../src/protocol/oid4vci/self-check/verify-issued-credential.js';
+import { verifyIssuedCredential } from '../../src/self-check/verify-issued-credential.js';
 import { drainAfterFlushTasks } from '../../src/session-log/request-recorder.js';
 import { startLab, type Lab } from '../helpers/lab.js';
 import { newHolderKey, signProof, type HolderKey } from '../helpers/wallet.js';

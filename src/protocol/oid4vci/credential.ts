@@ -13,7 +13,7 @@ import { noteLegacyNonce } from '../drafts/legacy-nonce.js';
 import { readDraftShapes } from '../drafts/read-credential-request.js';
 import { shapeCredentialResponse } from '../drafts/response-shape.js';
 import { injectCredentialFaults } from '../faults/inject.js';
-import { scheduleSelfCheck } from './self-check/record-self-check.js';
+import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
 
 /**
  * Credential endpoint, OID4VCI 1.0 §8. Reads like its checklist: token, body, which

@@ -7,7 +7,7 @@ import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncrypt
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
 import { createIssuancePending, shapeCredentialResponse } from '../drafts/response-shape.js';
 import type { WireDraft } from '../drafts/wire-draft.js';
-import { scheduleSelfCheck } from './self-check/record-self-check.js';
+import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
 
 /**
  * Deferred issuance, OID4VCI 1.0 §9. The credential endpoint verifies the proofs and keeps the

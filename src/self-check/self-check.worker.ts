@@ -1,7 +1,7 @@
 /** Worker side of the self-check pool: the same pure check, off the event loop of the server. */
 import { parentPort } from 'node:worker_threads';
-import { fixedClock } from '../../../core/clock.js';
-import type { IssuerKeyMaterial } from '../../../crypto/issuer-keys.types.js';
+import { fixedClock } from '../core/clock.js';
+import type { IssuerKeyMaterial } from '../crypto/issuer-keys.types.js';
 import { verifyIssuedCredential, type IssuedCredentialToCheck } from './verify-issued-credential.js';
 
 export interface SelfCheckJob {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { CredentialSelfCheck } from '../../../store/store.js';
-import type { IssuerDeps } from '../../deps.js';
+import type { CredentialSelfCheck } from '../store/store.js';
+import type { IssuerDeps } from '../protocol/deps.js';
 import type { SelfCheckJob } from './self-check.worker.js';
 import { verifyIssuedCredential, type IssuedCredentialToCheck, type SelfCheckConfiguration } from './verify-issued-credential.js';
 

@@ -8,10 +8,10 @@
  * Graceful shutdown waits for it; a crash in that window leaves the record without a
  * self-check, which the session page shows as "not recorded".
  */
-import { newSortableId } from '../../../core/ids.js';
-import type { CredentialConfiguration } from '../../../credential-configurations/schema.js';
-import type { CredentialSelfCheck, IssuedCredentialRecord, LogEntry, LogLevel } from '../../../store/store.js';
-import type { IssuerDeps, Recorder } from '../../deps.js';
+import { newSortableId } from '../core/ids.js';
+import type { CredentialConfiguration } from '../credential-configurations/schema.js';
+import type { CredentialSelfCheck, IssuedCredentialRecord, LogEntry, LogLevel } from '../store/store.js';
+import type { IssuerDeps, Recorder } from '../protocol/deps.js';
 import { runSelfCheck } from './self-check-pool.js';
 
 export interface IssuedForSelfCheck {

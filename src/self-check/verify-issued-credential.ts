@@ -6,13 +6,13 @@
  * credential_definition.type are the configuration's. A failure here is the issuer's bug, not
  * the wallet's; it is shown on the session next to the credential.
  */
-import { nowSeconds } from '../../../core/clock.js';
-import type { CredentialConfiguration } from '../../../credential-configurations/schema.js';
-import { CheckList, type InspectorCheck } from '../../../inspector/checks.js';
-import type { InspectContext } from '../../../inspector/context.js';
-import { inspectCredential } from '../../../inspector/credential.js';
-import type { CredentialSelfCheck } from '../../../store/store.js';
-import type { IssuerDeps } from '../../deps.js';
+import { nowSeconds } from '../core/clock.js';
+import type { CredentialConfiguration } from '../credential-configurations/schema.js';
+import { CheckList, type InspectorCheck } from '../inspector/checks.js';
+import type { InspectContext } from '../inspector/context.js';
+import { inspectCredential } from '../inspector/credential.js';
+import type { CredentialSelfCheck } from '../store/store.js';
+import type { IssuerDeps } from '../protocol/deps.js';
 
 /** What the self-check reads of a configuration: its format and that format's type parameter. */
 export type SelfCheckConfiguration = Pick<CredentialConfiguration, 'id' | 'format'> & { vct?: string; doctype?: string; credential_definition?: { type?: string[] } };
