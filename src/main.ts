@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
+import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import { buildApp } from './app.js';
@@ -10,18 +10,23 @@ import { useSelfCheckWorker } from './self-check/self-check-pool.js';
 import { useBackgroundCheckpoints } from './store/sqlite-checkpointer.js';
 import { mountPath } from './http/urls.js';
 import { retentionPolicy, startPurgeSchedule } from './store/retention.js';
+import { createProcessLog } from './process-log.js';
+import { describeListenError, describeStart } from './start-report.js';
 
 /** Process entry: config → store → keys → app → listen. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // A busy port says so before anything is created (keys, admin token, database).
+  await probePort(config.host, config.port);
   // Self-checks of issued credentials cost more CPU than issuing them: off the event loop.
   useSelfCheckWorker(true);
   // WAL checkpoints of the embedded database on a worker thread too (store/sqlite-checkpointer.ts).
   useBackgroundCheckpoints(true);
-  // Process logs: structured JSON lines on stdout (pino, as Fastify logs), apart from the
+  // Process logs: structured JSON lines on stdout (plain lines on a terminal), apart from the
   // session logs in the database. Lifecycle lines (start, address, shutdown) are logged at
   // info whatever LOG_LEVEL says, unless it says silent: operators and scripts wait for them.
-  const log = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  const tty = process.stdout.isTTY === true;
+  const { log, print } = createProcessLog(config.logLevel, tty);
   const lifecycle = log.child({ component: 'lifecycle' }, { level: config.logLevel === 'silent' ? 'silent' : 'info' });
   const runtime = await loadRuntime(config, systemClock, (line) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line)), {
     onBackgroundError: (err, where) => log.warn({ err, where }, `${where}: ${err.message}`),
@@ -74,11 +79,40 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Taken between the probe and now: the same one line.
+    const line = describeListenError(err as NodeJS.ErrnoException, config.host, config.port);
+    if (line) exitWith(line);
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  lifecycle.info(`issuance-lab listening on ${config.tls ? 'https' : 'http'}://${config.host}:${port}`);
-  lifecycle.info(`Credential issuer: ${runtime.issuer}`);
+  lifecycle.info(`issuance-lab listening on ${config.host}:${port}; Credential Issuer Identifier ${runtime.issuer}`);
+  // In plain words for the person who ran `npm start`, after the JSON lines (or, on a terminal, as plain lines).
+  if (config.logLevel !== 'silent') {
+    print(`${describeStart({ issuer: runtime.issuer, boundTo: `${config.host}:${port}`, adminToken: runtime.adminTokenOrigin }).join('\n')}\n`);
+  }
+}
+
+/** Resolves when host:port can be bound; otherwise exits with one line saying why. */
+async function probePort(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const line = describeListenError(err, host, port);
+      if (line) exitWith(line);
+      reject(err);
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function exitWith(line: string): never {
+  console.error(line);
+  process.exit(1);
 }
 
 /** The first path segment a route takes under the mount path: a tenant id may not shadow it. */

@@ -44,9 +44,12 @@ export async function loadRuntime(
   if (keys.rotated) say('Document-signer certificate renewed');
   if (keys.encryptedFiles) say(`Encrypted ${keys.encryptedFiles.length} private key file(s) with KEY_ENCRYPTION_SECRET`);
   for (const w of keys.warnings) say(`warning: ${w}`);
-  const adminToken =
-    config.adminToken ??
-    (store.dialect === 'postgres' ? await loadOrCreateSharedAdminToken(store, config.dataDir, clock, say) : loadOrCreateAdminToken(config.dataDir, say));
+  const admin: { token: string; origin: AdminTokenOrigin } = config.adminToken
+    ? { token: config.adminToken, origin: { kind: 'environment' } }
+    : store.dialect === 'postgres'
+      ? await loadOrCreateSharedAdminToken(store, config.dataDir, clock, say)
+      : loadOrCreateAdminToken(config.dataDir, say);
+  const adminToken = admin.token;
   const issuer = urlsFor(config).issuer;
   if (!issuer.startsWith('https://')) {
     say(`warning: PUBLIC_URL ${issuer} is not https; wallets on phones refuse plain http issuers (OID4VCI 1.0 §12.2.1)`);
@@ -64,44 +67,54 @@ export async function loadRuntime(
   const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs(), config.hardening.keyEncryptionSecret);
   if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
   const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key };
-  return { deps, issuer };
+  return { deps, issuer, adminTokenOrigin: admin.origin };
 }
+
+/** Where the admin token came from, for the start output (the token itself only when new). */
+export type AdminTokenOrigin =
+  | { kind: 'environment' }
+  | { kind: 'generated'; token: string; file: string }
+  | { kind: 'file'; file: string }
+  | { kind: 'database'; generatedToken?: string };
 
 /**
  * ADMIN_TOKEN unset on a shared database: every instance must accept the same token, so it is
  * kept in the database. The first instance generates it (or carries over the one its DATA_DIR
  * already had) and prints it once; the others read it.
  */
-async function loadOrCreateSharedAdminToken(store: Store, dataDir: string, clock: Clock, say: (line: string) => void): Promise<string> {
+async function loadOrCreateSharedAdminToken(store: Store, dataDir: string, clock: Clock, say: (line: string) => void): Promise<{ token: string; origin: AdminTokenOrigin }> {
   const name = 'admin_token';
   const existing = await store.sharedState.get(name);
   if (existing) {
     say('Admin token: read from the database');
-    return existing.value;
+    return { token: existing.value, origin: { kind: 'database' } };
   }
   const file = join(dataDir, 'admin-token');
-  const candidate = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(24).toString('base64url');
+  const fromFile = existsSync(file);
+  const candidate = fromFile ? readFileSync(file, 'utf8').trim() : randomBytes(24).toString('base64url');
   if (await store.sharedState.put(name, candidate, null, clock.nowMs())) {
-    say(existsSync(file) ? `Admin token: ${file} now shared through the database` : `Admin token (generated, stored in the database): ${candidate}`);
-    return candidate;
+    // The token itself goes only into the start output (main.ts), not into the JSON log lines.
+    say(fromFile ? `Admin token: ${file} now shared through the database` : 'Admin token: generated, stored in the database');
+    return { token: candidate, origin: fromFile ? { kind: 'database' } : { kind: 'database', generatedToken: candidate } };
   }
   say('Admin token: read from the database');
-  return (await store.sharedState.get(name))!.value;
+  return { token: (await store.sharedState.get(name))!.value, origin: { kind: 'database' } };
 }
 
 /** ADMIN_TOKEN unset: one is generated on first start, kept (0600) and printed once. */
-function loadOrCreateAdminToken(dataDir: string, say: (line: string) => void): string {
+function loadOrCreateAdminToken(dataDir: string, say: (line: string) => void): { token: string; origin: AdminTokenOrigin } {
   const file = join(dataDir, 'admin-token');
   if (existsSync(file)) {
     say(`Admin token: read from ${file}`);
-    return readFileSync(file, 'utf8').trim();
+    return { token: readFileSync(file, 'utf8').trim(), origin: { kind: 'file', file } };
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
   writeFileSync(`${file}.tmp`, `${token}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
-  say(`Admin token (generated, stored in ${file}): ${token}`);
-  return token;
+  // The token itself goes only into the start output (main.ts), not into the JSON log lines.
+  say(`Admin token: generated, stored in ${file}`);
+  return { token, origin: { kind: 'generated', token, file } };
 }
 
 function describeTrust(t: TrustList): string {
