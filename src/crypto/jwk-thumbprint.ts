@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { JWK } from 'jose';
 
 /** RFC 7638 thumbprint (SHA-256, base64url), computed synchronously: required members only, sorted. */
@@ -7,5 +7,7 @@ export function jwkThumbprintSync(jwk: JWK): string {
     jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
       : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
         : { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+  const text = JSON.stringify(members);
+  // One-shot hashing where Node has it (20.12+): no Hash object per thumbprint on the hot path.
+  return typeof hash === 'function' ? hash('sha256', text, 'base64url') : createHash('sha256').update(text).digest('base64url');
 }

@@ -29,7 +29,7 @@ export function detectCredentialFormat(value: string): 'dc+sd-jwt' | 'jwt_vc_jso
 function signingKey(list: CheckList, header: Record<string, unknown>, spec: string, keys: ResolvedKeyView[], ctx: InspectContext): JWK | undefined {
   if (header.x5c !== undefined) {
     const { jwk, chain } = x5cChain(list, header.x5c, spec, keys, { nowSeconds: ctx.nowSeconds, ignoreTime: ctx.ignoreTime, haip: true });
-    if (chain && ctx.issuerRootPem) checkChainsToRoot(list, chain.at(-1)!.issuer, header.x5c as string[], ctx.issuerRootPem);
+    if (chain && ctx.issuerRootPem) checkChainsToRoot(list, header.x5c as string[], ctx.issuerRootPem);
     return jwk;
   }
   const byKid = ctx.issuerJwks?.keys.find((k) => k.kid !== undefined && k.kid === header.kid);
@@ -38,7 +38,8 @@ function signingKey(list: CheckList, header: Record<string, unknown>, spec: stri
   return undefined;
 }
 
-function checkChainsToRoot(list: CheckList, _lastIssuer: string, x5c: string[], rootPem: string): void {
+/** Whether the last certificate of an x5c chain is issued by this issuer's root (a warning when not). */
+export function checkChainsToRoot(list: CheckList, x5c: string[], rootPem: string): void {
   try {
     const root = parseCertificate(rootPem);
     const last = parseCertificate(Buffer.from(x5c.at(-1)!, 'base64'));

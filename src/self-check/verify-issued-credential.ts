@@ -11,6 +11,7 @@ import type { CredentialConfiguration } from '../credential-configurations/schem
 import { CheckList, type InspectorCheck } from '../inspector/checks.js';
 import type { InspectContext } from '../inspector/context.js';
 import { inspectCredential } from '../inspector/credential.js';
+import { checkOwnCredential } from './own-credential-checks.js';
 import type { CredentialSelfCheck } from '../store/store.js';
 import type { IssuerDeps } from '../protocol/deps.js';
 
@@ -37,7 +38,8 @@ export function verifyIssuedCredential(deps: Pick<IssuerDeps, 'clock' | 'keys'>,
     issuerJwks: deps.keys.jwks,
     issuerRootPem: deps.keys.rootCertificatePem,
   };
-  const inspected = inspectCredential(ctx, item.credential);
+  // This issuer's own chain: read with the key in hand; any other chain: the inspector finds and judges it.
+  const inspected = checkOwnCredential(ctx, item.credential) ?? inspectCredential(ctx, item.credential);
   const own = new CheckList('self_check.');
   verifyBinding(own, inspected.keys, item.holderKeyThumbprint);
   verifyConfiguredType(own, item.configuration, inspected.decoded as Record<string, unknown>);

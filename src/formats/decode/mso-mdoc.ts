@@ -4,7 +4,7 @@
  * validityInfo, deviceKey), the x5chain, and facts to judge: per-element digest match, issuer
  * signature. Every wrapper mistake gets its own message, since that is what goes wrong in the field.
  */
-import { createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, hash as oneShotHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import type { JWK } from 'jose';
 import { valueDepth } from '../../core/input-limits.js';
@@ -92,7 +92,19 @@ function decodeBytes(bytes: Uint8Array, what: string): unknown {
   return value;
 }
 
-export function decodeMdocCredential(credential: string): DecodedMdoc {
+export interface MdocDecodeOptions {
+  /**
+   * The key to verify issuerAuth with, chosen by the caller from the x5chain: the issuer checking
+   * its own credential holds the key of its own chain (undefined: not one it holds, and the
+   * signature counts as not verified). Without it the x5chain leaf is parsed for its key.
+   */
+  signerKey?: (x5chain: Uint8Array[]) => KeyObject | undefined;
+  /** false: element values and namespaces are not converted for display (the check needs neither). */
+  values?: boolean;
+}
+
+export function decodeMdocCredential(credential: string, options: MdocDecodeOptions = {}): DecodedMdoc {
+  const withValues = options.values !== false;
   const text = credential.trim();
   if (!/^[A-Za-z0-9_-]+$/.test(text)) {
     throw new DecodeError(/[+/=]/.test(text) ? 'the credential is standard base64 (has +, / or =); OID4VCI App. A.2.4 wants base64url without padding' : /^[0-9a-f]+$/i.test(text) ? 'looks like hex' : 'the credential is not base64url');
@@ -132,12 +144,11 @@ export function decodeMdocCredential(credential: string): DecodedMdoc {
         const isTag24 = wrapped instanceof Tag && wrapped.tag === 24;
         const item = isTag24 ? decodeBytes(wrapped.value as Uint8Array, `an item of ${ns}`) : wrapped;
         const digestID = Number(get(item, 'digestID'));
-        // Re-encoding the tag-24 wrapper gives the stored bytes (bstr lengths are in preferred form).
-        const digest = isTag24 ? createHash(hash).update(encoder.encode(wrapped)).digest() : undefined;
+        const digest = isTag24 ? tag24Digest(hash, wrapped.value as Uint8Array) : undefined;
         const expected = get(get(valueDigests, ns), digestID);
         const elementIdentifier = String(get(item, 'elementIdentifier'));
-        const value = toJsonView(get(item, 'elementValue'));
-        namespaces[ns][elementIdentifier] = value;
+        const value = withValues ? toJsonView(get(item, 'elementValue')) : undefined;
+        if (withValues) namespaces[ns][elementIdentifier] = value;
         const random = get(item, 'random');
         elements.push({
           namespace: ns, elementIdentifier, digestID, value,
@@ -161,18 +172,33 @@ export function decodeMdocCredential(credential: string): DecodedMdoc {
     namespaces,
     coseAlg,
     x5chain,
-    signatureValid: x5chain.length > 0 && verifySign1(coseAlg, protectedBytes, payloadBytes, signature, x5chain[0]),
+    signatureValid: x5chain.length > 0 && verifySign1(coseAlg, protectedBytes, payloadBytes, signature, options.signerKey ? options.signerKey(x5chain) : x5chain[0]),
     notes,
     ...(mso.has('status') ? { status: toJsonView(mso.get('status')) } : {}),
   };
 }
 
+/**
+ * Digest of an IssuerSignedItemBytes, #6.24(bstr): the tag and the byte string's head in
+ * preferred (shortest) form, then the bytes — what re-encoding the wrapper would give, without
+ * copying the item into an encoder buffer.
+ */
+function tag24Digest(hash: string, inner: Uint8Array): Buffer {
+  const n = inner.length;
+  const head = n < 24 ? [0xd8, 0x18, 0x40 + n]
+    : n < 0x100 ? [0xd8, 0x18, 0x58, n]
+      : n < 0x10000 ? [0xd8, 0x18, 0x59, n >> 8, n & 0xff]
+        : [0xd8, 0x18, 0x5a, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  const bytes = Buffer.concat([Uint8Array.from(head), inner]);
+  return typeof oneShotHash === 'function' ? oneShotHash(hash, bytes, 'buffer') : createHash(hash).update(bytes).digest();
+}
+
 /** Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 §4.4), ECDSA raw r||s. */
-function verifySign1(alg: unknown, protectedBytes: Uint8Array, payload: Uint8Array, signature: Uint8Array, leafDer: Uint8Array): boolean {
+function verifySign1(alg: unknown, protectedBytes: Uint8Array, payload: Uint8Array, signature: Uint8Array, signer: Uint8Array | KeyObject | undefined): boolean {
   const spec = COSE_ALGS[alg as number];
-  if (!spec) return false;
+  if (!spec || !signer) return false;
   try {
-    const key: KeyObject = parseCertificate(leafDer).publicKey;
+    const key: KeyObject = signer instanceof Uint8Array ? parseCertificate(signer).publicKey : signer;
     const toBeSigned = encoder.encode(['Signature1', protectedBytes, new Uint8Array(0), payload]);
     return nodeVerify(spec.hash, toBeSigned, { key, dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
