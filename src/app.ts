@@ -41,20 +41,38 @@ export interface AppOptions {
 }
 
 /**
- * The sole wiring point: wallet, metadata and admin are separate encapsulated contexts, each
- * with its own body handling and error handler. Everything is registered explicitly here.
+ * The server that listens, HTTP or HTTPS, built here and not by Fastify: a tenant's request goes
+ * to its own app before routing, and the slow-client limits must sit on this very server
+ * (Fastify ignores its requestTimeout option once a serverFactory is given).
  */
-/** One server for the deployment's issuer and its tenants: a tenant's request goes to its own app. */
-function tenantServerFactory(tenants: TenantHost, deps: AppDeps, https: AppOptions['https']) {
-  const limits = { maxHeaderSize: deps.config.hardening.headerLimitBytes };
+function listeningServerFactory(deps: AppDeps, https: AppOptions['https'], tenants: TenantHost | undefined) {
+  const timeoutMs = deps.config.hardening.requestTimeoutSeconds * 1000;
+  const options = {
+    maxHeaderSize: deps.config.hardening.headerLimitBytes,
+    // The request head and the whole request must arrive within the timeout (slow-loris);
+    // streams that answer slowly are not affected. 0 turns both off.
+    requestTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    // Node checks both at this period (30 s by default, which doubled the promised limit).
+    connectionsCheckingInterval: timeoutMs > 0 ? Math.min(30_000, Math.max(100, Math.floor(timeoutMs / 4))) : 30_000,
+  };
   return (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-    const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-      if (!tenants.dispatch(req, res)) handler(req, res);
-    };
-    return https ? createHttpsServer({ ...https, ...limits }, dispatch) : createHttpServer(limits, dispatch);
+    const dispatch = tenants
+      ? (req: IncomingMessage, res: ServerResponse) => {
+          if (!tenants.dispatch(req, res)) handler(req, res);
+        }
+      : handler;
+    const server = https ? createHttpsServer({ ...https, ...options }, dispatch) : createHttpServer(options, dispatch);
+    // Fastify's own default (Node's 5 s closes idle keep-alive connections of wallets early).
+    server.keepAliveTimeout = 72_000;
+    return server;
   };
 }
 
+/**
+ * The sole wiring point: wallet, metadata and admin are separate encapsulated contexts, each
+ * with its own body handling and error handler. Everything is registered explicitly here.
+ */
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
@@ -63,11 +81,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     trustProxy: deps.config.trustProxy,
     // Our own request ids go into the session log and the x-request-id header.
     logController: new LogController({ disableRequestLogging: true }),
-    // Input limits (issue 8): request head size (431 beyond) and time to receive a request.
-    http: { maxHeaderSize: deps.config.hardening.headerLimitBytes },
-    requestTimeout: deps.config.hardening.requestTimeoutSeconds * 1000,
-    ...(options.https ? { https: { ...options.https, maxHeaderSize: deps.config.hardening.headerLimitBytes } } : {}),
-    ...(options.tenants ? { serverFactory: tenantServerFactory(options.tenants, deps, options.https) } : {}),
+    // Input limits: request head size (431 beyond) and time to receive a request, on the server that listens.
+    serverFactory: listeningServerFactory(deps, options.https, options.tenants),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // Hardening (issue 8), before any context is registered so that every one inherits them:
   // no internals in error bodies, security headers on every response, route audit for tests.
