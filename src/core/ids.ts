@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, createHmac, randomFillSync } from 'node:crypto';
 
 /**
  * Cryptographically random bytes from a pool refilled 8 KiB at a time: a request takes several
@@ -41,15 +41,30 @@ export function timeOrderedToken(bytes: number): string {
   return `${Date.now().toString(36).padStart(9, '0')}${secureRandom(bytes).toString('base64url')}`;
 }
 
-/** Secrets are stored and shown only as this hash. */
+/**
+ * Storage key of a high-entropy secret (codes, tokens, ids of 32 random bytes): lookups by it
+ * need no key, and the secret cannot be recovered from it. Never shown: a short secret (a
+ * tx_code) would fall to hashing every candidate; what is shown is redactSecret's HMAC.
+ */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }
 
-/** The short form of a secret's hash that logs and the dashboard show instead of the secret. */
-export function redactSecret(secret: string | undefined | null): string {
+/**
+ * What logs, pages, exports and the admin API show instead of a secret: a prefix of an HMAC
+ * under the server secret the instances of one deployment share (runtime.ts, 'hmac-v1'). Equal
+ * secrets still match across entries and instances, but without the server secret a 6-digit
+ * tx_code cannot be found by trying all million candidates. The label keeps these MACs apart
+ * from the other uses of the same key (DPoP nonces, status list slots).
+ */
+export function redactSecret(serverSecret: string, secret: string | undefined | null): string {
   if (!secret) return '<absent>';
-  return `<redacted sha256:${hashSecret(secret).slice(0, 10)}>`;
+  return `<redacted hmac:${fingerprintSecret(serverSecret, secret)}>`;
+}
+
+/** The fingerprint alone (60 bits, base64url): enough to correlate, too short to be a MAC anyone verifies. */
+export function fingerprintSecret(serverSecret: string, secret: string): string {
+  return createHmac('sha256', serverSecret).update('secret-fingerprint\u0000').update(secret).digest('base64url').slice(0, 10);
 }
 
 let sequence = 0;

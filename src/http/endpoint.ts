@@ -12,7 +12,7 @@ import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
  * credential that left the server is always on record), then replies with the request id.
  */
 export async function runEndpoint(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   endpoint: string,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -25,10 +25,10 @@ export async function runEndpoint(
   const requestEntry = rec.log('debug', `${request.method} ${endpoint}`, {
     method: request.method,
     path: request.url.split('?')[0],
-    headers: redactHeaders(request.headers, deps.config.keepClientIps),
+    headers: redactHeaders(request.headers, deps.serverSecret, deps.config.keepClientIps),
     // Client addresses only when the operator keeps them (KEEP_CLIENT_IPS); never on share links.
     ...(deps.config.keepClientIps ? { client_ip: request.ip } : {}),
-    ...(request.body !== undefined && request.body !== '' ? { body: redactBody(describeBody(request.body)) } : {}),
+    ...(request.body !== undefined && request.body !== '' ? { body: redactBody(describeBody(request.body), deps.serverSecret) } : {}),
   });
 
   let response: ProtocolResponse;

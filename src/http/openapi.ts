@@ -37,7 +37,7 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
       version: '1',
       description:
         'Create credential offers and watch issuance sessions. Every operation needs `Authorization: Bearer ADMIN_TOKEN`. ' +
-        'Secrets (pre-authorized codes, tx_codes, access tokens, transaction ids) appear only as `<redacted sha256:…>` in logs and exports.',
+        'Secrets (pre-authorized codes, tx_codes, access tokens, transaction ids) appear only as `<redacted hmac:…>` (an HMAC under the server secret, so equal secrets match but none can be guessed offline) in logs and exports.',
     },
     servers: [{ url: serverUrl }],
     security: [{ adminToken: [] }],

@@ -1,22 +1,23 @@
 import { fail } from '../core/diagnostics.js';
-import { hashSecret } from '../core/ids.js';
+import { fingerprintSecret } from '../core/ids.js';
 import type { IssuerDeps } from '../protocol/deps.js';
 
 const WINDOW_MS = 60_000;
 
 /**
  * Fixed-window rate limit per client address and scope, counted in the database so the limit
- * holds across instances. Addresses are stored only as hashes. Answers 429 with Retry-After.
+ * holds across instances. Addresses are stored only as keyed fingerprints (an IPv4 address under a
+ * bare hash is found by hashing all 2^32). Answers 429 with Retry-After.
  */
 export async function enforceRateLimit(
-  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>,
   scope: string,
   address: string,
   limitPerMinute: number,
 ): Promise<void> {
   if (limitPerMinute <= 0) return;
   const now = deps.clock.nowMs();
-  const count = await deps.store.rateLimits.hit(`${scope}:${hashSecret(address)}`, WINDOW_MS, now);
+  const count = await deps.store.rateLimits.hit(`${scope}:${fingerprintSecret(deps.serverSecret, address)}`, WINDOW_MS, now);
   if (count > limitPerMinute) {
     const retryAfter = Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000);
     fail('request.rate_limited', `More than ${limitPerMinute} ${scope} requests per minute from this client`, {

@@ -1,9 +1,9 @@
 import { redactSecret } from '../core/ids.js';
 
 /**
- * What the session log keeps of a request. Secrets are replaced by a short hash (so two
- * requests with the same code can still be matched), client addresses are dropped unless the
- * operator chose to keep them.
+ * What the session log keeps of a request. Secrets are replaced by a keyed fingerprint (so two
+ * requests with the same code can still be matched, see redactSecret), client addresses are
+ * dropped unless the operator chose to keep them.
  */
 
 const secretFields = new Set([
@@ -25,13 +25,13 @@ const secretFields = new Set([
 const secretHeaders = new Set(['cookie', 'set-cookie', 'x-admin-token', 'proxy-authorization']);
 const addressHeaders = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-envoy-external-address']);
 
-export function redactHeaders(headers: Record<string, unknown>, keepAddresses = false): Record<string, unknown> {
+export function redactHeaders(headers: Record<string, unknown>, serverSecret: string, keepAddresses = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'authorization' && typeof value === 'string') {
       const space = value.indexOf(' ');
-      out[lower] = space > 0 ? `${value.slice(0, space)} ${redactSecret(value.slice(space + 1))}` : redactSecret(value);
+      out[lower] = space > 0 ? `${value.slice(0, space)} ${redactSecret(serverSecret, value.slice(space + 1))}` : redactSecret(serverSecret, value);
     } else if (secretHeaders.has(lower)) {
       out[lower] = '<redacted>';
     } else if (addressHeaders.has(lower) && !keepAddresses) {
@@ -44,15 +44,15 @@ export function redactHeaders(headers: Record<string, unknown>, keepAddresses = 
 }
 
 /** Redacts secret members of a form or JSON body, recursively for JSON. */
-export function redactBody(body: unknown, depth = 0): unknown {
+export function redactBody(body: unknown, serverSecret: string, depth = 0): unknown {
   if (body === null || typeof body !== 'object') return body;
   // Below this depth nothing is kept: a deeper subtree is unredacted and could overflow the stack of JSON.stringify when the log is written.
   if (depth > 8) return '(nested deeper than 8 levels: not logged)';
-  if (Array.isArray(body)) return body.map((v) => redactBody(v, depth + 1));
+  if (Array.isArray(body)) return body.map((v) => redactBody(v, serverSecret, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (secretFields.has(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = redactSecret(String(value));
-    else out[key] = redactBody(value, depth + 1);
+    if (secretFields.has(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = redactSecret(serverSecret, String(value));
+    else out[key] = redactBody(value, serverSecret, depth + 1);
   }
   return out;
 }

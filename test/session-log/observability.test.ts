@@ -137,9 +137,9 @@ describe('session observability', () => {
       assert.ok(!body.includes(f.code), `pre-authorized code in ${name}`);
       assert.doesNotMatch(body, new RegExp(`(?<![A-Za-z0-9])${f.txCode}(?![A-Za-z0-9])`), `tx_code in ${name}`);
     }
-    // The redacted forms are there instead (so requests can still be matched by hash).
-    assert.match(views.har, /Bearer <redacted sha256:/);
-    assert.match(views.har, /tx_code=%3Credacted\+sha256/);
+    // The redacted forms are there instead (so requests can still be matched by their keyed fingerprint).
+    assert.match(views.har, /Bearer <redacted hmac:/);
+    assert.match(views.har, /tx_code=%3Credacted\+hmac/);
   });
 
   it('records requests that cannot be tied to a session in the unbound stream (unknown code, unknown token, garbage)', async () => {

@@ -10,7 +10,7 @@ import { runEndpoint } from '../endpoint.js';
  * `error.message` even for a 500, which can carry SQL, file paths or key file names: here a 5xx
  * says "Internal error" and the details go to the process log only.
  */
-export function registerRootErrorHandling(app: FastifyInstance, deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>): void {
+export function registerRootErrorHandling(app: FastifyInstance, deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
@@ -29,7 +29,7 @@ export function registerRootErrorHandling(app: FastifyInstance, deps: Pick<Issue
  * raises before the handler (413, 415, unreadable body) become a logged spec error, not
  * Fastify's default body.
  */
-export function protocolErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>, endpoint: string) {
+export function protocolErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>, endpoint: string) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
     runEndpoint(deps, endpoint, request, reply, async () => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') fail('request.body.too_large', `The body exceeds ${deps.config.bodyLimitBytes} bytes`, { path: 'body' });
@@ -47,7 +47,7 @@ export function protocolErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 
  * that in the unbound requests log; a browser asking for a page or favicon that does not exist
  * should not fill that log, so those get the same answer without a log row.
  */
-async function answerUnknownRoute(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>, request: FastifyRequest, reply: FastifyReply) {
+async function answerUnknownRoute(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>, request: FastifyRequest, reply: FastifyReply) {
   const path = request.url.split('?')[0];
   const reason = `No endpoint ${request.method} ${path.slice(0, 200)}`;
   const browserGet = (request.method === 'GET' || request.method === 'HEAD') && (/text\/html/.test(request.headers.accept ?? '') || path.endsWith('/favicon.ico'));

@@ -49,7 +49,7 @@ const AUTHORIZABLE = new Set(['offer_created', 'offer_retrieved', 'authorization
 
 /** Step two: everything else. Binds the request to the offer's session (issuer_state). */
 export async function verifyAuthorizationParameters(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'configurations'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'configurations' | 'serverSecret'>,
   urls: IssuerUrls,
   params: Record<string, string>,
   client: VerifiedClient,
@@ -75,10 +75,10 @@ export async function verifyAuthorizationParameters(
   return { ...client, ...requested, session, state: params.state ?? null, codeChallenge, dpopJkt };
 }
 
-async function verifyIssuerState(deps: Pick<IssuerDeps, 'store' | 'clock'>, issuerState: string | undefined, rec: Recorder): Promise<SessionRecord> {
+async function verifyIssuerState(deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>, issuerState: string | undefined, rec: Recorder): Promise<SessionRecord> {
   if (!issuerState) fail('authorize.issuer_state.missing', 'The request has no issuer_state', { path: 'issuer_state' });
   const record = await deps.store.authorizations.getIssuerState(hashSecret(issuerState));
-  if (!record) fail('authorize.issuer_state.unknown', `issuer_state ${redactSecret(issuerState)} is not known here`, { path: 'issuer_state' });
+  if (!record) fail('authorize.issuer_state.unknown', `issuer_state ${redactSecret(deps.serverSecret, issuerState)} is not known here`, { path: 'issuer_state' });
   rec.bindSession(record.sessionId);
   if (record.expiresAt <= deps.clock.nowMs()) {
     fail('authorize.issuer_state.expired', `The offer behind issuer_state expired at ${new Date(record.expiresAt).toISOString()}`, { path: 'issuer_state' });

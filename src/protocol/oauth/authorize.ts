@@ -7,7 +7,7 @@ import { buildConsentView, errorPage, errorRedirect, type AuthorizationOutcome }
 import { REQUEST_URI_PREFIX } from './par.js';
 import { recordAuthorizationRequested } from './record-authorization.js';
 
-type AuthorizeDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations'>;
+type AuthorizeDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>;
 
 /**
  * Authorization endpoint (RFC 6749 §4.1.1, RFC 9126 §4): with a request_uri from PAR, or, when
@@ -20,7 +20,7 @@ export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: Issu
   let state: string | null = null;
   try {
     const params = parseAuthorizationParameters(rawQuery);
-    rec.log('debug', 'Authorization request parameters', redactParameters(params));
+    rec.log('debug', 'Authorization request parameters', redactParameters(deps.serverSecret, params));
     if (params.request_uri !== undefined) return await openPushedRequest(deps, urls, params, rec);
     client = verifyClient(params);
     state = params.state ?? null;
@@ -65,14 +65,14 @@ export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: Issu
 async function openPushedRequest(deps: AuthorizeDeps, urls: IssuerUrls, params: Record<string, string>, rec: Recorder): Promise<AuthorizationOutcome> {
   const requestUri = params.request_uri;
   if (!params.client_id) fail('authorize.client_id.missing', 'The request has no client_id', { path: 'client_id' });
-  if (!requestUri.startsWith(REQUEST_URI_PREFIX)) fail('authorize.request_uri.unknown', `request_uri ${redactSecret(requestUri)} was not issued by this PAR endpoint`, { path: 'request_uri' });
+  if (!requestUri.startsWith(REQUEST_URI_PREFIX)) fail('authorize.request_uri.unknown', `request_uri ${redactSecret(deps.serverSecret, requestUri)} was not issued by this PAR endpoint`, { path: 'request_uri' });
   const hash = hashSecret(requestUri);
   const now = deps.clock.nowMs();
   const csrfToken = randomToken(32);
   const record = await deps.store.authorizations.useRequestUri(hash, now, hashSecret(csrfToken), now + deps.config.oauth.authorizationTtlSeconds * 1000);
   if (!record) {
     const known = await deps.store.authorizations.peekRequestUri(hash);
-    if (!known) fail('authorize.request_uri.unknown', `request_uri ${redactSecret(requestUri)} is not known here`, { path: 'request_uri' });
+    if (!known) fail('authorize.request_uri.unknown', `request_uri ${redactSecret(deps.serverSecret, requestUri)} is not known here`, { path: 'request_uri' });
     rec.bindSession(known.sessionId);
     if (known.requestUriUsedAt !== null) fail('authorize.request_uri.used', `request_uri was already used at ${new Date(known.requestUriUsedAt).toISOString()}`, { path: 'request_uri' });
     fail('authorize.request_uri.expired', `request_uri expired at ${new Date(known.requestUriExpiresAt ?? 0).toISOString()}`, { path: 'request_uri' });
@@ -92,8 +92,8 @@ async function openPushedRequest(deps: AuthorizeDeps, urls: IssuerUrls, params: 
 }
 
 /** Authorization parameters for the log: request_uri and issuer_state are bearer-like secrets. */
-function redactParameters(params: Record<string, string>): Record<string, unknown> {
+function redactParameters(serverSecret: string, params: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
-  for (const key of ['request_uri', 'issuer_state']) if (out[key] !== undefined) out[key] = redactSecret(params[key]);
+  for (const key of ['request_uri', 'issuer_state']) if (out[key] !== undefined) out[key] = redactSecret(serverSecret, params[key]);
   return out;
 }

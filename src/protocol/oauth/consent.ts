@@ -8,7 +8,7 @@ import type { IssuerDeps, IssuerUrls, Recorder } from '../deps.js';
 import { createRedirectLocation, parseAuthorizationParameters } from './authorization-request.js';
 import { buildConsentView, errorPage, errorRedirect, personasFor, type AuthorizationOutcome, type Persona } from './consent-view.js';
 
-type ConsentDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations'>;
+type ConsentDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>;
 
 /**
  * The login/consent form post. Checks the CSRF token bound to the pending authorization, the
@@ -25,7 +25,7 @@ export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, rawBody
     rec.bindSession(record.sessionId);
     const csrf = form.csrf_token ?? '';
     if (!record.csrfHash || !timingSafeEqualText(hashSecret(csrf), record.csrfHash)) {
-      fail('consent.csrf.invalid', `The csrf_token ${redactSecret(csrf)} does not belong to this authorization`, { path: 'body.csrf_token' });
+      fail('consent.csrf.invalid', `The csrf_token ${redactSecret(deps.serverSecret, csrf)} does not belong to this authorization`, { path: 'body.csrf_token' });
     }
     const now = deps.clock.nowMs();
     if (record.decidedAt !== null) fail('consent.authorization.decided', `This authorization was already answered at ${new Date(record.decidedAt).toISOString()}`);
@@ -91,7 +91,7 @@ export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, rawBody
     rec.event('authorization_granted', { client_id: record.clientId, credential_configuration_ids: record.credentialConfigurationIds, claims: sources });
     rec.log('info', 'User consented; authorization code issued', {
       authorization_request_id: record.id,
-      code: redactSecret(code),
+      code: redactSecret(deps.serverSecret, code),
       claims_source: sources,
       redirect_uri: record.redirectUri,
       expires_in: deps.config.oauth.authorizationCodeTtlSeconds,

@@ -63,7 +63,7 @@ export async function handlePushedAuthorizationRequest(
     createdAt: now,
   };
   await deps.store.authorizations.createRequest(record);
-  await recordAuthorizationRequested(deps, request, record, { via: 'par', requestUri: redactSecret(requestUri) }, rec);
+  await recordAuthorizationRequested(deps, request, record, { via: 'par', requestUri: redactSecret(deps.serverSecret, requestUri) }, rec);
   return {
     status: 201,
     headers: { 'cache-control': 'no-store', ...(deps.config.oauth.dpopNonceRequired ? { 'dpop-nonce': createDpopNonce(deps) } : {}) },

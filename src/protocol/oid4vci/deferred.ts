@@ -19,7 +19,7 @@ import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
  */
 
 export async function createDeferredTransaction(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   session: SessionRecord,
   credentialConfigurationId: string,
   credentialIdentifier: string | null,
@@ -45,7 +45,7 @@ export async function createDeferredTransaction(
   const interval = deps.config.deferred.intervalSeconds;
   rec.event('credential_deferred', { credential_configuration_id: credentialConfigurationId, keys: keys.length, interval });
   rec.log('info', 'Credential deferred: claims not supplied yet (OID4VCI 1.0 §9)', {
-    transaction_id: redactSecret(transactionId),
+    transaction_id: redactSecret(deps.serverSecret, transactionId),
     credential_configuration_id: credentialConfigurationId,
     holder_keys: keys.map((k) => ({ source: k.keySource, thumbprint: k.thumbprint })),
     interval,
@@ -70,7 +70,7 @@ export async function handleDeferredCredentialRequest(
   const responseEncryption = verifyResponseEncryption(deps, (body.value as Record<string, unknown>).credential_response_encryption, body.encrypted);
   await importResponseKey(responseEncryption);
   const hash = hashSecret(transactionId);
-  const shown = redactSecret(transactionId);
+  const shown = redactSecret(deps.serverSecret, transactionId);
   const transaction = await deps.store.transactions.peek(hash);
   const now = deps.clock.nowMs();
   if (!transaction) fail('deferred.transaction_id.unknown', `transaction_id ${shown} is not known here`, { path: 'body.transaction_id' });

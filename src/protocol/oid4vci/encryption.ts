@@ -53,7 +53,7 @@ export interface RequestBody {
  * application/jwt. `contentTypeCode` is the endpoint's own code for any other content type.
  */
 export async function readRequestBody(
-  deps: Deps,
+  deps: Deps & Pick<IssuerDeps, 'serverSecret'>,
   http: { contentType?: string; rawBody: string },
   codes: { contentType: 'credential.request.content_type' | 'deferred.request.content_type' },
   rec: Recorder,
@@ -74,7 +74,7 @@ export async function readRequestBody(
   }
 }
 
-async function decryptRequest(deps: Deps, raw: string, rec: Recorder): Promise<unknown> {
+async function decryptRequest(deps: Deps & Pick<IssuerDeps, 'serverSecret'>, raw: string, rec: Recorder): Promise<unknown> {
   const jwe = raw.trim();
   const parts = jwe.split('.');
   if (parts.length !== 5) fail('encryption.request.invalid', `The application/jwt body has ${parts.length} dot-separated parts; a compact JWE has 5${parts.length === 3 ? ' (this looks like a signed JWT, not an encrypted one)' : ''}`, { path: 'body' });
@@ -105,7 +105,7 @@ async function decryptRequest(deps: Deps, raw: string, rec: Recorder): Promise<u
   }
   if (header.kid === undefined) rec.log('warning', 'Encrypted request without kid: §10 wants the kid of the chosen key in the JWE header', { found });
   const value = parsePlaintext(plaintext, rec);
-  rec.log('debug', 'Encrypted request decrypted (OID4VCI 1.0 §10)', { jwe_header: found, request: redactBody(value) });
+  rec.log('debug', 'Encrypted request decrypted (OID4VCI 1.0 §10)', { jwe_header: found, request: redactBody(value, deps.serverSecret) });
   return value;
 }
 

@@ -22,7 +22,7 @@ export interface CreatedOffer {
 
 /** Creates a session and its credential offer (OID4VCI 1.0 §4.1). The tx_code is returned once, here only. */
 export async function createOffer(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'configurations' | 'config'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'configurations' | 'config' | 'serverSecret'>,
   urls: IssuerUrls,
   input: CreateOfferRequest,
   rec: Recorder,
@@ -116,9 +116,9 @@ export async function createOffer(
   rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation, faults: describeFaults(options, deps.config).map((f) => f.name) });
   rec.log('info', 'Credential offer created', {
     offer_id: offerId,
-    credential_offer: redactOffer(credentialOffer),
+    credential_offer: redactOffer(credentialOffer, deps.serverSecret),
     by_reference: options.byReference,
-    tx_code: txCode ? redactSecret(txCode) : undefined,
+    tx_code: txCode ? redactSecret(deps.serverSecret, txCode) : undefined,
     claims_source: Object.fromEntries(ids.map((id) => [id, claims[id] ? 'offer' : options.deferred ? 'supplied later (deferred)' : 'sample claims'])),
     expires_at: new Date(session.offerExpiresAt).toISOString(),
   });
@@ -161,14 +161,14 @@ export async function handleOfferRetrieval(
   return { status: 200, body: session.offer, headers: { 'cache-control': 'no-store' } };
 }
 
-/** The offer with its pre-authorized code replaced by a hash: safe for logs and the admin API. */
-export function redactOffer(offer: Record<string, unknown>): Record<string, unknown> {
+/** The offer with its pre-authorized code and issuer_state replaced by fingerprints: safe for logs and the admin API. */
+export function redactOffer(offer: Record<string, unknown>, serverSecret: string): Record<string, unknown> {
   const grants = { ...((offer.grants ?? {}) as Record<string, Record<string, unknown>>) };
   const pre = grants[PRE_AUTHORIZED_GRANT];
   const authorizationCode = grants.authorization_code;
-  if (pre) grants[PRE_AUTHORIZED_GRANT] = { ...pre, 'pre-authorized_code': redactSecret(String(pre['pre-authorized_code'])) };
+  if (pre) grants[PRE_AUTHORIZED_GRANT] = { ...pre, 'pre-authorized_code': redactSecret(serverSecret, String(pre['pre-authorized_code'])) };
   // issuer_state is stored hashed and starts an authorization: shown like the other secrets.
-  if (authorizationCode?.issuer_state) grants.authorization_code = { ...authorizationCode, issuer_state: redactSecret(String(authorizationCode.issuer_state)) };
+  if (authorizationCode?.issuer_state) grants.authorization_code = { ...authorizationCode, issuer_state: redactSecret(serverSecret, String(authorizationCode.issuer_state)) };
   return pre || authorizationCode ? { ...offer, grants } : offer;
 }
 

@@ -45,7 +45,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
   app.get(routePaths.session, async (request) => {
     const q = zSessionQuery.parse(request.query);
     const page = await deps.store.sessions.list(sessionFilterFrom(q));
-    return { total: page.total, limit: q.limit, offset: q.offset, sessions: page.items.map(presentSession) };
+    return { total: page.total, limit: q.limit, offset: q.offset, sessions: page.items.map((s) => presentSession(s, deps.serverSecret)) };
   });
 
   app.get(`${routePaths.session}/:id`, async (request, reply) => {
@@ -58,7 +58,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
       deps.store.credentials.listBySession(id),
     ]);
     return {
-      ...presentSession(session),
+      ...presentSession(session, deps.serverSecret),
       events: events.items.map(presentEvent),
       logs: logs.items.map(presentLog),
       issued_credentials: credentials.map(presentIssuedCredential),

@@ -23,8 +23,8 @@ export function sessionFilterFrom(q: SessionQueryParams): SessionFilter {
   };
 }
 
-/** Admin API views: wire JSON in snake_case, secrets replaced by hashes. */
-export function presentSession(s: SessionRecord): Record<string, unknown> {
+/** Admin API views: wire JSON in snake_case, secrets replaced by keyed fingerprints. */
+export function presentSession(s: SessionRecord, serverSecret: string): Record<string, unknown> {
   return {
     session_id: s.id,
     offer_id: s.offerId,
@@ -35,7 +35,7 @@ export function presentSession(s: SessionRecord): Record<string, unknown> {
     updated_at: new Date(s.updatedAt).toISOString(),
     offer_expires_at: new Date(s.offerExpiresAt).toISOString(),
     offer_fetches: s.offerFetches,
-    credential_offer: redactOffer(s.offer),
+    credential_offer: redactOffer(s.offer, serverSecret),
     options: {
       by_reference: s.options.byReference,
       tx_code: s.options.txCode ?? null,

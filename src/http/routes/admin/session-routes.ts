@@ -71,7 +71,7 @@ export async function createShareLink(deps: Pick<IssuerDeps, 'store' | 'clock'>,
 }
 
 /** Everything about one session in one document (or its requests as HAR 1.2). */
-export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock'>, id: string, issuer: string, format: 'json' | 'har') {
+export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>, id: string, issuer: string, format: 'json' | 'har') {
   const found = await deps.store.sessions.get(id);
   if (!found) return null;
   const logs = await deps.store.logs.list(id, { limit: 10_000, offset: 0, order: 'asc' });
@@ -84,7 +84,7 @@ export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock'>, i
   return {
     exported_at: new Date(deps.clock.nowMs()).toISOString(),
     credential_issuer: issuer,
-    session: presentSession(found),
+    session: presentSession(found, deps.serverSecret),
     events: events.items.map(presentEvent),
     logs: logs.items.map(presentLog),
     issued_credentials: credentials.map(presentIssuedCredential),

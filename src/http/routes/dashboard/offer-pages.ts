@@ -57,7 +57,7 @@ export async function offerPages(app: FastifyInstance, deps: DashboardDeps, dash
       const qrSvg = await QRCode.toString(created.offer_url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return sendPage(
         reply,
-        offerResultPage(dash.page(request), { ...created, qrSvg, credential_offer: redactOffer(created.credential_offer) }),
+        offerResultPage(dash.page(request), { ...created, qrSvg, credential_offer: redactOffer(created.credential_offer, deps.serverSecret) }),
         201,
       );
     } catch (e) {

@@ -44,7 +44,7 @@ async function loadList(deps: DashboardDeps, request: FastifyRequest) {
     offset: q.offset,
   };
   const page = await deps.store.sessions.list(sessionFilterFrom(filter));
-  return { filter, total: page.total, rows: page.items.map(presentSession) as unknown as SessionRowView[] };
+  return { filter, total: page.total, rows: page.items.map((s) => presentSession(s, deps.serverSecret)) as unknown as SessionRowView[] };
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;

@@ -25,7 +25,7 @@ export interface SessionViewOptions {
 }
 
 export async function renderSessionPage(
-  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config'>,
+  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret'>,
   ctx: PageContext,
   reply: FastifyReply,
   sessionId: string,
@@ -48,7 +48,7 @@ export async function renderSessionPage(
     session.credentialConfigurationIds.map((id) => [id, deps.configurations.byId.get(id)?.issuance.sample_claims ?? {}]),
   );
   const data: SessionPageData = {
-    session: presentSession(session) as unknown as SessionView,
+    session: presentSession(session, deps.serverSecret) as unknown as SessionView,
     logs: logs.items.map(present) as unknown as LogView[],
     logTotal: logs.total,
     events: [...eventViews].reverse(),

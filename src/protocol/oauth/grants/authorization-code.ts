@@ -25,7 +25,7 @@ export async function handleAuthorizationCodeGrant(
   if (!code) fail('token.code.missing', 'The form has no code', { path: 'body.code', found: Object.keys(form) });
   const codeHash = hashSecret(code);
   const grant = await deps.store.authorizations.peekCode(codeHash);
-  if (!grant) fail('token.code.unknown', `Authorization code ${redactSecret(code)} is not known here`, { path: 'body.code' });
+  if (!grant) fail('token.code.unknown', `Authorization code ${redactSecret(deps.serverSecret, code)} is not known here`, { path: 'body.code' });
   rec.bindSession(grant.sessionId);
   const now = deps.clock.nowMs();
   if (grant.consumedAt !== null) await refuseReuse(deps, grant, now, rec);

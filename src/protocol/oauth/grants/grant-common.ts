@@ -81,11 +81,11 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     });
   }
   rec.log('info', 'Access token issued', {
-    access_token: redactSecret(token.accessToken),
+    access_token: redactSecret(deps.serverSecret, token.accessToken),
     token_type: token.tokenType,
     dpop_jkt: grant.dpop?.jkt,
     expires_in: token.expiresIn,
-    refresh_token: refreshToken ? redactSecret(refreshToken) : undefined,
+    refresh_token: refreshToken ? redactSecret(deps.serverSecret, refreshToken) : undefined,
     client_id: grant.clientId,
     scope: grant.scope ?? undefined,
     authorization_details: grant.detailsRequested ? details : undefined,

@@ -41,7 +41,7 @@ export async function handlePreAuthorizedCodeGrant(
   if (!code) fail('token.pre_authorized_code.missing', 'The form has no pre-authorized_code', { path: 'body.pre-authorized_code', found: Object.keys(form) });
   const codeHash = hashSecret(code);
   const { grant, session } = await (preloaded ?? (() => readPreAuthorizedGrant(deps, code)))();
-  if (!grant) fail('token.pre_authorized_code.unknown', `Pre-authorized code ${redactSecret(code)} is not known here`, { path: 'body.pre-authorized_code' });
+  if (!grant) fail('token.pre_authorized_code.unknown', `Pre-authorized code ${redactSecret(deps.serverSecret, code)} is not known here`, { path: 'body.pre-authorized_code' });
   rec.bindSession(grant.sessionId);
   if (!session) throw new Error(`Session ${grant.sessionId} of a live pre-authorized code is missing`);
 

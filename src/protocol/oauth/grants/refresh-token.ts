@@ -21,7 +21,7 @@ export async function handleRefreshTokenGrant(
   if (!token) fail('token.refresh_token.missing', 'The form has no refresh_token', { path: 'body.refresh_token' });
   const tokenHash = hashSecret(token);
   const current = await deps.store.refreshTokens.peek(tokenHash);
-  if (!current) fail('token.refresh_token.unknown', `Refresh token ${redactSecret(token)} is not known here`, { path: 'body.refresh_token' });
+  if (!current) fail('token.refresh_token.unknown', `Refresh token ${redactSecret(deps.serverSecret, token)} is not known here`, { path: 'body.refresh_token' });
   rec.bindSession(current.sessionId);
   if (!form.client_id) fail('token.client_id.missing', 'The form has no client_id', { path: 'body.client_id' });
   if (form.client_id !== current.clientId) {
