@@ -16,6 +16,7 @@ import { authorizeRoutes } from './http/routes/authorize/index.js';
 import { statusListRoutes } from './http/routes/wallet/status-list.js';
 import { statusAdminRoutes } from './http/routes/admin/status.js';
 import { mountPath } from './http/urls.js';
+import { proxyTrustOf } from './http/trusted-proxies.js';
 import { registerMetrics } from './http/plugins/metrics.js';
 import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
 import { openCors } from './http/plugins/cors.js';
@@ -77,8 +78,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     bodyLimit: deps.config.bodyLimitBytes,
-    // request.ip follows X-Forwarded-For only when the operator says a proxy is in front.
-    trustProxy: deps.config.trustProxy,
+    // request.ip follows X-Forwarded-For only as far as TRUST_PROXY says proxies stand in front.
+    trustProxy: proxyTrustOf(deps.config.trustProxy),
     // Our own request ids go into the session log and the x-request-id header.
     logController: new LogController({ disableRequestLogging: true }),
     // Input limits: request head size (431 beyond) and time to receive a request, on the server that listens.

@@ -9,6 +9,7 @@ import { TenantHost } from './tenants/tenant-host.js';
 import { useSelfCheckWorker } from './self-check/self-check-pool.js';
 import { useBackgroundCheckpoints } from './store/sqlite-checkpointer.js';
 import { mountPath } from './http/urls.js';
+import { hopCountWarning } from './http/trusted-proxies.js';
 import { retentionPolicy, startPurgeSchedule } from './store/retention.js';
 import { createProcessLog } from './process-log.js';
 import { describeListenError, describeStart } from './start-report.js';
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
   });
   let draining = false;
   const say = (line: string) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line));
+  const proxyWarning = hopCountWarning(config);
+  if (proxyWarning) say(`warning: ${proxyWarning}`);
   // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
   const tenants = new TenantHost({
     config,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -21,7 +22,8 @@ const zEnv = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  TRUST_PROXY: zBool.default(false),
+  /** Reverse proxies in front: a hop count (1 = the old `true`) or their addresses/CIDRs; see parseTrustProxy. */
+  TRUST_PROXY: z.string().default(''),
   /** Tenants defined by the operator (JSON {tenants: [{id, display_name?, credential_configurations?, admin_token?}]}). */
   TENANTS_FILE: z.string().optional(),
   /** Per client address and minute at token, nonce and PAR; 0 turns the limit off. */
@@ -110,7 +112,8 @@ export interface Config {
   databaseUrl?: string;
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For/-Host/-Proto/-Prefix count (http/trusted-proxies.ts); false: nobody's. */
+  trustProxy: TrustProxy;
   tenantsFile?: string;
   rateLimitPerMinute: number;
   rateLimitSigninPerMinute: number;
@@ -160,6 +163,9 @@ export interface HardeningConfig {
   keyEncryptionSecret?: string;
 }
 
+/** TRUST_PROXY: the n nearest peers are proxies, or the peers at these addresses/CIDRs are. */
+export type TrustProxy = false | Readonly<{ hops: number }> | Readonly<{ proxies: readonly string[] }>;
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -169,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   const publicUrl = parsePublicUrl(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   if ((e.TLS_CERT && !e.TLS_KEY) || (!e.TLS_CERT && e.TLS_KEY)) {
     throw new ConfigError('Invalid environment:\n  TLS_CERT and TLS_KEY must be set together');
@@ -184,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL || undefined,
     adminToken: e.ADMIN_TOKEN,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy,
     tenantsFile: e.TENANTS_FILE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitSigninPerMinute: e.RATE_LIMIT_SIGNIN_PER_MINUTE,
@@ -231,6 +238,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     encryption: { requestRequired: e.CREDENTIAL_REQUEST_ENCRYPTION_REQUIRED, responseRequired: e.CREDENTIAL_RESPONSE_ENCRYPTION_REQUIRED },
   });
+}
+
+/**
+ * TRUST_PROXY: off (empty, 0, false, no, off); a hop count (1, or true/yes/on as before: the
+ * one peer that connects is a proxy); or a comma-separated list of proxy addresses, CIDRs and
+ * the names loopback, linklocal, uniquelocal (as Fastify's trustProxy and proxy-addr read them).
+ */
+function parseTrustProxy(raw: string): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) return Object.freeze({ hops: 1 });
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) throw new ConfigError(`Invalid environment:\n  TRUST_PROXY: ${hops} proxy hops is not plausible (at most 32)`);
+    return Object.freeze({ hops });
+  }
+  const proxies = value.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(proxies);
+  } catch (err) {
+    throw new ConfigError(`Invalid environment:\n  TRUST_PROXY: ${(err as Error).message}; expected a hop count or proxy addresses/CIDRs (e.g. loopback, 10.0.0.5, 10.0.0.0/8)`);
+  }
+  return Object.freeze({ proxies: Object.freeze(proxies) });
 }
 
 /** The identifier has no query or fragment and no trailing slash (OID4VCI 1.0 §12.2.1). */

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { EndpointName, IssuerUrls } from '../protocol/deps.js';
+import { fromTrustedProxy } from './trusted-proxies.js';
 
 /** Route paths relative to the mount path (the path of PUBLIC_URL). */
 export const routePaths: Record<EndpointName, string> = {
@@ -23,15 +24,20 @@ export function mountPath(config: Pick<Config, 'publicUrl'>): string {
 }
 
 /**
- * The only source of absolute URLs. Without TRUST_PROXY the identifier is PUBLIC_URL; with it,
- * X-Forwarded-Proto/Host/Prefix of the request say how the wallet reached us.
+ * The only source of absolute URLs. The identifier is PUBLIC_URL, unless the peer that
+ * connected is a proxy TRUST_PROXY trusts: then X-Forwarded-Proto/Host/Prefix say how the wallet
+ * reached us. Of a list, the last value counts: the one the nearest proxy set, not one the
+ * client sent in front of it.
  */
-export function urlsFor(config: Pick<Config, 'publicUrl' | 'trustProxy'>, request?: Pick<FastifyRequest, 'headers'>): IssuerUrls {
+export function urlsFor(
+  config: Pick<Config, 'publicUrl' | 'trustProxy'>,
+  request?: Pick<FastifyRequest, 'headers'> & { socket?: { remoteAddress?: string } },
+): IssuerUrls {
   let base = `${config.publicUrl.origin}${mountPath(config)}`;
-  if (config.trustProxy && request) {
-    const proto = firstValue(request.headers['x-forwarded-proto']);
-    const host = firstValue(request.headers['x-forwarded-host']) ?? firstValue(request.headers.host);
-    const prefix = (firstValue(request.headers['x-forwarded-prefix']) ?? '').replace(/\/+$/, '');
+  if (request && fromTrustedProxy(config.trustProxy, request.socket?.remoteAddress)) {
+    const proto = lastValue(request.headers['x-forwarded-proto']);
+    const host = lastValue(request.headers['x-forwarded-host']) ?? lastValue(request.headers.host);
+    const prefix = (lastValue(request.headers['x-forwarded-prefix']) ?? '').replace(/\/+$/, '');
     if (proto && host && /^https?$/.test(proto) && /^[A-Za-z0-9.\-:[\]]+$/.test(host) && /^(\/[A-Za-z0-9._~\-]+)*$/.test(prefix)) {
       base = `${proto}://${host}${prefix}${mountPath(config)}`;
     }
@@ -39,7 +45,7 @@ export function urlsFor(config: Pick<Config, 'publicUrl' | 'trustProxy'>, reques
   return { issuer: base, endpoint: (name) => `${base}${routePaths[name]}` };
 }
 
-function firstValue(v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return s?.split(',')[0].trim() || undefined;
+function lastValue(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  return s?.split(',').pop()?.trim() || undefined;
 }
