@@ -318,6 +318,20 @@ describe('dc+sd-jwt issuance (SD-JWT VC)', () => {
     for (const salt of salts) assert.ok(Buffer.from(salt, 'base64url').length >= 16, `salt ${salt} has >= 128 bits`);
   });
 
+  it('lists every _sd array in sorted order, so the digests do not show the order of the claims', () => {
+    const { payload, disclosures } = parse(credential);
+    const sdArrays: string[][] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) (k === '_sd' ? sdArrays.push(v as string[]) : collect(v));
+      }
+    };
+    collect([payload, ...disclosures.map((d) => d.decoded[d.decoded.length - 1])]);
+    assert.ok(sdArrays.length >= 2, 'the top level and the address have _sd arrays');
+    for (const sd of sdArrays) assert.deepEqual(sd, [...sd].sort());
+  });
+
   it('uses fresh salts for every issuance', async () => {
     const again = parse(await issueSdJwtVc(input));
     const first = new Set(parse(credential).disclosures.map((d) => d.decoded[0]));

@@ -1,20 +1,19 @@
-import { createHash, randomBytes, sign as signRaw, type KeyObject } from 'node:crypto';
-import { SDJwtVcInstance, type SdJwtVcPayload } from '@sd-jwt/sd-jwt-vc';
+import { randomBytes, sign as signRaw, type KeyObject } from 'node:crypto';
 import type { SdJwtConfiguration } from '../../credential-configurations/schema.js';
 import type { IssueCredential, IssuerSigner } from '../types.js';
 import { jsonClaims, publicHolderJwk, validityWindow } from './common.js';
 import { buildDisclosureFrame, type DisclosureFrameNode } from './disclosure-frame.js';
+import { packClaims } from './pack.js';
 
 /**
  * `dc+sd-jwt` (SD-JWT VC, draft -13 as pinned by HAIP 1.0; SD-JWT = RFC 9901) issuance.
  *
- * Packing (disclosures, digests, `_sd`, `_sd_alg`) is done by @sd-jwt/sd-jwt-vc; hashing,
- * salts and the ES256 signature are supplied here with node:crypto:
- * - salts: 128 random bits, base64url (the library asks for `saltGenerator(16)`; the stock
- *   @sd-jwt/crypto-nodejs `generateSalt(16)` returns 16 *hex characters* = 64 bits, so it is
- *   deliberately not used);
+ * Packing (disclosures, digests, `_sd`, `_sd_alg`) is pack.ts; salts and the ES256 signature
+ * come from node:crypto:
+ * - salts: 128 random bits, base64url (RFC 9901 §9.3; the stock @sd-jwt/crypto-nodejs
+ *   `generateSalt(16)` returns 16 *hex characters* = 64 bits, so it is deliberately not used);
  * - signature: `crypto.sign('sha256', ..., { dsaEncoding: 'ieee-p1363' })` on the issuer's
- *   KeyObject, no key import per call; one library instance per signing key.
+ *   KeyObject, no key import per call.
  */
 
 export const SD_JWT_VC_TYP = 'dc+sd-jwt';
@@ -29,22 +28,16 @@ const SALT_POOL_BYTES = 4096;
 let saltPool = Buffer.alloc(0);
 let saltOffset = 0;
 
-/** 16 bytes = 128 bits, whatever length the library asks for (it asks for 16 "characters"). */
-function saltGenerator(length: number): string {
-  const size = Math.max(SALT_BYTES, length);
-  if (saltOffset + size > saltPool.length) {
-    saltPool = randomBytes(Math.max(SALT_POOL_BYTES, size));
+/** A fresh 128-bit salt, base64url. */
+function saltGenerator(): string {
+  if (saltOffset + SALT_BYTES > saltPool.length) {
+    saltPool = randomBytes(SALT_POOL_BYTES);
     saltOffset = 0;
   }
-  const salt = saltPool.toString('base64url', saltOffset, saltOffset + size);
-  saltPool.fill(0, saltOffset, saltOffset + size); // used bytes are not kept around
-  saltOffset += size;
+  const salt = saltPool.toString('base64url', saltOffset, saltOffset + SALT_BYTES);
+  saltPool.fill(0, saltOffset, saltOffset + SALT_BYTES); // used bytes are not kept around
+  saltOffset += SALT_BYTES;
   return salt;
-}
-
-function sha256Hasher(data: string | ArrayBuffer, alg: string): Uint8Array {
-  if (alg !== SD_HASH_ALG) throw new Error(`SD-JWT hasher: unsupported _sd_alg ${alg}`);
-  return createHash('sha256').update(typeof data === 'string' ? data : new Uint8Array(data)).digest();
 }
 
 /** ES256 JWS signer over the signing input, returning base64url(r || s). */
@@ -58,26 +51,20 @@ export function es256Signer(privateKey: KeyObject): (data: string) => string {
   return (data: string) => signRaw('sha256', Buffer.from(data, 'utf8'), options).toString('base64url');
 }
 
-/** One library instance per issuer key: the instance holds the signer closure. */
-const instances = new WeakMap<KeyObject, SDJwtVcInstance>();
+/** One signer closure per issuer key. */
+const signers = new WeakMap<KeyObject, (data: string) => string>();
 
-function instanceFor(signer: IssuerSigner): SDJwtVcInstance {
-  let instance = instances.get(signer.privateKey);
-  if (!instance) {
+function signerFor(signer: IssuerSigner): (data: string) => string {
+  let sign = signers.get(signer.privateKey);
+  if (!sign) {
     if (signer.alg !== 'ES256') throw new TypeError(`dc+sd-jwt: unsupported signing alg ${String(signer.alg)}`);
-    instance = new SDJwtVcInstance({
-      signer: es256Signer(signer.privateKey),
-      signAlg: 'ES256',
-      hasher: sha256Hasher,
-      hashAlg: SD_HASH_ALG,
-      saltGenerator,
-    });
-    instances.set(signer.privateKey, instance);
+    sign = es256Signer(signer.privateKey);
+    signers.set(signer.privateKey, sign);
   }
-  return instance;
+  return sign;
 }
 
-type LibraryFrame = Parameters<SDJwtVcInstance['issue']>[1];
+const b64json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /**
  * Issues an SD-JWT VC: header `{typ: dc+sd-jwt, x5c, alg: ES256}`; payload `iss`, `iat`, `nbf`,
@@ -99,7 +86,7 @@ export const issueSdJwtVc: IssueCredential<SdJwtConfiguration> = async (input) =
   const frame: DisclosureFrameNode = buildDisclosureFrame(claims, configuration.issuance.always_disclosed);
   const { iat, exp } = validityWindow(input.issuedAt, input.validUntil, signer);
 
-  const payload: SdJwtVcPayload = {
+  const payload: Record<string, unknown> = {
     iss: input.issuerIdentifier,
     iat,
     nbf: iat,
@@ -110,9 +97,9 @@ export const issueSdJwtVc: IssueCredential<SdJwtConfiguration> = async (input) =
     ...claims,
   };
 
-  const compact = await instanceFor(signer).issue(payload, frame as unknown as LibraryFrame, {
-    header: { x5c: signer.x5c },
-  });
-  // With no disclosure the library still ends in '~', but make the RFC 9901 form explicit.
-  return compact.endsWith('~') ? compact : `${compact}~`;
+  const sign = signerFor(signer);
+  const packed = packClaims(payload, frame, saltGenerator);
+  const signingInput = `${b64json({ typ: SD_JWT_VC_TYP, x5c: signer.x5c, alg: signer.alg })}.${b64json({ ...packed.payload, _sd_alg: SD_HASH_ALG })}`;
+  // <issuer-signed JWT>~<disclosure>~…~ : no KB-JWT, so it ends in '~' (RFC 9901 §4).
+  return `${signingInput}.${sign(signingInput)}~${packed.disclosures.map((d) => `${d}~`).join('')}`;
 };
