@@ -21,7 +21,7 @@ import { registerMetrics } from './http/plugins/metrics.js';
 import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
 import { openCors } from './http/plugins/cors.js';
 import { limitJsonDepth } from './http/plugins/json-depth.js';
-import { protocolErrorHandler, registerRootErrorHandling } from './http/plugins/errors.js';
+import { registerRootErrorHandling } from './http/plugins/errors.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 
 export interface AppDeps extends IssuerDeps {
@@ -107,7 +107,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   }, { prefix });
   // Browser-facing: the authorization endpoint's HTML login/consent page (issue 4).
   await app.register(async (instance) => {
-    instance.setErrorHandler(protocolErrorHandler(deps, 'authorization'));
     await authorizeRoutes(instance, deps);
   }, { prefix });
   await app.register(async (instance) => {

@@ -41,6 +41,12 @@ const entries = {
     help: 'The body exceeds the configured limit. Proofs and requests are small; a large body usually means something unrelated was sent.',
     spec_ref: rfc(9110, '15.5.14'),
   },
+  'request.body.unreadable': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'A request body that arrives whole, as its Content-Length and Content-Encoding say',
+    help: 'The body could not be received: its size differs from Content-Length, it was cut off, or it uses an encoding the server does not read. Check the HTTP client and any proxy in between.',
+    spec_ref: rfc(9110, '8.6'),
+  },
   'request.content_type.unsupported': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'application/x-www-form-urlencoded at token/PAR, application/json at credential endpoints',

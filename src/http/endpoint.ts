@@ -2,41 +2,44 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { diagnose, ProtocolError, toErrorDescription } from '../core/diagnostics.js';
 import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
+import type { ProtocolRequest, RequestBody } from '../protocol/request.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
 import { redactBody, redactHeaders } from '../session-log/redact.js';
+import { readProtocolRequest } from './protocol-request.js';
 import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
 
 /**
- * Runs one wallet-facing endpoint: records the (redacted) request, runs the protocol handler,
- * turns a ProtocolError into the spec's error body, writes the session log BEFORE replying (a
- * credential that left the server is always on record), then replies with the request id.
+ * Runs one wallet-facing endpoint: reads the request once (ProtocolRequest), records it, runs
+ * the protocol handler, turns a ProtocolError into the spec's error body, writes the session log
+ * BEFORE replying (a credential that left the server is always on record), then replies with
+ * the request id.
  */
 export async function runEndpoint(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   endpoint: string,
-  request: FastifyRequest,
+  fastifyRequest: FastifyRequest,
   reply: FastifyReply,
-  handler: (rec: RequestRecorder) => Promise<ProtocolResponse>,
-  describeBody: (raw: unknown) => unknown = (raw) => raw,
+  handler: (request: ProtocolRequest, rec: RequestRecorder) => Promise<ProtocolResponse>,
 ): Promise<FastifyReply> {
-  const requestId = newId('req');
-  const rec = new RequestRecorder(deps.clock, requestId, endpoint);
+  const request = readProtocolRequest(fastifyRequest, endpoint, newId('req'));
+  const rec = new RequestRecorder(deps.clock, request.id, endpoint);
   const started = performance.now();
+  const body = describeBody(request.body, request.rawBody);
   const requestEntry = rec.log('debug', `${request.method} ${endpoint}`, {
     method: request.method,
-    path: request.url.split('?')[0],
+    path: request.path,
     headers: redactHeaders(request.headers, deps.serverSecret, deps.config.keepClientIps),
     // Client addresses only when the operator keeps them (KEEP_CLIENT_IPS); never on share links.
-    ...(deps.config.keepClientIps ? { client_ip: request.ip } : {}),
-    ...(request.body !== undefined && request.body !== '' ? { body: redactBody(describeBody(request.body), deps.serverSecret) } : {}),
+    ...(deps.config.keepClientIps ? { client_ip: request.clientIp } : {}),
+    ...(body !== undefined ? { body: redactBody(body, deps.serverSecret) } : {}),
   });
 
   let response: ProtocolResponse;
   try {
     if (RATE_LIMITED_ENDPOINTS.has(endpoint)) {
-      await enforceRateLimit(deps, endpoint, request.ip, deps.config.rateLimitPerMinute);
+      await enforceRateLimit(deps, endpoint, request.clientIp, deps.config.rateLimitPerMinute);
     }
-    response = await handler(rec);
+    response = await handler(request, rec);
   } catch (err) {
     response = errorResponse(err, rec);
   }
@@ -51,12 +54,39 @@ export async function runEndpoint(
   };
   await rec.flush(deps.store);
 
-  reply.code(response.status).header('x-request-id', requestId);
+  reply.code(response.status).header('x-request-id', request.id);
   for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
   if (response.body === undefined) return reply.send();
   // Browser pages (login/consent) are HTML and set their own content type.
   if (typeof response.body === 'string' && response.headers?.['content-type']) return reply.send(response.body);
   return reply.type('application/json').send(JSON.stringify(response.body));
+}
+
+/** Longest body text the log keeps of a body that is not a form or JSON. */
+const LOGGED_TEXT = 2000;
+
+/**
+ * The body as the log shows it: exactly what the protocol judged. A form keeps every value of
+ * a repeated parameter (as an array), so the log shows the duplicate the protocol refused.
+ */
+export function describeBody(body: RequestBody, raw: string): unknown {
+  switch (body.kind) {
+    case 'empty':
+      return undefined;
+    case 'json':
+      return body.value;
+    case 'form': {
+      const out: Record<string, string | string[]> = {};
+      for (const [key, value] of body.pairs) {
+        const seen = out[key];
+        out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+      }
+      return out;
+    }
+    case 'text':
+    case 'invalid_json':
+      return raw.length > LOGGED_TEXT ? `${raw.slice(0, LOGGED_TEXT)}...` : raw;
+  }
 }
 
 function errorResponse(err: unknown, rec: RequestRecorder): ProtocolResponse {

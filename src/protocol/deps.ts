@@ -52,13 +52,4 @@ export interface ProtocolResponse {
   headers?: Record<string, string>;
 }
 
-/** A request to a resource endpoint (credential, deferred credential, notification): token headers and the raw body. */
-export interface ResourceHttpRequest {
-  authorization?: string;
-  /** DPoP proof header (RFC 9449 §7): required with DPoP-bound access tokens. */
-  dpop?: string | string[];
-  contentType?: string;
-  rawBody: string;
-}
-
 export type Recorder = Pick<RequestRecorder, 'bindSession' | 'log' | 'diagnostic' | 'event' | 'create' | 'recordIssued' | 'adoptRequest' | 'requestId' | 'afterFlush'>;

@@ -52,6 +52,8 @@ export function redactBody(body: unknown, serverSecret: string, depth = 0): unkn
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (secretFields.has(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = redactSecret(serverSecret, String(value));
+    // A repeated form parameter is logged with every value: each is as secret as one alone.
+    else if (secretFields.has(key) && Array.isArray(value)) out[key] = value.map((v) => (typeof v === 'string' || typeof v === 'number' ? redactSecret(serverSecret, String(v)) : redactBody(v, serverSecret, depth + 1)));
     else out[key] = redactBody(value, serverSecret, depth + 1);
   }
   return out;

@@ -4,7 +4,7 @@ import type { IssuerDeps } from '../../protocol/deps.js';
 import { runEndpoint } from '../endpoint.js';
 
 /**
- * The root context's error and not-found handlers (issue 8). Contexts with their own handler
+ * The root context's error and not-found handlers. Contexts with their own handler
  * (wallet, admin, dashboard) keep it; everything else — metadata, JWKS, status lists, probes,
  * the inspector page, status admin — falls back to these. Fastify's default handler would send
  * `error.message` even for a 500, which can carry SQL, file paths or key file names: here a 5xx
@@ -25,21 +25,19 @@ export function registerRootErrorHandling(app: FastifyInstance, deps: Pick<Issue
 }
 
 /**
- * For a context whose routes run through runEndpoint (the authorization page): errors Fastify
- * raises before the handler (413, 415, unreadable body) become a logged spec error, not
- * Fastify's default body.
+ * The one handler for errors Fastify raises before a wallet-facing or authorization route runs
+ * (body over the limit, a body that did not arrive as its Content-Length said): they become a
+ * logged spec error of that endpoint, like any refusal, and never Fastify's default body.
  */
-export function protocolErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>, endpoint: string) {
-  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-    runEndpoint(deps, endpoint, request, reply, async () => {
+export function wireErrorHandler(deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const endpoint = (request.routeOptions.config as { endpoint?: string } | undefined)?.endpoint ?? 'unknown_route';
+    return runEndpoint(deps, endpoint, request, reply, async () => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') fail('request.body.too_large', `The body exceeds ${deps.config.bodyLimitBytes} bytes`, { path: 'body' });
-      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
-        fail('request.content_type.unsupported', `Content-Type ${type.slice(0, 60) || '(none)'} is not application/x-www-form-urlencoded`, { path: 'headers.content-type' });
-      }
-      if (error.statusCode && error.statusCode < 500) fail('request.body.malformed_json', `The request could not be read: ${error.message}`, { path: 'body' });
+      if (error.statusCode && error.statusCode < 500) fail('request.body.unreadable', `The request could not be read: ${error.message}`, { path: 'body' });
       throw error;
     });
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { decodeJwt } from '../../formats/decode/jwt.js';
 import type { CredentialRequest } from '../../schemas/credential-request.js';
 import type { SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
+import type { ProtocolRequest } from '../request.js';
 import { createDpopNonce } from '../oauth/dpop-nonce.js';
 import { asResourceError, type VerifiedDpop } from '../oauth/dpop.js';
 
@@ -53,10 +54,10 @@ export async function injectCredentialFaults(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   session: SessionRecord,
   request: CredentialRequest,
-  http: { dpop?: string | string[] },
+  http: Pick<ProtocolRequest, 'headers'>,
   rec: Recorder,
 ): Promise<void> {
-  if (session.options.requireDpopNonce && typeof http.dpop === 'string' && readDpopNonce(http.dpop) === undefined) {
+  if (session.options.requireDpopNonce && typeof http.headers.dpop === 'string' && readDpopNonce(http.headers.dpop) === undefined) {
     rec.event('fault_injected', { fault: 'require_dpop_nonce', endpoint: 'credential' });
     throw asResourceError(
       captureFailure(() =>

@@ -14,16 +14,6 @@ import { verifyRedirectUri } from './redirect-uri.js';
  * is and where to send it back) must never be redirected (RFC 6749 §4.1.2.1).
  */
 
-/** Parses a query string or form body; a repeated parameter is an error (RFC 6749 §3.1). */
-export function parseAuthorizationParameters(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(raw)) {
-    if (Object.hasOwn(out, key)) fail('authorize.parameter.duplicated', `Parameter ${truncate(key, 40)} appears more than once`, { path: key });
-    out[key] = value;
-  }
-  return out;
-}
-
 export interface VerifiedClient {
   clientId: string;
   redirectUri: string;

@@ -2,7 +2,8 @@ import { diagnose, fail, ProtocolError } from '../../core/diagnostics.js';
 import { hashSecret, randomToken, redactSecret } from '../../core/ids.js';
 import type { AuthorizationRequestRecord } from '../../store/oauth-records.js';
 import type { IssuerDeps, IssuerUrls, Recorder } from '../deps.js';
-import { parseAuthorizationParameters, verifyAuthorizationParameters, verifyClient, type VerifiedClient } from './authorization-request.js';
+import { queryPairs, singleValued, type ProtocolRequest } from '../request.js';
+import { verifyAuthorizationParameters, verifyClient, type VerifiedClient } from './authorization-request.js';
 import { buildConsentView, errorPage, errorRedirect, type AuthorizationOutcome } from './consent-view.js';
 import { REQUEST_URI_PREFIX } from './par.js';
 import { recordAuthorizationRequested } from './record-authorization.js';
@@ -15,11 +16,11 @@ type AuthorizeDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurat
  * CSRF token bound to this pending authorization (only its hash is stored). Errors before the
  * redirect URI is trusted are shown on an error page; later ones go back to the client.
  */
-export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: IssuerUrls, rawQuery: string, rec: Recorder): Promise<AuthorizationOutcome> {
+export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: IssuerUrls, http: ProtocolRequest, rec: Recorder): Promise<AuthorizationOutcome> {
   let client: VerifiedClient | undefined;
   let state: string | null = null;
   try {
-    const params = parseAuthorizationParameters(rawQuery);
+    const params = singleValued(queryPairs(http), 'authorize.parameter.duplicated', '');
     rec.log('debug', 'Authorization request parameters', redactParameters(deps.serverSecret, params));
     if (params.request_uri !== undefined) return await openPushedRequest(deps, urls, params, rec);
     client = verifyClient(params);

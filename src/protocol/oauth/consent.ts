@@ -5,7 +5,8 @@ import { validateClaims } from '../../credential-configurations/claims.js';
 import { timingSafeEqualText } from '../../crypto/constant-time.js';
 import type { AuthorizationRequestRecord } from '../../store/oauth-records.js';
 import type { IssuerDeps, IssuerUrls, Recorder } from '../deps.js';
-import { createRedirectLocation, parseAuthorizationParameters } from './authorization-request.js';
+import { formPairs, singleValued, type ProtocolRequest } from '../request.js';
+import { createRedirectLocation } from './authorization-request.js';
 import { buildConsentView, errorPage, errorRedirect, personasFor, type AuthorizationOutcome, type Persona } from './consent-view.js';
 
 type ConsentDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret'>;
@@ -16,10 +17,10 @@ type ConsentDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configuratio
  * records the decision exactly once, stores the chosen claims on the session, then redirects to
  * the client with code, state and iss (RFC 6749 §4.1.2, RFC 9207) — or access_denied.
  */
-export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, rawBody: string, rec: Recorder): Promise<AuthorizationOutcome> {
+export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, request: ProtocolRequest, rec: Recorder): Promise<AuthorizationOutcome> {
   let record: AuthorizationRequestRecord | null = null;
   try {
-    const form = parseAuthorizationParameters(rawBody);
+    const form = singleValued(formPairs(request), 'authorize.parameter.duplicated', '');
     record = await deps.store.authorizations.getRequest(form.authorization_request_id ?? '');
     if (!record) fail('consent.authorization.unknown', 'The form names no pending authorization of this issuer', { path: 'body.authorization_request_id' });
     rec.bindSession(record.sessionId);

@@ -1,19 +1,12 @@
 import { fail } from '../../core/diagnostics.js';
 import { hashSecret, randomToken, redactSecret } from '../../core/ids.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
-import { parseAuthorizationParameters, verifyAuthorizationParameters, verifyClient } from './authorization-request.js';
+import { formPairs, requireContentType, singleValued, type ProtocolRequest } from '../request.js';
+import { verifyAuthorizationParameters, verifyClient } from './authorization-request.js';
 import { createDpopNonce } from './dpop-nonce.js';
 import { verifyDpopProof } from './dpop.js';
 import { authenticateClient } from './client-attestation.js';
 import { recordAuthorizationRequested } from './record-authorization.js';
-
-export interface ParHttpRequest {
-  rawBody: string;
-  dpop: string | string[] | undefined;
-  /** OAuth-Client-Attestation(-PoP) headers (ABCA -07 §6.4, issue 5). */
-  clientAttestation?: string | string[];
-  clientAttestationPop?: string | string[];
-}
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
@@ -25,17 +18,19 @@ export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 export async function handlePushedAuthorizationRequest(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret' | 'attestationTrust'>,
   urls: IssuerUrls,
-  http: ParHttpRequest,
+  request: ProtocolRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
-  const params = parseAuthorizationParameters(http.rawBody);
+  requireContentType(request);
+  const params = singleValued(formPairs(request), 'authorize.parameter.duplicated', '');
   if (params.request_uri !== undefined) fail('par.request_uri.forbidden', 'A pushed authorization request must not carry request_uri', { path: 'body.request_uri' });
   const client = verifyClient(params);
-  const request = await verifyAuthorizationParameters(deps, urls, params, client, rec);
+  const verified = await verifyAuthorizationParameters(deps, urls, params, client, rec);
   // Wallet attestation (ABCA -07 §6.4, HAIP 1.0 §4.4.1: client_id = attestation sub); required by strict mode or the offer.
-  await authenticateClient(deps, urls, { attestation: http.clientAttestation, pop: http.clientAttestationPop, form: params }, rec, async () => request.session);
-  const proof = await verifyDpopProof(deps, { header: http.dpop, method: 'POST', url: urls.endpoint('par') }, rec);
-  if (proof && request.dpopJkt && proof.jkt !== request.dpopJkt) {
+  const attestation = { attestation: request.headers['oauth-client-attestation'], pop: request.headers['oauth-client-attestation-pop'], form: params };
+  await authenticateClient(deps, urls, attestation, rec, async () => verified.session);
+  const proof = await verifyDpopProof(deps, { header: request.headers.dpop, method: 'POST', url: urls.endpoint('par') }, rec);
+  if (proof && verified.dpopJkt && proof.jkt !== verified.dpopJkt) {
     fail('authorize.dpop_jkt.mismatch', 'dpop_jkt names another key than the DPoP proof of this request', { path: 'body.dpop_jkt', expected: proof.jkt });
   }
 
@@ -45,15 +40,15 @@ export async function handlePushedAuthorizationRequest(
   const record = {
     id: `azr_${randomToken(12)}`,
     requestUriHash: hashSecret(requestUri),
-    sessionId: request.session.id,
-    clientId: request.clientId,
-    redirectUri: request.redirectUri,
-    state: request.state,
-    codeChallenge: request.codeChallenge,
-    dpopJkt: proof?.jkt ?? request.dpopJkt,
-    credentialConfigurationIds: request.credentialConfigurationIds,
-    detailsRequested: request.detailsRequested,
-    scope: request.scope,
+    sessionId: verified.session.id,
+    clientId: verified.clientId,
+    redirectUri: verified.redirectUri,
+    state: verified.state,
+    codeChallenge: verified.codeChallenge,
+    dpopJkt: proof?.jkt ?? verified.dpopJkt,
+    credentialConfigurationIds: verified.credentialConfigurationIds,
+    detailsRequested: verified.detailsRequested,
+    scope: verified.scope,
     requestUriExpiresAt: now + expiresIn * 1000,
     requestUriUsedAt: null,
     csrfHash: null,
@@ -63,7 +58,7 @@ export async function handlePushedAuthorizationRequest(
     createdAt: now,
   };
   await deps.store.authorizations.createRequest(record);
-  await recordAuthorizationRequested(deps, request, record, { via: 'par', requestUri: redactSecret(deps.serverSecret, requestUri) }, rec);
+  await recordAuthorizationRequested(deps, verified, record, { via: 'par', requestUri: redactSecret(deps.serverSecret, requestUri) }, rec);
   return {
     status: 201,
     headers: { 'cache-control': 'no-store', ...(deps.config.oauth.dpopNonceRequired ? { 'dpop-nonce': createDpopNonce(deps) } : {}) },

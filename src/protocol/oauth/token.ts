@@ -1,6 +1,7 @@
 import { fail } from '../../core/diagnostics.js';
 import { hashSecret } from '../../core/ids.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import { formPairs, requireContentType, singleValued, type ProtocolRequest } from '../request.js';
 import { verifyDpopProof } from './dpop.js';
 import { authenticateClient, type ClientAttestationRequest } from './client-attestation.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
@@ -18,12 +19,17 @@ const SUPPORTED = [PRE_AUTHORIZED, 'authorization_code', 'refresh_token'];
 export async function handleTokenRequest(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurations' | 'serverSecret' | 'attestationTrust'>,
   urls: IssuerUrls,
-  form: Record<string, string>,
+  request: ProtocolRequest,
   rec: Recorder,
-  dpopHeader?: string | string[],
-  /** OAuth-Client-Attestation(-PoP) headers (ABCA -07 §6.3, issue 5). */
-  clientAttestation: Omit<ClientAttestationRequest, 'form'> = { attestation: undefined, pop: undefined },
 ): Promise<ProtocolResponse> {
+  requireContentType(request);
+  const form = singleValued(formPairs(request), 'token.parameter.duplicated', 'body.');
+  const dpopHeader = request.headers.dpop;
+  // OAuth-Client-Attestation(-PoP) headers (ABCA -07 §6.3).
+  const clientAttestation: Omit<ClientAttestationRequest, 'form'> = {
+    attestation: request.headers['oauth-client-attestation'],
+    pop: request.headers['oauth-client-attestation-pop'],
+  };
   const grantType = form.grant_type;
   if (!grantType) fail('token.grant_type.missing', 'The form has no grant_type', { path: 'body.grant_type', found: Object.keys(form) });
   if (!SUPPORTED.includes(grantType)) {

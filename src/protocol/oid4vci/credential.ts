@@ -2,7 +2,8 @@ import { diagnose, fail } from '../../core/diagnostics.js';
 import type { CredentialConfiguration } from '../../credential-configurations/schema.js';
 import { zCredentialRequest, issuePath, type CredentialRequest } from '../../schemas/credential-request.js';
 import type { AccessTokenRecord, SessionRecord } from '../../store/store.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import type { ProtocolRequest } from '../request.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { createDeferredTransaction } from './deferred.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
@@ -22,12 +23,12 @@ import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
 export async function handleCredentialRequest(
   deps: IssuerDeps,
   urls: IssuerUrls,
-  http: ResourceHttpRequest,
+  http: ProtocolRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
-  const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('credential') });
+  const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('credential') });
   // §10: a JSON body, or a JWE (application/jwt) decrypted with the issuer's request encryption key (issue 5).
-  const body = await readRequestBody(deps, http, { contentType: 'credential.request.content_type' }, rec);
+  const body = await readRequestBody(deps, http, rec);
   const parsed = parseCredentialRequest(body.value);
   const session = await deps.store.sessions.get(token.sessionId);
   if (!session) throw new Error(`Session ${token.sessionId} of a live access token is missing`);

@@ -1,7 +1,8 @@
 import { fail } from '../../core/diagnostics.js';
 import { hashSecret, newId, redactSecret } from '../../core/ids.js';
 import type { DeferredTransactionRecord, SessionRecord } from '../../store/store.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import type { ProtocolRequest } from '../request.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncryption } from './encryption.js';
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
@@ -59,13 +60,13 @@ export async function createDeferredTransaction(
 export async function handleDeferredCredentialRequest(
   deps: IssuerDeps,
   urls: IssuerUrls,
-  http: ResourceHttpRequest,
+  http: ProtocolRequest,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
   // A DPoP-bound token needs its proof here too (RFC 9449 §7), with htu = this endpoint.
-  const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('deferred_credential') });
+  const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('deferred_credential') });
   // §9.1, §10: the request may be encrypted; new credential_response_encryption params replace the original ones (issue 5).
-  const body = await readRequestBody(deps, http, { contentType: 'deferred.request.content_type' }, rec);
+  const body = await readRequestBody(deps, http, rec);
   const transactionId = parseDeferredRequest(body.value);
   const responseEncryption = verifyResponseEncryption(deps, (body.value as Record<string, unknown>).credential_response_encryption, body.encrypted);
   await importResponseKey(responseEncryption);

@@ -10,11 +10,12 @@
  */
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { diagnose, fail, truncate } from '../../core/diagnostics.js';
-import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
+import { parseJsonLimited } from '../../core/input-limits.js';
 import { REQUEST_ENCRYPTION_ALG } from '../../crypto/encryption-key.js';
 import { jwkThumbprintSync } from '../../crypto/jwk-thumbprint.js';
 import { redactBody } from '../../session-log/redact.js';
 import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
+import { jsonBody, requireContentType, type ProtocolRequest } from '../request.js';
 
 export const ENC_VALUES = ['A128GCM', 'A256GCM'] as const;
 export const ZIP_VALUES = ['DEF'] as const;
@@ -50,28 +51,15 @@ export interface RequestBody {
 
 /**
  * Reads a (deferred) credential request body: JSON, or a JWE when Content-Type is
- * application/jwt. `contentTypeCode` is the endpoint's own code for any other content type.
+ * application/jwt; any other content type gets the endpoint's own code (request.ts).
  */
-export async function readRequestBody(
-  deps: Deps & Pick<IssuerDeps, 'serverSecret'>,
-  http: { contentType?: string; rawBody: string },
-  codes: { contentType: 'credential.request.content_type' | 'deferred.request.content_type' },
-  rec: Recorder,
-): Promise<RequestBody> {
-  const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
+export async function readRequestBody(deps: Deps & Pick<IssuerDeps, 'serverSecret'>, http: ProtocolRequest, rec: Recorder): Promise<RequestBody> {
+  const type = requireContentType(http);
   if (type === 'application/jwt') return { value: await decryptRequest(deps, http.rawBody, rec), encrypted: true };
-  if (type !== 'application/json') {
-    fail(codes.contentType, `Content-Type ${type || '(none)'} is not application/json (or application/jwt for an encrypted request)`, { path: 'headers.content-type', found: type });
-  }
   if (deps.config.encryption.requestRequired) {
     fail('encryption.request.required', 'The request is plain JSON, but this issuer requires encrypted requests (credential_request_encryption.encryption_required)', { path: 'headers.content-type' });
   }
-  try {
-    return { value: parseJsonLimited(http.rawBody), encrypted: false };
-  } catch (cause) {
-    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
-    fail('request.body.malformed_json', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
-  }
+  return { value: jsonBody(http, 'request.body.malformed_json'), encrypted: false };
 }
 
 async function decryptRequest(deps: Deps & Pick<IssuerDeps, 'serverSecret'>, raw: string, rec: Recorder): Promise<unknown> {

@@ -7,9 +7,9 @@
  */
 import { timeOrderedToken } from '../../core/ids.js';
 import { fail, truncate } from '../../core/diagnostics.js';
-import { JsonTooDeepError, parseJsonLimited } from '../../core/input-limits.js';
 import type { NotificationEvent } from '../../store/notification-records.js';
-import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder, ResourceHttpRequest } from '../deps.js';
+import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
+import { jsonBody, requireContentType, type ProtocolRequest } from '../request.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 
 const EVENTS: readonly NotificationEvent[] = ['credential_accepted', 'credential_failure', 'credential_deleted'];
@@ -25,8 +25,8 @@ export function createNotificationId(deps: Pick<IssuerDeps, 'clock'>, rec: Recor
   return notificationId;
 }
 
-export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, http: ResourceHttpRequest, rec: Recorder): Promise<ProtocolResponse> {
-  const token = await verifyAccessToken(deps, http.authorization, rec, { header: http.dpop, method: 'POST', url: urls.endpoint('notification') });
+export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, http: ProtocolRequest, rec: Recorder): Promise<ProtocolResponse> {
+  const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('notification') });
   const request = parseNotificationRequest(http);
   const record = await deps.store.notifications.get(request.notificationId);
   if (!record) fail('notification.id.unknown', `notification_id ${truncate(request.notificationId, 60)} was not issued by this issuer`, { path: 'body.notification_id' });
@@ -53,16 +53,9 @@ export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, ht
   return { status: 204, headers: { 'cache-control': 'no-store' } };
 }
 
-function parseNotificationRequest(http: ResourceHttpRequest): { notificationId: string; event: NotificationEvent; description?: string } {
-  const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') fail('notification.request.content_type', `Content-Type ${type || '(none)'} is not application/json`, { path: 'headers.content-type', found: type });
-  let body: unknown;
-  try {
-    body = parseJsonLimited(http.rawBody);
-  } catch (cause) {
-    if (cause instanceof JsonTooDeepError) fail('request.body.too_deep', `The body is ${cause.message}`, { path: 'body', cause });
-    fail('notification.request.malformed', `The body is not valid JSON: ${(cause as Error).message}`, { path: 'body', cause });
-  }
+function parseNotificationRequest(http: ProtocolRequest): { notificationId: string; event: NotificationEvent; description?: string } {
+  requireContentType(http);
+  const body = jsonBody(http, 'notification.request.malformed');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('notification.request.malformed', 'The body is not a JSON object', { path: 'body' });
   const b = body as Record<string, unknown>;
   if (typeof b.notification_id !== 'string' || b.notification_id === '') {

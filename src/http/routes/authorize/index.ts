@@ -1,9 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { IssuerDeps, ProtocolResponse } from '../../../protocol/deps.js';
 import { handleAuthorizationRequest } from '../../../protocol/oauth/authorize.js';
 import { handleConsent } from '../../../protocol/oauth/consent.js';
 import type { AuthorizationOutcome } from '../../../protocol/oauth/consent-view.js';
+import { requireContentType } from '../../../protocol/request.js';
 import { runEndpoint } from '../../endpoint.js';
+import { wireErrorHandler } from '../../plugins/errors.js';
+import { acceptRawBodies } from '../../protocol-request.js';
 import { routePaths, urlsFor } from '../../urls.js';
 import { pageHeaders } from './html.js';
 import { renderConsentPage, renderErrorPage } from './pages.js';
@@ -11,30 +14,24 @@ import { renderConsentPage, renderErrorPage } from './pages.js';
 /**
  * The browser-facing authorization endpoint and its login/consent form: a context of its own,
  * since it answers with HTML pages and redirects rather than JSON. Every request is logged on
- * its session like the wallet endpoints.
+ * its session like the wallet endpoints, and read the same way (a ProtocolRequest).
  */
 export async function authorizeRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: deps.config.bodyLimitBytes }, (_req, body, done) =>
-    done(null, body),
-  );
+  acceptRawBodies(app, deps.config.bodyLimitBytes);
+  app.setErrorHandler(wireErrorHandler(deps));
 
-  app.get(routePaths.authorization, (request, reply) =>
-    runEndpoint(deps, 'authorization', request, reply, async (rec) => {
-      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      return toResponse(await handleAuthorizationRequest(deps, urlsFor(deps.config, request), query, rec));
-    }),
-  );
-
-  app.post(`${routePaths.authorization}/consent`, (request, reply) =>
-    runEndpoint(
-      deps,
-      'authorization_consent',
-      request,
-      reply,
-      async (rec) => toResponse(await handleConsent(deps, urlsFor(deps.config, request), rawBody(request), rec)),
-      (raw) => (typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw),
+  app.get(routePaths.authorization, { config: { endpoint: 'authorization' } }, (request, reply) =>
+    runEndpoint(deps, 'authorization', request, reply, async (protocolRequest, rec) =>
+      toResponse(await handleAuthorizationRequest(deps, urlsFor(deps.config, request), protocolRequest, rec)),
     ),
+  );
+
+  app.post(`${routePaths.authorization}/consent`, { config: { endpoint: 'authorization_consent' } }, (request, reply) =>
+    runEndpoint(deps, 'authorization_consent', request, reply, async (protocolRequest, rec) => {
+      // A wrong content type is answered in JSON, before the page logic (which answers in HTML).
+      requireContentType(protocolRequest);
+      return toResponse(await handleConsent(deps, urlsFor(deps.config, request), protocolRequest, rec));
+    }),
   );
 }
 
@@ -48,8 +45,4 @@ function toResponse(outcome: AuthorizationOutcome): ProtocolResponse {
     case 'error':
       return { status: outcome.status, headers: pageHeaders, body: renderErrorPage(outcome) };
   }
-}
-
-function rawBody(request: FastifyRequest): string {
-  return typeof request.body === 'string' ? request.body : '';
 }
