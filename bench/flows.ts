@@ -133,6 +133,22 @@ function procCpuSeconds(path: string, withChildren = false): number {
   }
 }
 
+/** CPU seconds per thread of the server processes, by "pid/tid". */
+function threadCpuSeconds(issuers: RunningIssuer[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const i of issuers) {
+    const pid = i.process.pid;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) out.set(`${pid}/${tid}`, procCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
+  }
+  return out;
+}
+
 /** All threads of the server processes, and their main threads alone (the event loops: the serial part). */
 function serverCpuSeconds(issuers: RunningIssuer[]): { all: number; eventLoop: number } {
   const running = issuers.filter((i) => i.process.exitCode === null && i.process.signalCode === null);
@@ -195,6 +211,8 @@ interface LevelResult {
   postgresBackgroundCpu: number;
   commits: number;
   elapsed: number;
+  /** CPU seconds of the server's threads other than the event loops, busiest first. */
+  otherThreads: number[];
 }
 
 async function runLevel(target: Target, concurrency: number): Promise<LevelResult> {
@@ -207,6 +225,7 @@ async function runLevel(target: Target, concurrency: number): Promise<LevelResul
   const commitsBefore = await postgresCommits(target);
   const pgBefore = target.postgres ? postgresCpuSeconds(target.postgres.database) : undefined;
   const serverCpuBefore = serverCpuSeconds(target.issuers);
+  const threadsBefore = threadCpuSeconds(target.issuers);
   const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -225,6 +244,7 @@ async function runLevel(target: Target, concurrency: number): Promise<LevelResul
   );
   const elapsed = (performance.now() - started) / 1000;
   const serverCpuAfter = serverCpuSeconds(target.issuers);
+  const threadsAfter = threadCpuSeconds(target.issuers);
   const clientUsage = process.cpuUsage(clientCpuBefore);
   const pgAfter = target.postgres ? postgresCpuSeconds(target.postgres.database) : undefined;
   const commitsAfter = await postgresCommits(target);
@@ -238,6 +258,11 @@ async function runLevel(target: Target, concurrency: number): Promise<LevelResul
     postgresBackgroundCpu: pgAfter && pgBefore ? pgAfter.background - pgBefore.background : NaN,
     // Requests finished inside the window; the stats are read a moment after it, so the count is close, not exact.
     commits: commitsAfter - commitsBefore,
+    otherThreads: [...threadsAfter]
+      .filter(([id]) => !target.issuers.some((i) => id === `${i.process.pid}/${i.process.pid}`))
+      .map(([id, cpu]) => cpu - (threadsBefore.get(id) ?? 0))
+      .filter((cpu) => cpu > 0)
+      .sort((a, b) => b - a),
   };
 }
 
@@ -273,6 +298,8 @@ function report(title: string, r: LevelResult, es256: number) {
       `its event loop ${ms(r.eventLoopCpu)} ms, ${((100 * r.eventLoopCpu) / r.elapsed).toFixed(0)}%), ` +
       `load generator ${ms(r.clientCpu)} ms (${((100 * r.clientCpu) / r.elapsed).toFixed(0)}% of a core)`,
   );
+  // Worker threads (self-check, WAL checkpoints), libuv's pool (signatures, hashing) and V8's helpers (GC, compiler).
+  if (r.otherThreads.length) console.log(`  other server threads, busiest first, CPU per flow ms: ${r.otherThreads.slice(0, 6).map((c) => ms(c)).join(', ')}`);
   if (!Number.isNaN(r.postgresBackendCpu)) {
     console.log(`  PostgreSQL server CPU per flow: ${ms(r.postgresBackendCpu)} ms in this database's backends, ${ms(r.postgresBackgroundCpu)} ms in its shared background processes`);
   }
