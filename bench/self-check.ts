@@ -81,7 +81,7 @@ try {
     const issueMs = (keygenStart - issueStart - keygen) / count;
     // Warm-up (JIT, key caches); then three passes, each after a collection of what issuance
     // left behind (the check's own garbage is collected inside the pass and counts), median.
-    for (const item of items.slice(0, 50)) verifyIssuedCredential(deps, item);
+    for (const item of items) verifyIssuedCredential(deps, item);
     const statuses = new Map<string, number>();
     const passes: number[] = [];
     for (let pass = 0; pass < 3; pass++) {

@@ -123,6 +123,10 @@ export function decodeSdJwtVc(compact: string): DecodedSdJwtVc {
 
 /** Cheap detection: a JWT followed by `~`. */
 export function looksLikeSdJwt(text: string): boolean {
-  const first = text.trim().split('~')[0];
-  return text.includes('~') && first.split('.').length === 3;
+  const tilde = text.indexOf('~');
+  if (tilde < 0) return false;
+  // Exactly two dots before the first '~' (a credential is some KiB: no split of all of it).
+  const first = text.indexOf('.');
+  const second = first < 0 ? -1 : text.indexOf('.', first + 1);
+  return second >= 0 && second < tilde && text.lastIndexOf('.', tilde) === second;
 }
