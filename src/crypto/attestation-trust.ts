@@ -15,6 +15,7 @@ import { ConfigError } from '../config/config.js';
 import { minimalPublicJwk, publicJwkProblem } from './did-resolver.js';
 import { pemCertificatesToDer } from './certificates.js';
 import { jwkThumbprintSync } from './jwk-thumbprint.js';
+import { certificateKeyProblem, MAX_X5C_CERTIFICATE_CHARS, MAX_X5C_CERTIFICATES } from './key-bounds.js';
 
 export interface TrustedKey {
   jwk: JWK;
@@ -128,13 +129,20 @@ export function resolveAttesterKey(header: Record<string, unknown>, trust: Trust
 
 function fromX5c(x5c: unknown, trust: TrustList, nowMs: number): AttesterKey {
   if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string')) throw new AttesterKeyError('x5c must be a non-empty array of base64 DER certificates');
+  // The cheap checks first, then every key's bounds, and only then any signature (key-bounds.ts).
+  if (x5c.length > MAX_X5C_CERTIFICATES) throw new AttesterKeyError(`x5c has ${x5c.length} certificates; at most ${MAX_X5C_CERTIFICATES} are read (leaf and intermediates, without the trust anchor)`);
   const certs = x5c.map((c: string, i) => {
     if (/[-_]/.test(c)) throw new AttesterKeyError(`x5c[${i}] looks base64url-encoded; x5c uses standard base64 (RFC 7515 §4.1.6)`);
+    if (c.length > MAX_X5C_CERTIFICATE_CHARS) throw new AttesterKeyError(`x5c[${i}] is ${c.length} characters long; at most ${MAX_X5C_CERTIFICATE_CHARS} are accepted for one certificate`);
+    let cert: X509Certificate;
     try {
-      return new X509Certificate(Buffer.from(c, 'base64'));
+      cert = new X509Certificate(Buffer.from(c, 'base64'));
     } catch (e) {
       throw new AttesterKeyError(`x5c[${i}] is not a DER X.509 certificate: ${(e as Error).message}`);
     }
+    const problem = certificateKeyProblem(cert);
+    if (problem) throw new AttesterKeyError(`x5c[${i}] (${oneLine(cert.subject)}) ${problem}`);
+    return cert;
   });
   certs.forEach((cert, i) => {
     if (nowMs < Date.parse(cert.validFrom) || nowMs > Date.parse(cert.validTo)) throw new AttesterKeyError(`x5c[${i}] (${oneLine(cert.subject)}) is not valid now (${cert.validFrom} .. ${cert.validTo})`);

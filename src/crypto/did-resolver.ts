@@ -6,6 +6,7 @@
 import { parseJsonLimited } from '../core/input-limits.js';
 import { ECDH, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
+import { rsaParametersProblem } from './key-bounds.js';
 
 export type DidRepresentation =
   | 'did:key:p256'
@@ -146,10 +147,12 @@ export function publicJwkProblem(value: unknown): string | undefined {
       }
       if (b64urlLength(jwk.x) !== 32) return 'has x that is not 32 base64url-encoded bytes for Ed25519';
       return undefined;
-    case 'RSA':
-      if (b64urlLength(jwk.n) < 256) return 'has n missing or shorter than 2048 bits';
+    case 'RSA': {
+      if (b64urlLength(jwk.n) <= 0) return 'has no valid n';
       if (b64urlLength(jwk.e) <= 0) return 'has no valid e';
-      return undefined;
+      // Bounded before any import or signature check: the exponent sets the cost of a verification.
+      return rsaParametersProblem(Buffer.from(jwk.n as string, 'base64url'), Buffer.from(jwk.e as string, 'base64url'));
+    }
     case 'oct':
       return 'is a symmetric (oct) key';
     default:

@@ -217,7 +217,9 @@ describe('token endpoint: authorization_code grant', () => {
   it('dpop.proof.jti_missing: a DPoP proof without jti', async () => {
     const key = await newHolderKey();
     const proof = await new SignJWT({ htm: 'POST', htu: `${lab.issuer}/token` }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk }).setIssuedAt(iat()).sign(key.privateKey);
-    await expectCode(await lab.token({ grant_type: 'authorization_code', code: 'x' }, { dpop: proof }), 'dpop.proof.jti_missing', undefined, 400);
+    // A code this issuer knows: an unknown one is refused before any DPoP proof is verified.
+    const f = await obtainCode();
+    await expectCode(await lab.token(codeForm(f.code, f.pkce.verifier), { dpop: proof }), 'dpop.proof.jti_missing', f.sessionId, 400);
   });
 });
 

@@ -2,8 +2,8 @@ import { fail } from '../../core/diagnostics.js';
 import { hashSecret } from '../../core/ids.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
 import { formPairs, requireContentType, singleValued, type ProtocolRequest } from '../request.js';
-import { verifyDpopProof } from './dpop.js';
-import { authenticateClient, type ClientAttestationRequest } from './client-attestation.js';
+import { verifyDpopProof, type VerifiedDpop } from './dpop.js';
+import { authenticateClient, type ClientAttestationRequest, type VerifiedClientAttestation } from './client-attestation.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import { handlePreAuthorizedCodeGrant, readPreAuthorizedGrant, type PreAuthorizedGrantRead } from './grants/pre-authorized-code.js';
 import { handleRefreshTokenGrant } from './grants/refresh-token.js';
@@ -39,50 +39,45 @@ export async function handleTokenRequest(
       expected: SUPPORTED.join(', '),
     });
   }
-  let dpop;
-  let client;
   // A pre-authorized code's grant and session, read once: the client check may need the
   // session (require_wallet_attestation) and the grant handler needs both.
   let preAuthorized: Promise<PreAuthorizedGrantRead> | undefined;
   const readPreAuthorized = () => (preAuthorized ??= readPreAuthorizedGrant(deps, form['pre-authorized_code'] ?? ''));
+  const dispatch = (dpop: VerifiedDpop | null, client: VerifiedClientAttestation | null) => {
+    switch (grantType) {
+      case PRE_AUTHORIZED:
+        return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop, client, readPreAuthorized);
+      case 'authorization_code':
+        return handleAuthorizationCodeGrant(deps, urls, form, dpop, rec);
+      default:
+        return handleRefreshTokenGrant(deps, urls, form, dpop, rec);
+    }
+  };
+  // The cheap check first: a code or token this issuer does not know is refused by its grant
+  // (missing / unknown) before any DPoP proof or attestation chain costs a signature check.
+  const sessionOfGrant = grantType === PRE_AUTHORIZED ? (await readPreAuthorized()).grant?.sessionId ?? null : await findSessionOfGrant(deps, grantType, form);
+  if (sessionOfGrant === null) return dispatch(null, null);
+  let dpop;
+  let client;
   try {
     dpop = await verifyDpopProof(deps, { header: dpopHeader, method: 'POST', url: urls.endpoint('token') }, rec);
     // Wallet attestation (every grant); the offer's require_wallet_attestation is read only when none was sent.
-    client = await authenticateClient(deps, urls, { ...clientAttestation, form }, rec, async () => {
-      if (grantType === PRE_AUTHORIZED) return form['pre-authorized_code'] ? (await readPreAuthorized()).session : null;
-      const id = await findSessionOfGrant(deps, grantType, form);
-      return id ? deps.store.sessions.get(id) : null;
-    });
+    client = await authenticateClient(deps, urls, { ...clientAttestation, form }, rec, async () =>
+      grantType === PRE_AUTHORIZED ? (await readPreAuthorized()).session : deps.store.sessions.get(sessionOfGrant),
+    );
   } catch (err) {
-    await bindSessionOfGrant(deps, grantType, form, rec);
+    // A refused proof still belongs in its session's log.
+    rec.bindSession(sessionOfGrant);
     throw err;
   }
-  switch (grantType) {
-    case PRE_AUTHORIZED:
-      return handlePreAuthorizedCodeGrant(deps, urls, form, rec, dpop, client, readPreAuthorized);
-    case 'authorization_code':
-      return handleAuthorizationCodeGrant(deps, urls, form, dpop, rec);
-    default:
-      return handleRefreshTokenGrant(deps, urls, form, dpop, rec);
-  }
+  return dispatch(dpop, client);
 }
 
-/** A refused proof still belongs in its session's log: find the session from the grant, read-only. */
-async function bindSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: string, form: Record<string, string>, rec: Recorder): Promise<void> {
-  const sessionId = await findSessionOfGrant(deps, grantType, form);
-  if (sessionId) rec.bindSession(sessionId);
-}
-
-/** The session a grant (code, pre-authorized code, refresh token) belongs to, read-only; null when unknown. */
+/** The session of an authorization code or refresh token, read-only; null when unknown. */
 async function findSessionOfGrant(deps: Pick<IssuerDeps, 'store'>, grantType: string, form: Record<string, string>): Promise<string | null> {
-  const secret = grantType === PRE_AUTHORIZED ? form['pre-authorized_code'] : grantType === 'authorization_code' ? form.code : form.refresh_token;
+  const secret = grantType === 'authorization_code' ? form.code : form.refresh_token;
   if (!secret) return null;
   const hash = hashSecret(secret);
-  const found =
-    grantType === PRE_AUTHORIZED
-      ? await deps.store.grants.peekPreAuthorized(hash)
-      : grantType === 'authorization_code'
-        ? await deps.store.authorizations.peekCode(hash)
-        : await deps.store.refreshTokens.peek(hash);
+  const found = grantType === 'authorization_code' ? await deps.store.authorizations.peekCode(hash) : await deps.store.refreshTokens.peek(hash);
   return found?.sessionId ?? null;
 }

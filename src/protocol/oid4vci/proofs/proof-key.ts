@@ -15,6 +15,7 @@ import {
   type ResolvedDid,
 } from '../../../crypto/did-resolver.js';
 import { jwkThumbprintSync } from '../../../crypto/jwk-thumbprint.js';
+import { MAX_X5C_CERTIFICATES, publicKeyBoundsProblem } from '../../../crypto/key-bounds.js';
 
 /** `key_attestation`: a proof kid pointing into the attested_keys of its key attestation (App. F.1). */
 export type ProofKeySource = 'jwk' | 'x5c' | 'key_attestation' | DidRepresentation;
@@ -121,6 +122,9 @@ function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
   if (!Array.isArray(value) || value.length === 0 || !value.every((c) => typeof c === 'string')) {
     fail('proof.jwt.x5c_invalid', `header x5c must be a non-empty array of base64 DER strings, found ${truncate(value, 60)}`, { path: at, found });
   }
+  if (value.length > MAX_X5C_CERTIFICATES) {
+    fail('proof.jwt.x5c_invalid', `header x5c has ${value.length} certificates; at most ${MAX_X5C_CERTIFICATES} are read (leaf and intermediates)`, { path: at, found });
+  }
   const leaf = value[0] as string;
   let jwk = leafCache.get(leaf);
   if (!jwk) {
@@ -134,6 +138,9 @@ function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
     } catch (cause) {
       fail('proof.jwt.x5c_invalid', `x5c[0] is not a DER X.509 certificate: ${(cause as Error).message}`, { path: `${at}[0]`, found, cause });
     }
+    // A DSA or DH key cannot even be exported as a JWK: refuse it by its bounds first.
+    const bounds = publicKeyBoundsProblem(key);
+    if (bounds) fail('proof.jwt.x5c_invalid', `the leaf certificate key ${bounds}`, { path: `${at}[0]`, found });
     const exported = key.export({ format: 'jwk' }) as JWK;
     const problem = publicJwkProblem(exported);
     if (problem) fail('proof.jwt.x5c_invalid', `the leaf certificate key ${problem}`, { path: `${at}[0]`, found });
