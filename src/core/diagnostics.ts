@@ -88,7 +88,7 @@ const entries = {
   'offer.already_redeemed': {
     error: 'invalid_request', status: 410, severity: 'error',
     expected: 'An offer that has not been redeemed at the token endpoint yet',
-    help: 'This offer was already exchanged for an access token. Offers can be fetched repeatedly only until the token exchange.',
+    help: 'This offer was already exchanged for an access token. Offers can be fetched repeatedly only until the token exchange; after it the offer URI no longer hands out its code (it is a bearer capability, like the code).',
     spec_ref: oid4vci('4.1.3'),
   },
 

@@ -24,6 +24,8 @@ export type SessionState = (typeof sessionStates)[number];
 export const eventTypes = [
   'offer_created',
   'offer_retrieved',
+  // A fetch of the offer URI after the offer was redeemed or expired: answered 410, without the offer.
+  'offer_retrieval_refused',
   'token_exchanged',
   'nonce_issued',
   'credential_issued',

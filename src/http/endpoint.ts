@@ -4,7 +4,7 @@ import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
 import type { ProtocolRequest, RequestBody } from '../protocol/request.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
-import { redactBody, redactHeaders } from '../session-log/redact.js';
+import { redactBody, redactHeaders, redactPath } from '../session-log/redact.js';
 import { readProtocolRequest } from './protocol-request.js';
 import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
 
@@ -27,7 +27,7 @@ export async function runEndpoint(
   const body = describeBody(request.body, request.rawBody);
   const requestEntry = rec.log('debug', `${request.method} ${endpoint}`, {
     method: request.method,
-    path: request.path,
+    path: redactPath(request.path, fastifyRequest.params, deps.serverSecret),
     headers: redactHeaders(request.headers, deps.serverSecret, deps.config.keepClientIps),
     // Client addresses only when the operator keeps them (KEEP_CLIENT_IPS); never on share links.
     ...(deps.config.keepClientIps ? { client_ip: request.clientIp } : {}),

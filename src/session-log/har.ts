@@ -35,7 +35,8 @@ export function createHar(logs: readonly LogEntry[], origin: string, creator: { 
 
 function harEntry(log: LogEntry, origin: string): Record<string, unknown> {
   const d = log.data as unknown as RequestLogData;
-  const url = `${origin}${d.path}`;
+  // As a URL: a fingerprint in the path (<redacted hmac:…>) is percent-encoded like any other character.
+  const url = new URL(`${origin}${d.path}`).href;
   const headers = Object.entries(d.headers ?? {}).map(([name, value]) => ({ name, value: Array.isArray(value) ? value.join(', ') : String(value) }));
   const contentType = String((d.headers ?? {})['content-type'] ?? '');
   const bodyText = d.body === undefined ? undefined : bodyToText(d.body, contentType);

@@ -20,7 +20,55 @@ const secretFields = new Set([
   // Authorization code flow: issuer_state starts an authorization; csrf_token guards the consent form.
   'issuer_state',
   'csrf_token',
+  // A pushed request's handle opens its consent page (RFC 9126 §2.2).
+  'request_uri',
+  // Handles a wallet presents again with its token (OID4VCI 1.0 §9, §11): shown like the other secrets.
+  'transaction_id',
+  'notification_id',
 ]);
+
+/**
+ * Path parameters that are capabilities: the offer id of GET /credential_offers/{id} is the
+ * credential_offer_uri, which hands out the pre-authorized code (OID4VCI 1.0 §4.1.3).
+ */
+const secretPathParams = new Set(['offerId']);
+
+/** The request path as logged: a capability in it replaced by its fingerprint, the query left out. */
+export function redactPath(url: string, params: unknown, serverSecret: string): string {
+  const path = url.split('?')[0];
+  const secrets = new Set<string>();
+  if (params && typeof params === 'object') {
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) if (secretPathParams.has(name) && typeof value === 'string' && value) secrets.add(value);
+  }
+  if (!secrets.size) return path;
+  return path
+    .split('/')
+    .map((segment) => (secrets.has(segment) || secrets.has(safeDecode(segment)) ? redactSecret(serverSecret, safeDecode(segment)) : segment))
+    .join('/');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** A redirect's Location as logged: secret query parameters (an authorization code) fingerprinted. */
+function redactLocation(value: string, serverSecret: string): string {
+  const q = value.indexOf('?');
+  if (q < 0) return value;
+  const query = new URLSearchParams(value.slice(q + 1));
+  let changed = false;
+  for (const [name, v] of [...query]) {
+    if (secretFields.has(name)) {
+      query.set(name, redactSecret(serverSecret, v));
+      changed = true;
+    }
+  }
+  return changed ? `${value.slice(0, q)}?${query}` : value;
+}
 
 const secretHeaders = new Set(['cookie', 'set-cookie', 'x-admin-token', 'proxy-authorization']);
 const addressHeaders = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-envoy-external-address']);
@@ -32,6 +80,8 @@ export function redactHeaders(headers: Record<string, unknown>, serverSecret: st
     if (lower === 'authorization' && typeof value === 'string') {
       const space = value.indexOf(' ');
       out[lower] = space > 0 ? `${value.slice(0, space)} ${redactSecret(serverSecret, value.slice(space + 1))}` : redactSecret(serverSecret, value);
+    } else if (lower === 'location' && typeof value === 'string') {
+      out[lower] = redactLocation(value, serverSecret);
     } else if (secretHeaders.has(lower)) {
       out[lower] = '<redacted>';
     } else if (addressHeaders.has(lower) && !keepAddresses) {

@@ -69,7 +69,9 @@ describe('notification endpoint (OID4VCI 1.0 §11)', () => {
     const event = s.events.find((e) => e.type === 'notification_received');
     assert.ok(event);
     assert.equal(event.details.event, 'credential_accepted');
-    assert.equal(event.details.notification_id, credentialResponse.notification_id);
+    // The id is a handle the wallet presents again: the session shows its keyed fingerprint only.
+    assert.match(event.details.notification_id, /^<redacted hmac:[A-Za-z0-9_-]{10}>$/);
+    assert.notEqual(event.details.notification_id, credentialResponse.notification_id);
     assert.equal(event.details.credentials, 1);
   });
 

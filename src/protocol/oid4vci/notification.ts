@@ -5,7 +5,7 @@
  * event name, which moves the session (core/session-state.ts). Idempotent: a repeated
  * identical notification answers 204 again and is logged as a repeat.
  */
-import { timeOrderedToken } from '../../core/ids.js';
+import { redactSecret, timeOrderedToken } from '../../core/ids.js';
 import { fail, truncate } from '../../core/diagnostics.js';
 import type { NotificationEvent } from '../../store/notification-records.js';
 import type { IssuerDeps, IssuerUrls, ProtocolResponse, Recorder } from '../deps.js';
@@ -29,15 +29,15 @@ export async function handleNotificationRequest(deps: Deps, urls: IssuerUrls, ht
   const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('notification') });
   const request = parseNotificationRequest(http);
   const record = await deps.store.notifications.get(request.notificationId);
-  if (!record) fail('notification.id.unknown', `notification_id ${truncate(request.notificationId, 60)} was not issued by this issuer`, { path: 'body.notification_id' });
+  if (!record) fail('notification.id.unknown', `notification_id ${redactSecret(deps.serverSecret, request.notificationId)} was not issued by this issuer`, { path: 'body.notification_id' });
   if (record.sessionId !== token.sessionId) {
-    fail('notification.id.foreign', `notification_id ${truncate(request.notificationId, 60)} belongs to another session than this access token`, { path: 'body.notification_id' });
+    fail('notification.id.foreign', `notification_id ${redactSecret(deps.serverSecret, request.notificationId)} belongs to another session than this access token`, { path: 'body.notification_id' });
   }
   const repeated = record.event === request.event;
   const updated = await deps.store.notifications.recordEvent(record.notificationId, request.event, deps.clock.nowMs());
   const details = {
     event: request.event,
-    notification_id: record.notificationId,
+    notification_id: redactSecret(deps.serverSecret, record.notificationId),
     credential_configuration_id: record.credentialConfigurationId,
     credentials: record.credentialIds.length,
     ...(request.description !== undefined ? { event_description: request.description } : {}),

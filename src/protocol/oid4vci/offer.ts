@@ -115,7 +115,8 @@ export async function createOffer(
   rec.bindSession(sessionId);
   rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation, faults: describeFaults(options, deps.config).map((f) => f.name) });
   rec.log('info', 'Credential offer created', {
-    offer_id: offerId,
+    // The offer id is the credential_offer_uri, a bearer capability: logs show its fingerprint.
+    offer_id: redactSecret(deps.serverSecret, offerId),
     credential_offer: redactOffer(credentialOffer, deps.serverSecret),
     by_reference: options.byReference,
     tx_code: txCode ? redactSecret(deps.serverSecret, txCode) : undefined,
@@ -134,28 +135,36 @@ export async function createOffer(
   };
 }
 
-/** GET of a credential_offer_uri (§4.1.3): repeatable until the token exchange, each fetch an event. */
+/**
+ * GET of a credential_offer_uri (§4.1.3): repeatable until the token exchange, each fetch an
+ * event. The offer URI is a bearer capability (it hands out the pre-authorized code or
+ * issuer_state), so once the offer is redeemed or expired it answers 410 without the offer; the
+ * refused fetch is still recorded on the session (log entry and `offer_retrieval_refused`).
+ */
 export async function handleOfferRetrieval(
-  deps: Pick<IssuerDeps, 'store' | 'clock'>,
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>,
   offerId: string,
   rec: Recorder,
 ): Promise<ProtocolResponse> {
+  const shownId = redactSecret(deps.serverSecret, offerId);
   const session = await deps.store.sessions.getByOfferId(offerId);
-  if (!session) fail('offer.unknown', `No credential offer with id ${offerId.slice(0, 40)}`, { path: 'path.offer_id' });
+  if (!session) fail('offer.unknown', `No credential offer with id ${shownId} (${offerId.length} characters${offerId.startsWith('off_') ? '' : ', not starting with off_'})`, { path: 'path.offer_id' });
   rec.bindSession(session.id);
   const now = deps.clock.nowMs();
   if (now >= session.offerExpiresAt) {
+    rec.event('offer_retrieval_refused', { reason: 'expired', state: session.state });
     fail('offer.expired', `The offer expired at ${new Date(session.offerExpiresAt).toISOString()}`);
   }
   // An authorization in progress has not redeemed the offer: wallets re-fetch it (preview, then import).
   if (!['offer_created', 'offer_retrieved', 'authorization_requested', 'authorization_granted'].includes(session.state)) {
-    fail('offer.already_redeemed', `The session is in state ${session.state}; the offer was already exchanged for a token`);
+    rec.event('offer_retrieval_refused', { reason: 'already_redeemed', state: session.state });
+    fail('offer.already_redeemed', `The session is in state ${session.state}; the offer was already exchanged for a token, so its code is no longer handed out`);
   }
   const fetches = (await deps.store.sessions.recordOfferFetch(session.id, now)) ?? session.offerFetches + 1;
   verifyOfferFetchFault(session, fetches, rec);
   rec.event('offer_retrieved', { fetch: fetches });
   rec.log('info', fetches > 1 ? `Credential offer retrieved again (fetch ${fetches})` : 'Credential offer retrieved by wallet', {
-    offer_id: offerId,
+    offer_id: shownId,
     fetch: fetches,
   });
   return { status: 200, body: session.offer, headers: { 'cache-control': 'no-store' } };

@@ -1,3 +1,4 @@
+import { redactSecret } from '../../../core/ids.js';
 import { redactOffer } from '../../../protocol/oid4vci/offer.js';
 import { withholdAddresses } from '../../../session-log/redact.js';
 import type { DeferredTransactionRecord, EventEntry, IssuedCredentialRecord, LogEntry, SessionFilter, SessionRecord } from '../../../store/store.js';
@@ -53,6 +54,15 @@ export function presentSession(s: SessionRecord, serverSecret: string): Record<s
       claims_supplied_for: Object.keys(s.options.claims),
     },
   };
+}
+
+/**
+ * A session as a share link or an export shows it: the offer id is the credential_offer_uri,
+ * which hands out the code until the token exchange, so only its fingerprint is shown. The
+ * admin API keeps it (the admin created the offer and may show its QR code again).
+ */
+export function presentSharedSession(s: SessionRecord, serverSecret: string): Record<string, unknown> {
+  return { ...presentSession(s, serverSecret), offer_id: redactSecret(serverSecret, s.offerId) };
 }
 
 export function presentLog(l: LogEntry): Record<string, unknown> {

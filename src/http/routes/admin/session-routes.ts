@@ -7,7 +7,7 @@ import { createHar } from '../../../session-log/har.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { resumeAfter, streamSession } from '../../sse.js';
 import { routePaths, urlsFor } from '../../urls.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentTransaction } from './presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentSharedSession, presentTransaction } from './presenters.js';
 
 const session = routePaths.session;
 
@@ -70,7 +70,10 @@ export async function createShareLink(deps: Pick<IssuerDeps, 'store' | 'clock'>,
   return { token, expiresAt };
 }
 
-/** Everything about one session in one document (or its requests as HAR 1.2). */
+/**
+ * Everything about one session in one document (or its requests as HAR 1.2). Exports get
+ * attached to bug reports: like a share link, they carry nothing that redeems anything.
+ */
 export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>, id: string, issuer: string, format: 'json' | 'har') {
   const found = await deps.store.sessions.get(id);
   if (!found) return null;
@@ -84,7 +87,7 @@ export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock' | '
   return {
     exported_at: new Date(deps.clock.nowMs()).toISOString(),
     credential_issuer: issuer,
-    session: presentSession(found, deps.serverSecret),
+    session: presentSharedSession(found, deps.serverSecret),
     events: events.items.map(presentEvent),
     logs: logs.items.map(presentLog),
     issued_credentials: credentials.map(presentIssuedCredential),

@@ -6,7 +6,7 @@ import type { IssuedView } from '../../../dashboard/pages/session-issued.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
 import { resumeAfter, streamSession } from '../../sse.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentSharedLog } from '../admin/presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
 import { describeFaults } from '../../../protocol/faults/offer-faults.js';
 import { sendPage } from './context.js';
 
@@ -48,7 +48,7 @@ export async function renderSessionPage(
     session.credentialConfigurationIds.map((id) => [id, deps.configurations.byId.get(id)?.issuance.sample_claims ?? {}]),
   );
   const data: SessionPageData = {
-    session: presentSession(session, deps.serverSecret) as unknown as SessionView,
+    session: (opts.readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView,
     logs: logs.items.map(present) as unknown as LogView[],
     logTotal: logs.total,
     events: [...eventViews].reverse(),
