@@ -43,30 +43,36 @@ const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const B58_INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < B58.length; i++) B58_INDEX[B58.charCodeAt(i)] = i;
 
-/** Decodes base58btc (without the multibase `z`). Throws DidResolutionError naming the bad character. */
+/**
+ * Decodes base58btc (without the multibase `z`). Throws DidResolutionError naming the bad
+ * character. Quadratic in the length like every base conversion, so callers bound the length
+ * first; nine digits at a time into a BigInt (58^9 < 2^53) keep the constant small (a
+ * 2,048-character value in ~0.2 ms instead of ~10 ms byte by byte).
+ */
 export function base58btcDecode(text: string): Uint8Array {
   let zeros = 0;
   while (zeros < text.length && text[zeros] === '1') zeros++;
-  // Little-endian base-256 accumulator.
-  const bytes: number[] = [];
-  for (let i = zeros; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const digit = code < 128 ? B58_INDEX[code] : -1;
-    if (digit < 0) {
-      throw new DidResolutionError(
-        `not base58btc: character ${JSON.stringify(text[i])} at position ${i} is not in the Bitcoin base58 alphabet (no 0, O, I, l)`,
-      );
+  let value = 0n;
+  for (let i = zeros; i < text.length; i += 9) {
+    let chunk = 0;
+    let scale = 1;
+    for (let k = i; k < Math.min(i + 9, text.length); k++) {
+      const code = text.charCodeAt(k);
+      const digit = code < 128 ? B58_INDEX[code] : -1;
+      if (digit < 0) {
+        throw new DidResolutionError(
+          `not base58btc: character ${JSON.stringify(text[k])} at position ${k} is not in the Bitcoin base58 alphabet (no 0, O, I, l)`,
+        );
+      }
+      chunk = chunk * 58 + digit;
+      scale *= 58;
     }
-    let carry = digit;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j] * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) { bytes.push(carry & 0xff); carry >>= 8; }
+    value = value * BigInt(scale) + BigInt(chunk);
   }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i];
+  let hex = value === 0n ? '' : value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  const out = new Uint8Array(zeros + hex.length / 2);
+  out.set(Buffer.from(hex, 'hex'), zeros);
   return out;
 }
 
@@ -254,11 +260,23 @@ function resolveKeyValue(value: string): { jwk: JWK; representation: DidRepresen
 
 const DID_SYNTAX = /^did:([a-z0-9]+):(.+)$/;
 
+/**
+ * Lengths checked before any decoding: a kid is wallet input, and base58 decoding is quadratic
+ * (a 24,000-character did:key cost ~400 ms). The largest legitimate values are a did:key
+ * jwk_jcs-pub or a did:jwk of a 4096-bit RSA JWK, about 1,000 characters.
+ */
+export const MAX_DID_METHOD_ID_CHARS = 2048;
+/** The whole DID URL: the method-specific id, plus a did:key fragment that repeats it. */
+export const MAX_DID_URL_CHARS = 2 * MAX_DID_METHOD_ID_CHARS + 16;
+
 export function isSelfContainedDid(value: string): boolean {
   return value.startsWith('did:key:') || value.startsWith('did:jwk:');
 }
 
 export function resolveDidKey(didUrl: string): ResolvedDid {
+  if (didUrl.length > MAX_DID_URL_CHARS) {
+    throw new DidResolutionError(`DID URL is ${didUrl.length} characters long; at most ${MAX_DID_URL_CHARS} are resolved (a did:key or did:jwk of a 4096-bit RSA key has about 1,000)`);
+  }
   const hash = didUrl.indexOf('#');
   const did = hash < 0 ? didUrl : didUrl.slice(0, hash);
   const hadFragment = hash >= 0;
@@ -268,6 +286,9 @@ export function resolveDidKey(didUrl: string): ResolvedDid {
     throw new DidResolutionError(`unparseable DID ${JSON.stringify(did.length > 60 ? `${did.slice(0, 60)}...` : did)}: expected did:<method>:<method-specific-id>`);
   }
   const [, method, id] = match;
+  if (id.length > MAX_DID_METHOD_ID_CHARS) {
+    throw new DidResolutionError(`did:${method} value is ${id.length} characters long; at most ${MAX_DID_METHOD_ID_CHARS} are resolved (a did:key or did:jwk of a 4096-bit RSA key has about 1,000)`);
+  }
   let jwk: JWK;
   let representation: DidRepresentation;
   if (method === 'key') {

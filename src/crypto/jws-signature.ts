@@ -1,3 +1,4 @@
+import { BoundedCache } from '../core/bounded-cache.js';
 import { constants, createPublicKey, verify, type JsonWebKey, type KeyObject, type VerifyKeyObjectInput, type VerifyPublicKeyInput } from 'node:crypto';
 
 /**
@@ -21,18 +22,21 @@ export function jwsPublicKey(jwk: Record<string, unknown>): KeyObject {
 }
 
 /**
- * Imported keys by RFC 7638 thumbprint, bounded (the oldest goes first): importing costs more
- * than a verification, and a wallet proving the same key again, or the self-check verifying
- * every credential against this issuer's key, then skips it.
+ * Imported keys by RFC 7638 thumbprint, bounded in entries and bytes (the least recently used
+ * goes first): importing costs more than a verification, and a wallet proving the same key
+ * again, or the self-check verifying every credential against this issuer's key, then skips it.
  */
-const MAX_IMPORTED_KEYS = 10_000;
-const imported = new Map<string, KeyObject>();
+const imported = new BoundedCache<string, KeyObject>({
+  maxEntries: 10_000,
+  maxBytes: 8 * 1024 * 1024,
+  // The thumbprint, plus the key's native size: an RSA modulus, or ~200 bytes for EC/OKP.
+  sizeOf: (thumbprint, key) => thumbprint.length + 200 + Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8),
+});
 
 export function cachedJwsPublicKey(jwk: Record<string, unknown>, thumbprint: string): KeyObject {
   let key = imported.get(thumbprint);
   if (!key) {
     key = jwsPublicKey(jwk);
-    if (imported.size >= MAX_IMPORTED_KEYS) imported.delete(imported.keys().next().value!);
     imported.set(thumbprint, key);
   }
   return key;
@@ -40,6 +44,10 @@ export function cachedJwsPublicKey(jwk: Record<string, unknown>, thumbprint: str
 
 export function importedKeyCount(): number {
   return imported.size;
+}
+
+export function importedKeyBytes(): number {
+  return imported.bytes;
 }
 
 export function clearImportedKeys(): void {

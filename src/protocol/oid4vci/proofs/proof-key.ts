@@ -2,8 +2,9 @@
  * Which holder key a `jwt` proof names (OID4VCI 1.0 Appendix F.1): `jwk`, `x5c` or a
  * self-contained DID URL in `kid`, and a bounded cache of imported verification keys.
  */
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { cachedJwsPublicKey, clearImportedKeys, importedKeyCount } from '../../../crypto/jws-signature.js';
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import { BoundedCache } from '../../../core/bounded-cache.js';
+import { cachedJwsPublicKey, clearImportedKeys, importedKeyBytes, importedKeyCount } from '../../../crypto/jws-signature.js';
 import type { JWK } from 'jose';
 import { diagnose, fail, truncate, type Diagnostic } from '../../../core/diagnostics.js';
 import {
@@ -105,16 +106,24 @@ function fromJwk(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
   return { jwk, keySource: 'jwk', thumbprint: jwkThumbprintSync(jwk) };
 }
 
-/** Bounded insertion-ordered cache: the oldest entry goes when full. */
-function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
-  if (cache.size >= max) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
+/**
+ * What a wallet chose to send is cached by a SHA-256 digest of it, never by the text itself (a
+ * flood of distinct 23 KB kids grew the heap by 225 MB that stayed), and bounded in bytes: the
+ * leaf key of an x5c by the leaf certificate, the key of a DID URL by the DID URL. Decoding and
+ * point validation cost more than the digest and the lookup.
+ */
+interface CachedKey {
+  jwk: JWK;
+  thumbprint: string;
 }
-
-/** Leaf public keys by leaf certificate text, so a busy wallet's x5c is parsed once. */
-const leafCache = new Map<string, JWK>();
-/** Resolved DID URLs (decoding and point validation cost more than the cache lookup). */
-const didCache = new Map<string, ResolvedDid>();
+const keyBytes = (digest: string, v: CachedKey) => digest.length + v.thumbprint.length + JSON.stringify(v.jwk).length + 64;
+const leafCache = new BoundedCache<string, CachedKey>({ maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, sizeOf: keyBytes });
+const didCache = new BoundedCache<string, CachedKey & { representation: DidRepresentation; hadFragment: boolean }>({
+  maxEntries: 10_000,
+  maxBytes: 2 * 1024 * 1024,
+  sizeOf: keyBytes,
+});
+const digestOf = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
   const at = `${ctx.path}.header.x5c`;
@@ -126,8 +135,9 @@ function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
     fail('proof.jwt.x5c_invalid', `header x5c has ${value.length} certificates; at most ${MAX_X5C_CERTIFICATES} are read (leaf and intermediates)`, { path: at, found });
   }
   const leaf = value[0] as string;
-  let jwk = leafCache.get(leaf);
-  if (!jwk) {
+  const leafDigest = digestOf(leaf);
+  let cached = leafCache.get(leafDigest);
+  if (!cached) {
     if (/[-_]/.test(leaf) || !/^[A-Za-z0-9+/]+={0,2}$/.test(leaf)) {
       const hint = /[-_]/.test(leaf) ? ': it looks base64url-encoded; x5c uses standard base64 (RFC 7515 §4.1.6)' : ' (PEM armour or whitespace?)';
       fail('proof.jwt.x5c_invalid', `x5c[0] is not standard base64${hint}`, { path: `${at}[0]`, found });
@@ -144,12 +154,13 @@ function fromX5c(value: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
     const exported = key.export({ format: 'jwk' }) as JWK;
     const problem = publicJwkProblem(exported);
     if (problem) fail('proof.jwt.x5c_invalid', `the leaf certificate key ${problem}`, { path: `${at}[0]`, found });
-    jwk = minimalPublicJwk(exported as Record<string, unknown>);
-    remember(leafCache, leaf, jwk, 1000);
+    const jwk = minimalPublicJwk(exported as Record<string, unknown>);
+    cached = { jwk, thumbprint: jwkThumbprintSync(jwk) };
+    leafCache.set(leafDigest, cached);
   }
-  checkFits(alg, jwk, 'proof.jwt.x5c_invalid', 'x5c', ctx);
+  checkFits(alg, cached.jwk, 'proof.jwt.x5c_invalid', 'x5c', ctx);
   bindingWarning('x5c', ctx, 'x5c');
-  return { jwk, keySource: 'x5c', thumbprint: jwkThumbprintSync(jwk) };
+  return { jwk: cached.jwk, keySource: 'x5c', thumbprint: cached.thumbprint };
 }
 
 function fromKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
@@ -166,25 +177,28 @@ function fromKid(kid: unknown, alg: string, ctx: ProofKeyContext): ProofKey {
       path: at, found: ctx.found, expected: 'kid as did:key / did:jwk DID URL, or the key as header jwk',
     });
   }
-  let resolved = didCache.get(kid);
+  const kidDigest = digestOf(kid);
+  let resolved = didCache.get(kidDigest);
   if (!resolved) {
+    let did: ResolvedDid;
     try {
-      resolved = resolveDidKey(kid);
+      did = resolveDidKey(kid);
     } catch (cause) {
       if (!(cause instanceof DidResolutionError)) throw cause;
       fail('proof.jwt.did_invalid', `kid ${JSON.stringify(truncate(kid, 60))}: ${cause.message}`, { path: at, found: ctx.found, cause });
     }
-    remember(didCache, kid, resolved, 10_000);
+    resolved = { jwk: did.jwk, thumbprint: jwkThumbprintSync(did.jwk), representation: did.representation, hadFragment: did.hadFragment };
+    didCache.set(kidDigest, resolved);
   }
   checkFits(alg, resolved.jwk, 'proof.jwt.did_invalid', 'kid', ctx);
   if (!resolved.hadFragment) {
-    const suggestion = resolved.representation === 'did:jwk' ? `${resolved.did}#0` : `${resolved.did}#${resolved.did.slice('did:key:'.length)}`;
-    ctx.warnings.push(diagnose('proof.jwt.did_without_fragment', `kid is the bare DID ${truncate(resolved.did, 60)} without #fragment`, {
+    const suggestion = resolved.representation === 'did:jwk' ? `${kid}#0` : `${kid}#${kid.slice('did:key:'.length)}`;
+    ctx.warnings.push(diagnose('proof.jwt.did_without_fragment', `kid is the bare DID ${truncate(kid, 60)} without #fragment`, {
       path: at, found: ctx.found, expected: `kid = ${truncate(suggestion, 120)}`,
     }));
   }
   bindingWarning(resolved.representation, ctx, 'kid');
-  return { jwk: resolved.jwk, keySource: resolved.representation, thumbprint: jwkThumbprintSync(resolved.jwk), didUrl: kid };
+  return { jwk: resolved.jwk, keySource: resolved.representation, thumbprint: resolved.thumbprint, didUrl: kid };
 }
 
 /** Picks and validates the one holder key of a proof header. `alg` has been checked before. */
@@ -244,4 +258,9 @@ export function clearProofKeyCaches(): void {
 
 export function proofKeyCacheSize(): number {
   return importedKeyCount();
+}
+
+/** Bytes held by the proof key caches (imported keys, x5c leaf keys, DID keys), as estimated by each. */
+export function proofKeyCacheBytes(): number {
+  return importedKeyBytes() + leafCache.bytes + didCache.bytes;
 }
