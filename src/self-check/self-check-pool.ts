@@ -28,7 +28,7 @@ function getWorker(): Worker | null {
   if (!enabled) return null;
   if (worker !== undefined) return worker;
   try {
-    worker = new Worker(new URL('./self-check-worker-entry.mjs', import.meta.url));
+    worker = new Worker(workerEntry());
     worker.unref();
     worker.on('message', (m: { id: number; result?: CredentialSelfCheck; error?: string }) => {
       const p = pending.get(m.id);
@@ -45,6 +45,15 @@ function getWorker(): Worker | null {
     worker = null;
   }
   return worker;
+}
+
+/**
+ * Compiled (dist/, this module is .js): the worker module itself. From source (.ts under tsx):
+ * an entry that registers the TypeScript loader first, since a worker thread does not inherit
+ * the loader of every launcher.
+ */
+function workerEntry(): URL {
+  return import.meta.url.endsWith('.js') ? new URL('./self-check.worker.js', import.meta.url) : new URL('./self-check-worker-entry.mjs', import.meta.url);
 }
 
 function failAll(e: Error): void {

@@ -1,6 +1,6 @@
-// Worker entry: a worker thread does not inherit the TypeScript loader of every launcher (npm
-// start via the tsx CLI does; node --test does not), so it registers tsx itself before loading
-// the worker module.
+// Worker entry when running from source (the compiled dist/ starts self-check.worker.js
+// directly): a worker thread does not inherit the TypeScript loader of every launcher (node
+// --test does not pass it on), so it registers tsx itself before loading the worker module.
 import { register } from 'tsx/esm/api';
 
 register();

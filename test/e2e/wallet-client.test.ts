@@ -13,6 +13,7 @@ import { digest as sdJwtDigest } from '@sd-jwt/crypto-nodejs';
 import type { JwtSigner } from '@openid4vc/oauth2';
 import { Openid4vciVersion, type CredentialOfferObject, type IssuerMetadataResult } from '@openid4vc/openid4vci';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { compiledServerEntry } from '../helpers/compiled-server.js';
 import { createTestWallet, didKeyFromP256Jwk, newWalletKey, type TestWallet, type WalletKey } from '../helpers/openid4vc-wallet.js';
 
 /**
@@ -324,12 +325,14 @@ const tagged1004 = (text: string) => Buffer.concat([Buffer.from([0xd9, 0x03, 0xe
 // Tests
 // ---------------------------------------------------------------------------------------------
 
-describe('e2e: @openid4vc/openid4vci wallet client against the real issuer', () => {
+describe('e2e: @openid4vc/openid4vci wallet client against the real issuer, as shipped (compiled dist/, production dependencies only)', () => {
   let issuer: RunningIssuer;
   let trust: Trust;
 
   before(async () => {
-    issuer = await startIssuer();
+    // The compiled server, as `npm start` runs it: what operators run is what this test
+    // exercises, its self-check and checkpoint workers included.
+    issuer = await startIssuer({ entry: compiledServerEntry() });
     const rootPem = readFileSync(join(issuer.dataDir, 'keys', 'iaca-root.cert.pem'), 'utf8');
     const root = new X509Certificate(rootPem);
     trust = { rootPem, root, rootDer: new Uint8Array(root.raw) };

@@ -37,7 +37,10 @@ export interface StartOptions {
   port?: number;
   /** Extra node flags for the server process, e.g. ['--cpu-prof'] when profiling a benchmark. */
   nodeArgs?: string[];
-  /** Entry module (default src/main.ts). */
+  /**
+   * Entry module: default src/main.ts (through tsx, so the suite always runs the sources as
+   * they are); a compiled .js entry (dist/main.js) runs on plain node, as `npm start` does.
+   */
   entry?: string;
 }
 
@@ -46,7 +49,9 @@ export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssue
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'issuance-lab-test-'));
   const adminToken = opts.env?.ADMIN_TOKEN ?? 'test-admin-token-0123456789';
   const baseUrl = opts.env?.PUBLIC_URL ?? `http://localhost:${port}`;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry ?? 'src/main.ts'], {
+  const entry = opts.entry ?? 'src/main.ts';
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, entry], {
     env: {
       ...process.env,
       PORT: String(port),

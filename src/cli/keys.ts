@@ -6,8 +6,8 @@
  * signed remain verifiable. Running issuers pick up the new key on their next start.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config.js';
-import { loadOrCreateIssuerKeys } from '../src/crypto/issuer-keys.js';
+import { loadConfig } from '../config/config.js';
+import { loadOrCreateIssuerKeys } from '../crypto/issuer-keys.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
 if (positionals[0] !== 'rotate') {
