@@ -143,6 +143,42 @@ describe('token status lists', () => {
     assert.equal(await statusAt(uri, idx), 0);
   });
 
+  for (const form of [
+    { name: 'JWT', accept: undefined, type: 'application/statuslist+jwt' },
+    { name: 'CWT', accept: 'application/statuslist+cwt', type: 'application/statuslist+cwt' },
+  ]) {
+    it(`answers 304 to If-None-Match with the current ETag of the ${form.name} form, and 200 once the list changed (RFC 9110 §13.1.2)`, async () => {
+      const { credential, sessionId } = await issue('eu.europa.ec.eudi.pid_vc_sd_jwt');
+      const { uri } = getStatusListFromJWT(credential.split('~')[0]);
+      const get = (ifNoneMatch?: string) =>
+        fetch(uri, { headers: { ...(form.accept ? { accept: form.accept } : {}), ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
+      const first = await get();
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('content-type'), form.type);
+      assert.match(first.headers.get('vary') ?? '', /accept/i);
+      const etag = first.headers.get('etag')!;
+      assert.match(etag, /^"[^"]+"$/);
+      const firstBody = Buffer.from(await first.arrayBuffer());
+
+      for (const condition of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+        const again = await get(condition);
+        assert.equal(again.status, 304, `If-None-Match: ${condition}`);
+        assert.equal(again.headers.get('etag'), etag);
+        assert.match(again.headers.get('cache-control') ?? '', /max-age=\d+/);
+        assert.equal((await again.arrayBuffer()).byteLength, 0);
+      }
+      const other = await get('"not-the-current-one"');
+      assert.equal(other.status, 200);
+      assert.deepEqual(Buffer.from(await other.arrayBuffer()), firstBody, 'the same token while the list is unchanged');
+
+      await setStatus(sessionId, 'revoked');
+      const changed = await get(etag);
+      assert.equal(changed.status, 200, 'a changed list is sent in full');
+      assert.notEqual(changed.headers.get('etag'), etag);
+      assert.equal(changed.headers.get('content-type'), form.type);
+    });
+  }
+
   it('refuses unknown lists and unknown credentials', async () => {
     assert.equal((await fetch(`${issuer.baseUrl}/status-lists/sl_nope`)).status, 404);
     assert.equal((await admin(issuer, 'POST', '/credentials/cred_nope/status', { status: 'revoked' })).status, 404);

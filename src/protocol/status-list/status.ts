@@ -94,6 +94,8 @@ export function statusListUri(urls: IssuerUrls, listId: string): string {
 
 interface CachedList {
   updatedAt: number;
+  /** A rotated document signer signs the next token (and so changes the ETag). */
+  signerKid: string;
   builtAt: number;
   compressed: Buffer;
   jwt?: string;
@@ -110,6 +112,7 @@ export async function handleStatusListRequest(
   urls: IssuerUrls,
   listId: string,
   accept: string | undefined,
+  ifNoneMatch?: string,
 ): Promise<ProtocolResponse & { binary?: Uint8Array }> {
   const list = await deps.store.statusLists.get(listId);
   if (!list) return { status: 404, body: { error: 'not_found', error_description: 'No such status list' } };
@@ -126,8 +129,12 @@ export async function handleStatusListRequest(
   const headers = {
     'cache-control': `public, max-age=${TTL_SECONDS}`,
     'access-control-allow-origin': '*',
+    // The representation depends on Accept (JWT or CWT): a shared cache must key on it.
+    vary: 'accept',
     etag: `"${list.id}-${list.updatedAt}-${entry.builtAt}-${wantsCwt ? 'cwt' : 'jwt'}"`,
   };
+  // RFC 9110 §13.1.2 / §15.4.5: the client's copy is current, so no body (and no signing).
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, headers.etag)) return { status: 304, headers };
   if (wantsCwt) {
     entry.cwt ??= await createStatusListCwt(input);
     return { status: 200, headers: { ...headers, 'content-type': 'application/statuslist+cwt' }, binary: entry.cwt };
@@ -136,13 +143,25 @@ export async function handleStatusListRequest(
   return { status: 200, headers: { ...headers, 'content-type': 'application/statuslist+jwt' }, body: entry.jwt };
 }
 
-/** Signed tokens are reused until the list changes or half their lifetime has passed. */
-async function cachedList(deps: Pick<IssuerDeps, 'store'>, list: StatusListRecord, now: number): Promise<CachedList> {
+/**
+ * If-None-Match evaluation (RFC 9110 §13.1.2): `*`, or a list of entity tags compared with the
+ * weak comparison function (§8.8.3.2: equal opaque tags, either or both may be weak).
+ */
+export function noneMatchHits(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const current = opaque(etag);
+  return (header.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => opaque(tag) === current);
+}
+
+/** Signed tokens are reused until the list changes, the signer changes or half their lifetime has passed. */
+async function cachedList(deps: Pick<IssuerDeps, 'store' | 'keys'>, list: StatusListRecord, now: number): Promise<CachedList> {
   const hit = cache.get(list.id);
-  if (hit && hit.updatedAt === list.updatedAt && now - hit.builtAt < (TTL_SECONDS * 1000) / 2) return hit;
+  if (hit && hit.updatedAt === list.updatedAt && hit.signerKid === deps.keys.signer.kid && now - hit.builtAt < (TTL_SECONDS * 1000) / 2) return hit;
   const entries = await deps.store.statusLists.nonZeroEntries(list.id);
   const fresh: CachedList = {
     updatedAt: list.updatedAt,
+    signerKid: deps.keys.signer.kid,
     builtAt: now,
     compressed: compressStatusList(packStatusList(list.size, list.bits as StatusBits, entries)),
   };
