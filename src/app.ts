@@ -17,7 +17,7 @@ import { statusListRoutes } from './http/routes/wallet/status-list.js';
 import { statusAdminRoutes } from './http/routes/admin/status.js';
 import { mountPath } from './http/urls.js';
 import { proxyTrustOf } from './http/trusted-proxies.js';
-import { registerMetrics } from './http/plugins/metrics.js';
+import { createProcessMetrics, DEPLOYMENT_TENANT, type ProcessMetrics } from './http/plugins/metrics.js';
 import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
 import { openCors } from './http/plugins/cors.js';
 import { limitJsonDepth } from './http/plugins/json-depth.js';
@@ -39,6 +39,10 @@ export interface AppOptions {
   tenants?: TenantHost;
   /** Sees every route as it is registered (tests audit that each non-public one needs the admin token). */
   onRoute?: (route: RouteOptions) => void;
+  /** The process's metrics (main.ts: one for the deployment and its tenants); default: the app's own. */
+  metrics?: ProcessMetrics;
+  /** Set when this app is a tenant's: its metrics label, and its own `{PUBLIC_URL path}/metrics`. */
+  tenantId?: string;
 }
 
 /**
@@ -93,9 +97,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
 
   const prefix = mountPath(deps.config);
   // Metrics hooks first, so every context registered below inherits them (issue 6).
-  const metrics = registerMetrics(app, deps);
-  app.addHook('onClose', async () => metrics.stop());
-  await app.register(async (instance) => opsRoutes(instance, deps, metrics, options.ops ?? { draining: () => false }));
+  const metrics = options.metrics ?? createProcessMetrics();
+  const detachMetrics = metrics.attach(app, deps, options.tenantId ?? DEPLOYMENT_TENANT);
+  app.addHook('onClose', async () => detachMetrics());
+  await app.register(async (instance) => opsRoutes(instance, deps, metrics, options.ops ?? { draining: () => false }, options.tenantId));
   // Wallet-facing contexts are CORS-open for web wallets; the others are not (issue 8).
   await app.register(async (instance) => {
     openCors(instance);

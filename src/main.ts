@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import { buildApp } from './app.js';
+import { createProcessMetrics } from './http/plugins/metrics.js';
 import { shutdownGracefully } from './lifecycle.js';
 import { loadRuntime } from './runtime.js';
 import { TenantHost } from './tenants/tenant-host.js';
@@ -36,13 +37,15 @@ async function main(): Promise<void> {
   const say = (line: string) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line));
   const proxyWarning = hopCountWarning(config);
   if (proxyWarning) say(`warning: ${proxyWarning}`);
+  // One /metrics for the deployment's issuer and every tenant, each series labelled by tenant.
+  const metrics = createProcessMetrics();
   // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
   const tenants = new TenantHost({
     config,
     say,
-    build: async (tenantConfig) => {
+    build: async (tenantConfig, tenantId) => {
       const tenantRuntime = await loadRuntime(tenantConfig, systemClock, say);
-      const tenantApp = await buildApp(tenantRuntime.deps, { loggerInstance: log, ops: { draining: () => draining } });
+      const tenantApp = await buildApp(tenantRuntime.deps, { loggerInstance: log, ops: { draining: () => draining }, metrics, tenantId });
       return { deps: tenantRuntime.deps, app: tenantApp };
     },
   });
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     https: config.tls ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } : undefined,
     ops: { draining: () => draining },
     tenants,
+    metrics,
     onRoute: (route) => reserved.add(firstSegment(route.url, mountPath(config))),
   });
   await tenants.start(reserved);

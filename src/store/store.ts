@@ -371,6 +371,8 @@ export interface Store extends OAuthStore, NotificationStore {
     ping(): Promise<void>;
     /** Null for SQLite (one embedded connection). */
     poolStats(): PoolStats | null;
+    /** Sessions per state (states without sessions absent), for the metrics. */
+    countSessionsByState(): Promise<Partial<Record<SessionState, number>>>;
   };
 
   /** Generated issuer keys and admin token, shared by every instance on one database. */

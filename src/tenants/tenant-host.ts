@@ -23,7 +23,7 @@ export interface TenantRuntime {
 export interface TenantHostOptions {
   config: Readonly<Config>;
   /** Builds one issuer from its config: loadRuntime + buildApp, shared with the main issuer. */
-  build: (config: Readonly<Config>) => Promise<TenantRuntime>;
+  build: (config: Readonly<Config>, tenantId: string) => Promise<TenantRuntime>;
   say?: (line: string) => void;
 }
 
@@ -72,7 +72,7 @@ export class TenantHost {
     if (this.running.has(tenant.id)) throw new TenantError(409, `Tenant ${tenant.id} is running`);
     const config = tenantConfig(this.options.config, tenant, this.registry.dataDirOf(tenant.id));
     if (this.options.config.databaseUrl) await createSchema(this.options.config.databaseUrl, schemaOf(tenant));
-    const runtime = await this.options.build(config);
+    const runtime = await this.options.build(config, tenant.id);
     await runtime.app.ready();
     this.running.set(tenant.id, runtime);
     this.options.say?.(`Tenant ${tenant.id}: credential issuer ${runtime.deps.config.publicUrl.href}`);

@@ -184,6 +184,43 @@ describe('tenants', () => {
     assert.equal((await call(issuer.baseUrl, acme.token, 'POST', '/tenants', { tenant_id: 'evil' })).status, 401);
   });
 
+  it('covers every tenant in one /metrics with a tenant label (requests, issuances, errors, sessions), and serves a tenant its own at /{tenant}/metrics', async () => {
+    const t = await createTenant('metrics-co');
+    const asTenant = { ...issuer, baseUrl: t.base } as RunningIssuer;
+    await flow(t);
+    const refused = await w.credentialRequest(asTenant, 'not-a-token', { credential_configuration_id: 'eu.europa.ec.eudi.pid_vc_sd_jwt' });
+    assert.equal(refused.status, 401);
+    assert.equal((await call(t.base, t.token, 'POST', '/credential_offers', { credential_configuration_ids: ['eu.europa.ec.eudi.pid_vc_sd_jwt'] })).status, 201);
+    // The flow's log lands after its commit; wait until the last request is counted.
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = (await call(issuer.baseUrl, issuer.adminToken, 'GET', '/metrics')).body as string;
+      if (/issuance_errors_total\{tenant="metrics-co",endpoint="credential",error="invalid_token"\} 1/.test(text)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const sample = (name: string, labels: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    };
+    assert.equal(sample('issuance_credentials_total', 'tenant="metrics-co",configuration="eu.europa.ec.eudi.pid_vc_sd_jwt",outcome="issued"'), 1);
+    assert.equal(sample('issuance_errors_total', 'tenant="metrics-co",endpoint="credential",error="invalid_token"'), 1);
+    assert.equal(sample('issuance_http_requests_total', 'tenant="metrics-co",route="/metrics-co/token",method="POST",status_code="200"'), 1);
+    assert.equal(sample('issuance_http_request_duration_seconds_count', 'tenant="metrics-co",route="/metrics-co/credential",method="POST"'), 2);
+    assert.equal(sample('issuance_sessions', 'tenant="metrics-co",state="credential_issued"'), 1);
+    assert.equal(sample('issuance_sessions', 'tenant="metrics-co",state="offer_created"'), 1);
+    // The deployment's own issuer is the tenant "" (its own /metrics request is counted too).
+    assert.ok((sample('issuance_http_requests_total', 'tenant="",route="/tenants",method="POST",status_code="201"') ?? 0) >= 1, text);
+    assert.match(text, /^process_cpu_user_seconds_total /m);
+
+    const own = await call(t.base, t.token, 'GET', '/metrics');
+    assert.equal(own.status, 200);
+    const lines = (own.body as string).split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.ok(lines.length > 0 && lines.every((l) => l.includes('tenant="metrics-co"')), own.body);
+    assert.ok(lines.some((l) => l.startsWith('issuance_credentials_total{tenant="metrics-co"')));
+    assert.equal((await call(t.base, undefined, 'GET', '/metrics')).status, 401);
+    assert.equal((await call(t.base, acme.token, 'GET', '/metrics')).status, 401, "another tenant's token");
+  });
+
   it('keeps tenants, their sessions and keys across a restart', async () => {
     const offer = await call(acme.base, acme.token, 'POST', '/credential_offers', { credential_configuration_ids: ['eu.europa.ec.eudi.pid_vc_sd_jwt'] });
     const kid = (await (await fetch(`${acme.base}/jwks`)).json()).keys[0].kid;

@@ -138,6 +138,11 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
     },
 
     poolStats,
+
+    async countSessionsByState() {
+      const rows = await db.selectFrom('sessions').select(['state', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('state').execute();
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
   };
 }
 

@@ -3,7 +3,8 @@ import type { Config } from '../../../config/config.js';
 import type { IssuerKeyMaterial } from '../../../crypto/issuer-keys.types.js';
 import { timingSafeEqualText } from '../../../crypto/constant-time.js';
 import type { Store } from '../../../store/store.js';
-import type { Metrics } from '../../plugins/metrics.js';
+import type { ProcessMetrics } from '../../plugins/metrics.js';
+import { mountPath } from '../../urls.js';
 
 export interface OpsState {
   /** True once SIGTERM arrived: /readyz turns 503 so the load balancer stops sending traffic. */
@@ -11,7 +12,7 @@ export interface OpsState {
 }
 
 export interface OpsDeps {
-  config: Pick<Config, 'metricsToken'>;
+  config: Pick<Config, 'metricsToken' | 'publicUrl'>;
   store: Store;
   keys: IssuerKeyMaterial;
   adminToken: string;
@@ -29,7 +30,7 @@ const READY_TIMEOUT_MS = 2000;
  * - GET /metrics: Prometheus text; Bearer METRICS_TOKEN (scrapers need no admin power) or
  *   ADMIN_TOKEN. Counts are not secrets, but they tell an outsider how busy the issuer is.
  */
-export async function opsRoutes(app: FastifyInstance, deps: OpsDeps, metrics: Metrics, state: OpsState): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, deps: OpsDeps, metrics: ProcessMetrics, state: OpsState, tenantId?: string): Promise<void> {
   app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
@@ -50,7 +51,11 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps, metrics: Me
       .send({ status: ready ? 'ready' : state.draining() ? 'shutting_down' : 'not_ready', checks });
   });
 
-  app.get('/metrics', async (request, reply) => {
+  // A tenant's app serves its own series under its path ({PUBLIC_URL path}/{tenant}/metrics),
+  // for the tenant's admin token or METRICS_TOKEN; the root /metrics (every tenant, with the
+  // process metrics) is the deployment's, and requests for it never reach a tenant's app.
+  const path = tenantId === undefined ? '/metrics' : `${mountPath(deps.config)}/metrics`;
+  app.get(path, async (request, reply) => {
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     const allowed = [deps.config.metricsToken, deps.adminToken].filter((t): t is string => Boolean(t));
@@ -60,9 +65,9 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps, metrics: Me
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="issuance-lab metrics"')
-        .send({ error: 'unauthorized', error_description: 'Send Authorization: Bearer <METRICS_TOKEN> (or the admin token)' });
+        .send({ error: 'unauthorized', error_description: `Send Authorization: Bearer <METRICS_TOKEN> (or the ${tenantId === undefined ? '' : 'tenant\'s '}admin token)` });
     }
-    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(await metrics.registry.metrics());
+    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(await metrics.render(tenantId));
   });
 }
 
