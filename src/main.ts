@@ -37,6 +37,19 @@ async function main(): Promise<void> {
   const say = (line: string) => (line.startsWith('warning:') ? lifecycle.warn(line.slice(9)) : lifecycle.info(line));
   const proxyWarning = hopCountWarning(config);
   if (proxyWarning) say(`warning: ${proxyWarning}`);
+  // Retention (and the expiry of unredeemed offers) for the deployment's issuer and each tenant.
+  const purgeOptions = (store: typeof runtime.deps.store, tenant?: string) => ({
+    store,
+    clock: systemClock,
+    policy: retentionPolicy(config.retention),
+    intervalMs: config.retention.purgeIntervalSeconds * 1000,
+    onDone: ({ sessions_expired: expired = 0, ...counts }: Record<string, number>) => {
+      const deleted = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (expired > 0) log.info({ tenant, sessions_expired: expired }, `${expired} session(s) expired: offer expired unredeemed`);
+      if (deleted > 0) log.info({ tenant, purge: counts }, `retention purge deleted ${deleted} rows`);
+    },
+    onError: (err: unknown) => log.error({ err, tenant }, 'retention purge failed'),
+  });
   // One /metrics for the deployment's issuer and every tenant, each series labelled by tenant.
   const metrics = createProcessMetrics();
   // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
@@ -46,6 +59,8 @@ async function main(): Promise<void> {
     build: async (tenantConfig, tenantId) => {
       const tenantRuntime = await loadRuntime(tenantConfig, systemClock, say);
       const tenantApp = await buildApp(tenantRuntime.deps, { loggerInstance: log, ops: { draining: () => draining }, metrics, tenantId });
+      const tenantPurge = startPurgeSchedule(purgeOptions(tenantRuntime.deps.store, tenantId));
+      tenantApp.addHook('onClose', async () => tenantPurge.stop());
       return { deps: tenantRuntime.deps, app: tenantApp };
     },
   });
@@ -59,17 +74,7 @@ async function main(): Promise<void> {
     onRoute: (route) => reserved.add(firstSegment(route.url, mountPath(config))),
   });
   await tenants.start(reserved);
-  const purge = startPurgeSchedule({
-    store: runtime.deps.store,
-    clock: systemClock,
-    policy: retentionPolicy(config.retention),
-    intervalMs: config.retention.purgeIntervalSeconds * 1000,
-    onDone: (counts) => {
-      const deleted = Object.values(counts).reduce((a, b) => a + b, 0);
-      if (deleted > 0) log.info({ purge: counts }, `retention purge deleted ${deleted} rows`);
-    },
-    onError: (err) => log.error({ err }, 'retention purge failed'),
-  });
+  const purge = startPurgeSchedule(purgeOptions(runtime.deps.store));
   const shutdown = async (signal: string) => {
     lifecycle.info(`${signal}: finishing in-flight requests`);
     await tenants.close();

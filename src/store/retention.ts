@@ -1,4 +1,6 @@
 import type { Clock } from '../core/clock.js';
+import { newSortableId } from '../core/ids.js';
+import { transitionFor, type SessionState } from '../core/session-state.js';
 import type { PurgeCounts, RetentionPolicy, Store } from './store.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -13,6 +15,43 @@ export function retentionPolicy(r: { expiredGraceSeconds: number; logsDays: numb
   };
 }
 
+/** States whose offer can still expire: nothing has been redeemed yet. */
+const OFFER_STATES: readonly SessionState[] = ['offer_created', 'offer_retrieved'];
+
+/**
+ * Sessions whose offer expired unredeemed move to `expired` with a `session_expired` event
+ * (what the session page's timeline and the stream show), instead of vanishing silently when
+ * the purge deletes them a grace period later. Runs before each purge, in batches; on several
+ * instances each session is expired once (store.maintenance.expireOffers). Returns how many.
+ */
+export async function expireSessions(store: Pick<Store, 'maintenance' | 'write'>, now: number, batchSize = 500, signal?: AbortSignal): Promise<number> {
+  const transition = transitionFor('session_expired')!;
+  const from = OFFER_STATES.filter((s) => transition.from.includes(s));
+  let total = 0;
+  for (;;) {
+    if (signal?.aborted) return total;
+    const expired = await store.maintenance.expireOffers(now, from, transition.to, batchSize);
+    if (expired.length > 0) {
+      await store.write({
+        logs: [],
+        events: expired.map((s) => ({
+          id: newSortableId(now),
+          sessionId: s.id,
+          type: 'session_expired',
+          timestamp: now,
+          details: { reason: 'offer_expired', offer_expired_at: new Date(s.offerExpiresAt).toISOString(), previous_state: s.state },
+        })),
+        // Already applied by expireOffers (a no-op here): carried so that live views, on this
+        // instance and through the relay on others, send the new state with the event.
+        transitions: expired.map((s) => ({ sessionId: s.id, from: [s.state], to: transition.to, at: now })),
+        issued: [],
+      });
+    }
+    total += expired.length;
+    if (expired.length < batchSize) return total;
+  }
+}
+
 export interface PurgeSchedule {
   /** Cancels the timer and stops a running purge between two batches. */
   stop(): Promise<void>;
@@ -24,11 +63,11 @@ export interface PurgeSchedule {
  * can run a purge "30 days later" without waiting. The timer does not keep the process alive.
  */
 export function startPurgeSchedule(opts: {
-  store: Pick<Store, 'maintenance'>;
+  store: Pick<Store, 'maintenance' | 'write'>;
   clock: Clock;
   policy: RetentionPolicy;
   intervalMs: number;
-  onDone?: (counts: PurgeCounts) => void;
+  onDone?: (counts: PurgeCounts & { sessions_expired?: number }) => void;
   onError?: (err: unknown) => void;
 }): PurgeSchedule {
   let timer: NodeJS.Timeout | undefined;
@@ -40,8 +79,11 @@ export function startPurgeSchedule(opts: {
     if (stopped) return;
     const delay = opts.intervalMs * (0.9 + Math.random() * 0.2);
     timer = setTimeout(() => {
-      running = opts.store.maintenance
-        .purge(opts.policy, opts.clock.nowMs(), abort.signal)
+      running = (async () => {
+        const expired = await expireSessions(opts.store, opts.clock.nowMs(), opts.policy.batchSize, abort.signal);
+        const counts = await opts.store.maintenance.purge(opts.policy, opts.clock.nowMs(), abort.signal);
+        return expired > 0 ? { ...counts, sessions_expired: expired } : counts;
+      })()
         .then((counts) => opts.onDone?.(counts), (err) => opts.onError?.(err))
         .finally(() => {
           running = null;

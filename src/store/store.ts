@@ -371,6 +371,12 @@ export interface Store extends OAuthStore, NotificationStore {
     ping(): Promise<void>;
     /** Null for SQLite (one embedded connection). */
     poolStats(): PoolStats | null;
+    /**
+     * Moves up to `limit` sessions whose offer expired unredeemed (`from` states, offer expiry
+     * before `now`) to `to`, each by one conditional UPDATE: on several instances each session
+     * is expired by exactly one. Returns the sessions this call moved, with their state before.
+     */
+    expireOffers(now: number, from: readonly SessionState[], to: SessionState, limit: number): Promise<{ id: string; offerExpiresAt: number; state: SessionState }[]>;
     /** Sessions per state (states without sessions absent), for the metrics. */
     countSessionsByState(): Promise<Partial<Record<SessionState, number>>>;
   };

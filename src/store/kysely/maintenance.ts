@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { PoolStats, PurgeCounts, RetentionPolicy, SharedValue, Store } from '../store.js';
+import type { SessionState } from '../../core/session-state.js';
 import type { Database } from './tables.js';
 
 /**
@@ -138,6 +139,29 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
     },
 
     poolStats,
+
+    async expireOffers(now, from, to, limit) {
+      const candidates = await db
+        .selectFrom('sessions')
+        .select(['id', 'state', 'offer_expires_at'])
+        .where('state', 'in', [...from])
+        .where('offer_expires_at', '<', now)
+        .limit(limit)
+        .execute();
+      const expired: { id: string; offerExpiresAt: number; state: SessionState }[] = [];
+      for (const c of candidates) {
+        // Compare-and-set on the state read: a wallet redeeming the offer right now, or another
+        // instance expiring it, wins or loses cleanly.
+        const r = await db
+          .updateTable('sessions')
+          .set({ state: to, updated_at: now })
+          .where('id', '=', c.id)
+          .where('state', '=', c.state)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 1) expired.push({ id: c.id, offerExpiresAt: Number(c.offer_expires_at), state: c.state as SessionState });
+      }
+      return expired;
+    },
 
     async countSessionsByState() {
       const rows = await db.selectFrom('sessions').select(['state', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('state').execute();

@@ -86,6 +86,34 @@ export const retentionCases: ContractCase = (ctx) => {
     assert.ok(Object.values(again).every((n) => n === 0), `a second run finds nothing: ${JSON.stringify(again)}`);
   });
 
+  it('expires each session whose offer expired unredeemed exactly once, also with two instances at once, and counts sessions by state', async () => {
+    const store = ctx.store();
+    const other = ctx.second() ?? store;
+    // After the purge case's clock (its sessions are gone or stay untouched by the filter below).
+    const now = OLD + 150 * DAY;
+    const created = session({ createdAt: now - DAY, offerExpiresAt: now - 1 });
+    const retrieved = session({ createdAt: now - DAY, offerExpiresAt: now - HOUR, state: 'offer_retrieved' });
+    const live = session({ createdAt: now - DAY, offerExpiresAt: now + HOUR });
+    const redeemed = session({ createdAt: now - DAY, offerExpiresAt: now - HOUR, state: 'token_exchanged' });
+    for (const s of [created, retrieved, live, redeemed]) await store.sessions.create(s);
+    const ours = new Set([created.id, retrieved.id, live.id, redeemed.id]);
+
+    const from = ['offer_created', 'offer_retrieved'] as const;
+    const runs = await Promise.all([store.maintenance.expireOffers(now, from, 'expired', 500), other.maintenance.expireOffers(now, from, 'expired', 500)]);
+    const expired = runs.flat().filter((e) => ours.has(e.id));
+    assert.deepEqual(expired.map((e) => e.id).sort(), [created.id, retrieved.id].sort(), 'each once, across both instances');
+    assert.equal(expired.find((e) => e.id === retrieved.id)!.state, 'offer_retrieved');
+    assert.equal(expired.find((e) => e.id === created.id)!.offerExpiresAt, created.offerExpiresAt);
+    assert.equal((await store.sessions.get(created.id))!.state, 'expired');
+    assert.equal((await store.sessions.get(retrieved.id))!.state, 'expired');
+    assert.equal((await store.sessions.get(live.id))!.state, 'offer_created');
+    assert.equal((await store.sessions.get(redeemed.id))!.state, 'token_exchanged');
+    assert.deepEqual((await store.maintenance.expireOffers(now, from, 'expired', 500)).filter((e) => ours.has(e.id)), [], 'a second run finds nothing of ours');
+
+    const counts = await store.maintenance.countSessionsByState();
+    assert.ok((counts.expired ?? 0) >= 2 && (counts.token_exchanged ?? 0) >= 1 && (counts.offer_created ?? 0) >= 1, JSON.stringify(counts));
+  });
+
   it('stops between batches when asked to', async () => {
     const store = ctx.store();
     const now = OLD + 200 * 24 * HOUR;
