@@ -27,11 +27,16 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   return openSqlite(location.dataDir, location.onBackgroundError ?? (() => {}));
 }
 
+/** The embedded database's file under DATA_DIR (backups copy it: src/cli/backup.ts). */
+export function sqliteFileOf(dataDir: string): string {
+  return join(dataDir, 'issuance-lab.sqlite');
+}
+
 async function openSqlite(dataDir: string, onBackgroundError: (err: Error, where: string) => void): Promise<Store> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    file = join(dataDir, 'issuance-lab.sqlite');
+    file = sqliteFileOf(dataDir);
   }
   const sqlite = new Sqlite(file);
   // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes
