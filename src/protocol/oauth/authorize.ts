@@ -3,8 +3,8 @@ import { hashSecret, randomToken, redactSecret } from '../../core/ids.js';
 import type { AuthorizationRequestRecord } from '../../store/oauth-records.js';
 import type { IssuerDeps, IssuerUrls, Recorder } from '../deps.js';
 import { queryPairs, singleValued, type ProtocolRequest } from '../request.js';
-import { verifyAuthorizationParameters, verifyClient, type VerifiedClient } from './authorization-request.js';
-import { buildConsentView, errorPage, errorRedirect, type AuthorizationOutcome } from './consent-view.js';
+import { verifyAuthorizationParameters, verifyClient } from './authorization-request.js';
+import { buildConsentView, errorPage, type AuthorizationOutcome } from './consent-view.js';
 import { REQUEST_URI_PREFIX } from './par.js';
 import { recordAuthorizationRequested } from './record-authorization.js';
 
@@ -13,18 +13,20 @@ type AuthorizeDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'configurat
 /**
  * Authorization endpoint (RFC 6749 §4.1.1, RFC 9126 §4): with a request_uri from PAR, or, when
  * PAR_REQUIRED is false, with the parameters themselves. Opens the login/consent page with a
- * CSRF token bound to this pending authorization (only its hash is stored). Errors before the
- * redirect URI is trusted are shown on an error page; later ones go back to the client.
+ * CSRF token bound to this pending authorization (only its hash is stored).
+ *
+ * Every error here is shown on the error page, never redirected: the redirect_uri of a request
+ * that reaches this endpoint directly was verified against nothing (wallets are unregistered
+ * public clients), so redirecting would make the issuer an open redirector for any URI a link
+ * names (RFC 9700 §4.11, RFC 6749 §4.1.2.1). Redirects go only to the redirect_uri of a pushed
+ * request or, after the person saw it on the consent page ("Returns to"), of a consent decision.
  */
 export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: IssuerUrls, http: ProtocolRequest, rec: Recorder): Promise<AuthorizationOutcome> {
-  let client: VerifiedClient | undefined;
-  let state: string | null = null;
   try {
     const params = singleValued(queryPairs(http), 'authorize.parameter.duplicated', '');
     rec.log('debug', 'Authorization request parameters', redactParameters(deps.serverSecret, params));
     if (params.request_uri !== undefined) return await openPushedRequest(deps, urls, params, rec);
-    client = verifyClient(params);
-    state = params.state ?? null;
+    const client = verifyClient(params);
     if (deps.config.oauth.parRequired) {
       // Logged on the offer's session when the issuer_state is known, so the playground shows it.
       const known = params.issuer_state ? await deps.store.authorizations.getIssuerState(hashSecret(params.issuer_state)) : null;
@@ -58,7 +60,7 @@ export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: Issu
     return { kind: 'page', status: 200, view: buildConsentView(deps, urls, record, request.session, csrfToken) };
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
-    return client ? errorRedirect(err, client.redirectUri, state, urls, rec) : errorPage(err, rec);
+    return errorPage(err, rec);
   }
 }
 

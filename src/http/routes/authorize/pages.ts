@@ -51,6 +51,6 @@ export function renderErrorPage(outcome: Extract<AuthorizationOutcome, { kind: '
 <div class="error"><p><strong><code>${e(outcome.error)}</code></strong>: ${e(d.reason)}</p>
 <p>${e(d.help)}</p>
 <p>Expected: ${e(d.expected)}. See ${e(d.spec_ref)}. Diagnostic <code>${e(d.code)}</code>${d.path ? ` at <code>${e(d.path)}</code>` : ''}.</p></div>
-<p>The wallet was not redirected, because its redirect URI or client could not be verified (RFC 6749 §4.1.2.1).</p>`,
+<p>The browser was not sent back to the wallet: only the redirect URI of a pushed authorization request, shown on the consent page, is trusted (RFC 6749 §4.1.2.1, RFC 9700 §4.11).</p>`,
   );
 }
