@@ -15,6 +15,7 @@ import { walletRoutes } from './http/routes/wallet/index.js';
 import { authorizeRoutes } from './http/routes/authorize/index.js';
 import { statusListRoutes } from './http/routes/wallet/status-list.js';
 import { statusAdminRoutes } from './http/routes/admin/status.js';
+import { verifierWalletRoutes } from './http/routes/verifier/index.js';
 import { mountPath } from './http/urls.js';
 import { proxyTrustOf } from './http/trusted-proxies.js';
 import { createProcessMetrics, DEPLOYMENT_TENANT, type ProcessMetrics } from './http/plugins/metrics.js';
@@ -124,6 +125,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(async (instance) => {
     openCors(instance);
     await statusListRoutes(instance, deps);
+  }, { prefix });
+  // The OpenID4VP verifier's wallet-facing endpoints (request_uri, response_uri, result page).
+  await app.register(async (instance) => {
+    openCors(instance);
+    await verifierWalletRoutes(instance, deps);
   }, { prefix });
   await app.register(async (instance) => {
     limitJsonDepth(instance);

@@ -12,6 +12,11 @@ import { openStore } from './store/open-store.js';
 import { loadTrustList, type TrustList } from './crypto/attestation-trust.js';
 import { loadOrCreateEncryptionKey } from './crypto/encryption-key.js';
 import type { Store } from './store/store.js';
+import { X509Certificate } from 'node:crypto';
+import { pemCertificatesToDer } from './crypto/certificates.js';
+import { loadOrCreateVerifierKeys } from './crypto/verifier-keys.js';
+import { defaultPresetsPath, loadPresentationPresets } from './protocol/oid4vp/presets.js';
+import type { VerifierDeps } from './protocol/deps.js';
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
 export async function loadRuntime(
@@ -66,7 +71,8 @@ export async function loadRuntime(
   say(`Attestations: ${config.attestation.mode} mode; wallet attesters trusted: ${describeTrust(attestationTrust.wallet)}; key attesters: ${describeTrust(attestationTrust.key)}`);
   const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs(), config.hardening.keyEncryptionSecret);
   if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
-  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key };
+  const verifier = await loadVerifier(config, store, keys.rootCertificatePem, clock, say);
+  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier };
   return { deps, issuer, adminTokenOrigin: admin.origin };
 }
 
@@ -76,6 +82,28 @@ export type AdminTokenOrigin =
   | { kind: 'generated'; token: string; file: string }
   | { kind: 'file'; file: string }
   | { kind: 'database'; generatedToken?: string };
+
+/** The OpenID4VP verifier: presets (a bad file fails the boot), request-signing key, trusted issuers. */
+async function loadVerifier(config: Readonly<Config>, store: Store, issuerRootPem: string, clock: Clock, say: (line: string) => void): Promise<VerifierDeps> {
+  const presets = loadPresentationPresets(config.verifier.presetsPath ?? defaultPresetsPath);
+  const keys = await loadOrCreateVerifierKeys({
+    dataDir: config.dataDir,
+    host: config.publicUrl.hostname,
+    country: config.issuerCountry,
+    keyPemPath: config.verifier.keyPemPath,
+    chainPemPath: config.verifier.chainPemPath,
+    passphrase: config.hardening.keyEncryptionSecret,
+    shared: store.dialect === 'postgres' ? store.sharedState : undefined,
+    now: new Date(clock.nowMs()),
+  });
+  if (keys.generated) say(`Generated the verifier request-signing certificate (x509_hash:${keys.x509Hash})`);
+  const configured = loadTrustList(config.verifier.trust, 'VERIFIER_TRUST');
+  // This issuer's own root is always trusted: what it issues verifies here out of the box.
+  const ownRoots = pemCertificatesToDer(issuerRootPem).map((der) => new X509Certificate(der));
+  const trust: TrustList = { source: configured.keys.length + configured.roots.length ? `this issuer's root and ${configured.source}` : "this issuer's root", keys: configured.keys, roots: [...ownRoots, ...configured.roots] };
+  say(`Verifier: ${config.verifier.mode} mode; ${presets.length} presentation presets; trusted issuers: ${describeTrust(trust)}`);
+  return { keys, presets, trust, fetch: globalThis.fetch };
+}
 
 /**
  * ADMIN_TOKEN unset on a shared database: every instance must accept the same token, so it is

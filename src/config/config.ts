@@ -100,6 +100,18 @@ const zEnv = z.object({
   /** encryption_required of credential_request_encryption / credential_response_encryption (OID4VCI 1.0 §12.2.4). */
   CREDENTIAL_REQUEST_ENCRYPTION_REQUIRED: zBool.default(false),
   CREDENTIAL_RESPONSE_ENCRYPTION_REQUIRED: zBool.default(false),
+  // ---- the OpenID4VP verifier
+  /** playground: untrusted issuers, unknown status, draft shapes and unrequested claims are warnings; strict: refusals (per request: strict: true). */
+  VERIFIER_MODE: z.enum(['playground', 'strict']).default('playground'),
+  /** Issuers the verifier trusts besides this issuer's own root (same format as WALLET_ATTESTATION_TRUST). */
+  VERIFIER_TRUST: z.string().optional(),
+  /** Presentation presets (config/presentation-presets.json by default). */
+  PRESENTATION_PRESETS: z.string().optional(),
+  /** Lifetime of a presentation request: its request_uri, nonce and state. */
+  PRESENTATION_REQUEST_TTL_SECONDS: zSeconds.default(600),
+  /** The operator's request-signing key and chain (leaf first) instead of generated ones. */
+  VERIFIER_KEY_PEM: z.string().optional(),
+  VERIFIER_CHAIN_PEM: z.string().optional(),
 });
 
 export interface Config {
@@ -154,6 +166,8 @@ export interface Config {
   attestation: { mode: 'playground' | 'strict'; walletTrust?: string; keyTrust?: string; popMaxAgeSeconds: number };
   /** Credential request / response encryption (OID4VCI 1.0 §10) (issue 5). */
   encryption: { requestRequired: boolean; responseRequired: boolean };
+  /** The OpenID4VP 1.0 verifier beside the issuer. */
+  verifier: { mode: 'playground' | 'strict'; trust?: string; presetsPath?: string; requestTtlSeconds: number; keyPemPath?: string; chainPemPath?: string };
 }
 
 /** Input limits and secrets at rest (issue 8). */
@@ -179,6 +193,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const publicUrl = parsePublicUrl(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   if ((e.TLS_CERT && !e.TLS_KEY) || (!e.TLS_CERT && e.TLS_KEY)) {
     throw new ConfigError('Invalid environment:\n  TLS_CERT and TLS_KEY must be set together');
+  }
+  if (Boolean(e.VERIFIER_KEY_PEM) !== Boolean(e.VERIFIER_CHAIN_PEM)) {
+    throw new ConfigError('Invalid environment:\n  VERIFIER_KEY_PEM and VERIFIER_CHAIN_PEM must be set together');
   }
   if ((e.ISSUER_KEY_PEM && !e.ISSUER_CHAIN_PEM) || (!e.ISSUER_KEY_PEM && e.ISSUER_CHAIN_PEM)) {
     throw new ConfigError('Invalid environment:\n  ISSUER_KEY_PEM and ISSUER_CHAIN_PEM must be set together');
@@ -237,6 +254,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       popMaxAgeSeconds: e.ATTESTATION_POP_MAX_AGE_SECONDS,
     },
     encryption: { requestRequired: e.CREDENTIAL_REQUEST_ENCRYPTION_REQUIRED, responseRequired: e.CREDENTIAL_RESPONSE_ENCRYPTION_REQUIRED },
+    verifier: {
+      mode: e.VERIFIER_MODE,
+      trust: e.VERIFIER_TRUST || undefined,
+      presetsPath: e.PRESENTATION_PRESETS || undefined,
+      requestTtlSeconds: e.PRESENTATION_REQUEST_TTL_SECONDS,
+      keyPemPath: e.VERIFIER_KEY_PEM || undefined,
+      chainPemPath: e.VERIFIER_CHAIN_PEM || undefined,
+    },
   });
 }
 

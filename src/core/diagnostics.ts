@@ -4,6 +4,8 @@
  * stated once and can be listed in the docs without drifting.
  */
 
+import { oid4vpEntries } from './diagnostics-oid4vp.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface SpecRef {
@@ -1259,6 +1261,9 @@ const entries = {
     help: 'The inspector could not tell what the value is. Set kind explicitly; JWTs are recognised by their typ header.',
     spec_ref: oid4vci('Appendix F.1'),
   },
+
+  // ---- the OpenID4VP 1.0 verifier (core/diagnostics-oid4vp.ts) -------------------------------
+  ...oid4vpEntries,
 } satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof entries;

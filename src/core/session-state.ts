@@ -18,6 +18,11 @@ export const sessionStates = [
   'credential_deleted',
   'failed',
   'expired',
+  // Verification sessions (OpenID4VP 1.0): request object fetched, response posted, then judged.
+  'created',
+  'request_retrieved',
+  'response_received',
+  'verified',
 ] as const;
 export type SessionState = (typeof sessionStates)[number];
 
@@ -44,6 +49,12 @@ export const eventTypes = [
   'refresh_tokens_revoked',
   // Fault injection (issue 7): a switch of the offer refused a request on purpose.
   'fault_injected',
+  // Verification sessions (OpenID4VP 1.0).
+  'request_created',
+  'request_retrieved',
+  'response_received',
+  'presentation_verified',
+  'presentation_failed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -54,6 +65,9 @@ interface Transition {
 
 const live: readonly SessionState[] = ['offer_created', 'offer_retrieved', 'authorization_requested', 'authorization_granted', 'token_exchanged', 'credential_issued', 'deferred'];
 
+/** A verification session still waiting for the wallet's response. */
+const verificationLive: readonly SessionState[] = ['created', 'request_retrieved'];
+
 const transitions: Partial<Record<EventType, Transition>> = {
   offer_retrieved: { from: ['offer_created'], to: 'offer_retrieved' },
   // A repeated authorization request (the wallet restarts it) leaves the state as it is.
@@ -63,7 +77,12 @@ const transitions: Partial<Record<EventType, Transition>> = {
   credential_issued: { from: ['token_exchanged', 'deferred'], to: 'credential_issued' },
   credential_deferred: { from: ['token_exchanged'], to: 'deferred' },
   session_failed: { from: live, to: 'failed' },
-  session_expired: { from: live, to: 'expired' },
+  session_expired: { from: [...live, ...verificationLive], to: 'expired' },
+  // A wallet may fetch the request object again (retry): the state stays request_retrieved.
+  request_retrieved: { from: ['created'], to: 'request_retrieved' },
+  response_received: { from: verificationLive, to: 'response_received' },
+  presentation_verified: { from: ['response_received'], to: 'verified' },
+  presentation_failed: { from: [...verificationLive, 'response_received'], to: 'failed' },
 };
 
 /**

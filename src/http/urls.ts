@@ -16,6 +16,9 @@ export const routePaths: Record<EndpointName, string> = {
   par: '/par',
   authorization: '/authorize',
   status_list: '/status-lists',
+  vp_request: '/oid4vp/requests',
+  vp_response: '/oid4vp/response',
+  vp_result: '/oid4vp/result',
 };
 
 /** The path every route is served under, e.g. "/tenant/issuer" for PUBLIC_URL https://h/tenant/issuer. */

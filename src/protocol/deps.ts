@@ -6,6 +6,8 @@ import type { RequestRecorder } from '../session-log/request-recorder.js';
 import type { Store } from '../store/store.js';
 import type { TrustList } from '../crypto/attestation-trust.js';
 import type { EncryptionKey } from '../crypto/encryption-key.js';
+import type { VerifierKeyMaterial } from '../crypto/verifier-keys.js';
+import type { PresentationPreset } from './oid4vp/presets.js';
 
 /** Everything protocol code may use. Handlers ask for the narrowest `Pick` of it. */
 export interface IssuerDeps {
@@ -20,6 +22,17 @@ export interface IssuerDeps {
   attestationTrust: { wallet: TrustList; key: TrustList };
   /** ECDH-ES key of encrypted credential requests (OID4VCI 1.0 §10) (issue 5). */
   encryptionKey: EncryptionKey;
+  /** The OpenID4VP verifier: request-signing key, presets, issuers it trusts. */
+  verifier: VerifierDeps;
+}
+
+export interface VerifierDeps {
+  keys: VerifierKeyMaterial;
+  presets: PresentationPreset[];
+  /** This issuer's own root, plus VERIFIER_TRUST. */
+  trust: TrustList;
+  /** Fetches a status list (global fetch; tests may count calls). */
+  fetch: typeof fetch;
 }
 
 /**
@@ -43,7 +56,11 @@ export type EndpointName =
   | 'session'
   | 'par'
   | 'authorization'
-  | 'status_list';
+  | 'status_list'
+  // The OpenID4VP verifier: request_uri (request object), response_uri, the same-device result page.
+  | 'vp_request'
+  | 'vp_response'
+  | 'vp_result';
 
 /** A protocol handler's answer; HTTP wiring turns it into a reply. */
 export interface ProtocolResponse {

@@ -54,6 +54,8 @@ const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
 
 /** GET /sessions filters (state, configuration, creation time range) and pagination. */
 export const zSessionQuery = zListQuery.extend({
+  /** issuance (OID4VCI) or presentation (OpenID4VP) sessions only. */
+  kind: z.enum(['issuance', 'presentation']).optional(),
   state: z.enum(sessionStates).optional(),
   credential_configuration_id: z.string().optional(),
   created_after: z.iso.datetime().optional(),

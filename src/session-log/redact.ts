@@ -25,13 +25,16 @@ const secretFields = new Set([
   // Handles a wallet presents again with its token (OID4VCI 1.0 §9, §11): shown like the other secrets.
   'transaction_id',
   'notification_id',
+  // The verifier's same-device result page is read with it (OpenID4VP 1.0 §8.2).
+  'response_code',
 ]);
 
 /**
  * Path parameters that are capabilities: the offer id of GET /credential_offers/{id} is the
- * credential_offer_uri, which hands out the pre-authorized code (OID4VCI 1.0 §4.1.3).
+ * credential_offer_uri, which hands out the pre-authorized code (OID4VCI 1.0 §4.1.3); the token
+ * of a verifier request_uri hands out the request object with its state (OpenID4VP 1.0 §5.10).
  */
-const secretPathParams = new Set(['offerId']);
+const secretPathParams = new Set(['offerId', 'requestToken']);
 
 /** The request path as logged: a capability in it replaced by its fingerprint, the query left out. */
 export function redactPath(url: string, params: unknown, serverSecret: string): string {

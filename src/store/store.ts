@@ -8,6 +8,7 @@
 import type { SessionState } from '../core/session-state.js';
 import type { OAuthStore } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
+import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
 
 export type GrantType = 'pre-authorized_code' | 'authorization_code';
 
@@ -45,11 +46,18 @@ export interface OfferOptions {
   expiresInSeconds?: number;
 }
 
+/** Issuance (OID4VCI) or verification (OpenID4VP) session: one session page, log and stream for both. */
+export type SessionKind = 'issuance' | 'presentation';
+
 export interface SessionRecord {
   id: string;
+  /** Absent means issuance (rows written before the verifier existed). */
+  kind?: SessionKind;
+  /** Verification sessions: the public id of the presentation request (never a secret). */
   offerId: string;
   state: SessionState;
-  grantType: GrantType;
+  /** 'none' for verification sessions. */
+  grantType: GrantType | 'none';
   credentialConfigurationIds: string[];
   /** The credential offer as served to the wallet (holds the pre-authorized code: never print it). */
   offer: Record<string, unknown>;
@@ -61,6 +69,7 @@ export interface SessionRecord {
 }
 
 export interface SessionFilter {
+  kind?: SessionKind;
   state?: SessionState;
   credentialConfigurationId?: string;
   createdAfter?: number;
@@ -191,7 +200,8 @@ export type NewRecord =
   | { kind: 'access_token'; token: AccessTokenRecord }
   | { kind: 'nonce'; nonce: string; expiresAt: number; createdAt: number; requestId: string | null }
   | { kind: 'notification'; notification: Pick<NotificationRecord, 'notificationId' | 'sessionId' | 'credentialConfigurationId' | 'credentialIds' | 'createdAt'> }
-  | { kind: 'status_entry'; entry: StatusEntryRecord };
+  | { kind: 'status_entry'; entry: StatusEntryRecord }
+  | { kind: 'presentation_request'; request: PresentationRequestRecord };
 
 export interface StoreWrites {
   /** New rows, before everything else in the batch. */
@@ -266,7 +276,7 @@ export interface SharedValue {
 }
 
 /** `OAuthStore` (oauth-records.ts): authorization code flow, refresh tokens, DPoP replay, secrets. */
-export interface Store extends OAuthStore, NotificationStore {
+export interface Store extends OAuthStore, NotificationStore, VerificationStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   sessions: {

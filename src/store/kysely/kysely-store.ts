@@ -22,6 +22,7 @@ import type {
 import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
+import { createVerificationStore, presentationRequestToRow, type PresentationRequestsTable } from './verification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
 import { prepared, preparedInsert, preparedOn, type QueryRunner } from './prepared.js';
 import { rowToEvent, rowToLog } from './row-mappers.js';
@@ -57,6 +58,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     ...createOAuthStore(db),
     // Notification ids (notification-store.ts, issue 5).
     ...createNotificationStore(db, (notification) => created({ kind: 'notification', notification })),
+    // Presentation requests of the verifier (verification-store.ts).
+    ...createVerificationStore(db),
 
     sessions: {
       async create(session) {
@@ -73,6 +76,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       async list(f) {
         let q = db.selectFrom('sessions');
         if (f.state) q = q.where('state', '=', f.state);
+        if (f.kind) q = q.where('kind', '=', f.kind);
         if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
         if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
         if (f.credentialConfigurationId) {
@@ -445,7 +449,11 @@ function preparedQueries(db: Kysely<Database>) {
 /** Compiled inserts for the rows requests create (StoreWrites.created), one per kind. */
 function createdRowInserts(db: Kysely<Database>) {
   const insertSession = preparedInsert<'sessions', SessionsTable>(db, 'sessions', [
-    'id', 'offer_id', 'state', 'grant_type', 'credential_configuration_ids', 'offer_json', 'options_json', 'created_at', 'updated_at', 'offer_expires_at', 'offer_fetches',
+    'id', 'offer_id', 'state', 'grant_type', 'credential_configuration_ids', 'offer_json', 'options_json', 'created_at', 'updated_at', 'offer_expires_at', 'offer_fetches', 'kind',
+  ]);
+  const insertPresentationRequest = preparedInsert<'presentation_requests', PresentationRequestsTable>(db, 'presentation_requests', [
+    'session_id', 'request_token_hash', 'state_hash', 'encryption_kid', 'response_code_hash', 'nonce', 'client_id', 'options_json', 'dcql_query_json',
+    'encryption_key_json', 'created_at', 'expires_at', 'fetches', 'responses', 'answered_at', 'result_json',
   ]);
   const insertGrant = preparedInsert<'pre_authorized_codes', Database['pre_authorized_codes']>(db, 'pre_authorized_codes', [
     'code_hash', 'session_id', 'tx_code_hash', 'tx_code_attempts', 'burnt', 'expires_at', 'consumed_at',
@@ -464,6 +472,9 @@ function createdRowInserts(db: Kysely<Database>) {
     switch (record.kind) {
       case 'session':
         await insertSession(runner, sessionToRow(record.session));
+        return;
+      case 'presentation_request':
+        await insertPresentationRequest(runner, presentationRequestToRow(record.request));
         return;
       case 'pre_authorized_grant': {
         const g = record.grant;
@@ -706,6 +717,7 @@ function sessionToRow(s: SessionRecord): SessionsTable {
     updated_at: s.updatedAt,
     offer_expires_at: s.offerExpiresAt,
     offer_fetches: s.offerFetches,
+    kind: s.kind ?? 'issuance',
   };
 }
 
@@ -714,7 +726,7 @@ function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
     id: r.id,
     offerId: r.offer_id,
     state: r.state as SessionState,
-    grantType: r.grant_type as GrantType,
+    grantType: r.grant_type as GrantType | 'none',
     credentialConfigurationIds: JSON.parse(r.credential_configuration_ids),
     offer: JSON.parse(r.offer_json),
     options: JSON.parse(r.options_json),
@@ -722,6 +734,7 @@ function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
     updatedAt: Number(r.updated_at),
     offerExpiresAt: Number(r.offer_expires_at),
     offerFetches: Number(r.offer_fetches),
+    kind: r.kind === 'presentation' ? 'presentation' : 'issuance',
   };
 }
 

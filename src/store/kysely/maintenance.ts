@@ -45,6 +45,7 @@ const SESSION_CHILDREN = [
   'oauth_authorization_codes',
   'oauth_refresh_tokens',
   'notifications',
+  'presentation_requests',
 ];
 
 /** States of a session whose offer was never redeemed. */

@@ -1,5 +1,6 @@
 import type { OAuthTables } from './oauth-tables.js';
 import type { NotificationsTable } from './notification-store.js';
+import type { PresentationRequestsTable } from './verification-store.js';
 
 /** Row shapes as stored: snake_case columns, text JSON, integer epoch milliseconds, text ids. */
 
@@ -15,6 +16,8 @@ export interface SessionsTable {
   updated_at: number;
   offer_expires_at: number;
   offer_fetches: number;
+  /** 'issuance' or 'presentation' (migration 2026-12-07-verifier). */
+  kind: string;
 }
 
 export interface PreAuthorizedCodesTable {
@@ -140,6 +143,8 @@ export interface RateLimitsTable {
 export interface Database extends OAuthTables {
   /** Issue 5 (notification-store.ts). */
   notifications: NotificationsTable;
+  /** The verifier (verification-store.ts). */
+  presentation_requests: PresentationRequestsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   status_lists: StatusListsTable;

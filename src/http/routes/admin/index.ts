@@ -9,7 +9,8 @@ import { newId } from '../../../core/ids.js';
 import type { LogLevel } from '../../../store/store.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
 import { routePaths, urlsFor } from '../../urls.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSession, sessionFilterFrom } from './presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, sessionFilterFrom } from './presenters.js';
+import { verifierAdminRoutes } from './verifier.js';
 import { adminSessionRoutes } from './session-routes.js';
 import { compatibilityRoutes } from './compatibility.js';
 
@@ -52,13 +53,15 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
     const id = (request.params as { id: string }).id;
     const session = await deps.store.sessions.get(id);
     if (!session) return notFound(reply, id);
-    const [events, logs, credentials] = await Promise.all([
+    const [events, logs, credentials, presentation] = await Promise.all([
       deps.store.events.list(id, { limit: 1000, offset: 0 }),
       deps.store.logs.list(id, { limit: 1000, offset: 0, order: 'desc' }),
       deps.store.credentials.listBySession(id),
+      session.kind === 'presentation' ? deps.store.presentations.get(id) : null,
     ]);
     return {
       ...presentSession(session, deps.serverSecret),
+      ...(presentation ? presentPresentationRequest(presentation) : {}),
       events: events.items.map(presentEvent),
       logs: logs.items.map(presentLog),
       issued_credentials: credentials.map(presentIssuedCredential),
@@ -99,6 +102,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
   });
 
   await adminSessionRoutes(app, deps);
+  await verifierAdminRoutes(app, deps);
   await compatibilityRoutes(app, deps);
 }
 

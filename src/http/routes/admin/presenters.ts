@@ -1,10 +1,12 @@
 import { redactSecret } from '../../../core/ids.js';
 import { redactOffer } from '../../../protocol/oid4vci/offer.js';
 import { withholdAddresses } from '../../../session-log/redact.js';
+import type { PresentationRequestRecord } from '../../../store/verification-records.js';
 import type { DeferredTransactionRecord, EventEntry, IssuedCredentialRecord, LogEntry, SessionFilter, SessionRecord } from '../../../store/store.js';
 
 /** GET /sessions parameters as the API and the dashboard take them: snake_case, ISO times. */
 export interface SessionQueryParams {
+  kind?: SessionFilter['kind'];
   state?: SessionFilter['state'];
   credential_configuration_id?: string;
   created_after?: string;
@@ -15,6 +17,7 @@ export interface SessionQueryParams {
 
 export function sessionFilterFrom(q: SessionQueryParams): SessionFilter {
   return {
+    kind: q.kind,
     state: q.state,
     credentialConfigurationId: q.credential_configuration_id,
     createdAfter: q.created_after ? Date.parse(q.created_after) : undefined,
@@ -26,8 +29,10 @@ export function sessionFilterFrom(q: SessionQueryParams): SessionFilter {
 
 /** Admin API views: wire JSON in snake_case, secrets replaced by keyed fingerprints. */
 export function presentSession(s: SessionRecord, serverSecret: string): Record<string, unknown> {
+  if (s.kind === 'presentation') return presentVerificationSession(s);
   return {
     session_id: s.id,
+    kind: 'issuance',
     offer_id: s.offerId,
     state: s.state,
     grant_type: s.grantType,
@@ -63,6 +68,46 @@ export function presentSession(s: SessionRecord, serverSecret: string): Record<s
  */
 export function presentSharedSession(s: SessionRecord, serverSecret: string): Record<string, unknown> {
   return { ...presentSession(s, serverSecret), offer_id: redactSecret(serverSecret, s.offerId) };
+}
+
+/**
+ * A verification session (OpenID4VP): the request object as signed, state redacted. The
+ * request_uri token and the response code are never shown (they fetch or read something).
+ * `result` and the request's own fields come from presentPresentationRequest.
+ */
+function presentVerificationSession(s: SessionRecord): Record<string, unknown> {
+  return {
+    session_id: s.id,
+    kind: 'presentation',
+    request_id: s.offerId,
+    state: s.state,
+    created_at: new Date(s.createdAt).toISOString(),
+    updated_at: new Date(s.updatedAt).toISOString(),
+    expires_at: new Date(s.offerExpiresAt).toISOString(),
+    client_id: s.offer.client_id,
+    response_mode: s.offer.response_mode,
+    dcql_query: s.offer.dcql_query,
+    request_object: s.offer,
+  };
+}
+
+/** What only the presentation request knows: options, fetch count, and the judged result. */
+export function presentPresentationRequest(r: PresentationRequestRecord): Record<string, unknown> {
+  return {
+    preset: r.options.preset ?? null,
+    client_id_prefix: r.options.clientIdPrefix,
+    response_uri: r.options.responseUri,
+    strict: r.options.strict,
+    faults: {
+      unsigned_request: r.options.faults.unsignedRequest ?? false,
+      reject_first_response: r.options.faults.rejectFirstResponse ?? false,
+      single_fetch: r.options.faults.singleFetch ?? false,
+    },
+    request_fetches: r.fetches,
+    responses: r.responses,
+    answered_at: r.answeredAt === null ? null : new Date(r.answeredAt).toISOString(),
+    result: r.result,
+  };
 }
 
 export function presentLog(l: LogEntry): Record<string, unknown> {
