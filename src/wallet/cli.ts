@@ -9,8 +9,10 @@ import { resolve } from 'node:path';
 import { setGlobalConfig } from '@openid4vc/utils';
 import { describeError, runWallet } from './flow.js';
 import { createReporter } from './report.js';
+import { presentCredentials } from './present.js';
 
 const USAGE = `Usage: npm run wallet -- '<offer_url>' [options]
+       npm run wallet -- present '<openid4vp_url>' [--store <dir>] [--insecure] [--json]
 
   offer_url                  openid-credential-offer://?credential_offer=... or ?credential_offer_uri=...
   --tx-code <code>           transaction code (prompted on a TTY when the offer asks for one)
@@ -37,6 +39,15 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false }, 'authorization-timeout': { type: 'string', default: '300' }, help: { type: 'boolean', default: false },
     },
   });
+  if (positionals[0] === 'present' && positionals.length === 2 && !values.help) {
+    // OpenID4VP 1.0: present the stored credentials that match the request's DCQL query.
+    if (values.insecure) setGlobalConfig({ allowInsecureUrls: true });
+    const reporter = createReporter(values.json ? 'json' : 'text');
+    const summary = await presentCredentials({ requestUrl: positionals[1], storeDir: resolve(values.store!), reporter });
+    if (values.json) console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
+    else console.log(`\nDone: ${summary.presented.length} presentation(s) sent to ${summary.client_id}${summary.redirect_uri ? `; result: ${summary.redirect_uri}` : ''}`);
+    return 0;
+  }
   if (values.help || positionals.length !== 1) {
     console.error(USAGE);
     return values.help ? 0 : 2;
