@@ -1,3 +1,4 @@
+import * as vp from '../schemas/verifier.js';
 import { z } from 'zod';
 import * as req from '../schemas/admin.js';
 import * as res from '../schemas/admin-responses.js';
@@ -49,6 +50,21 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
           summary: 'Create a session and its credential offer (OID4VCI 1.0 §4.1)',
           requestBody: { required: true, content: content(req.zCreateOfferRequest, 'input') },
           responses: { '201': { description: 'Offer created; tx_code is returned only here', content: content(res.zCreatedOffer) }, ...errors },
+        },
+      },
+      '/presentation_presets': {
+        get: {
+          operationId: 'listPresentationPresets',
+          summary: 'The verifier presets: named DCQL queries (OpenID4VP 1.0 §6)',
+          responses: { '200': { description: 'Presets', content: content(vp.zPresentationPresetList) }, ...errors },
+        },
+      },
+      '/presentation_requests': {
+        post: {
+          operationId: 'createPresentationRequest',
+          summary: 'Create a verification session and its signed presentation request (OpenID4VP 1.0 §5)',
+          requestBody: { required: true, content: content(vp.zCreatePresentationRequest, 'input') },
+          responses: { '201': { description: 'Request created; request_url is what the QR code holds', content: content(vp.zCreatedPresentationRequest) }, ...errors },
         },
       },
       '/sessions': {

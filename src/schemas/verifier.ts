@@ -23,3 +23,19 @@ export const zCreatePresentationRequest = z
   .refine((v) => (v.preset === undefined) !== (v.dcql_query === undefined), { message: 'give exactly one of preset and dcql_query' });
 
 export type CreatePresentationRequest = z.infer<typeof zCreatePresentationRequest>;
+
+/** GET /presentation_presets: what a preset looks like on the wire. */
+export const zPresentationPresetList = z.array(
+  z.object({ id: z.string(), name: z.string(), description: z.string().optional(), format: z.string().describe('dc+sd-jwt, mso_mdoc, or any'), dcql_query: z.record(z.string(), z.unknown()) }),
+);
+
+/** 201 of POST /presentation_requests (shared/CONTRACT.md, Verifier). */
+export const zCreatedPresentationRequest = z.object({
+  session_id: z.string(),
+  request_id: z.string(),
+  client_id: z.string().describe('The full client identifier, prefix included (OpenID4VP 1.0 §5.9)'),
+  response_mode: z.enum(['direct_post', 'direct_post.jwt']),
+  request_uri: z.string().describe('Where the wallet fetches the signed request object (GET, or POST with wallet_metadata)'),
+  request_url: z.string().describe('openid4vp://?client_id=…&request_uri=… (what the QR code holds)'),
+  expires_at: z.string(),
+});

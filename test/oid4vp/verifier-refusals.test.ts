@@ -219,6 +219,21 @@ describe('verifier refusals: the negative matrix', () => {
     }
   });
 
+  it('goes on with a warning when the status list cannot be fetched (vp.status.unavailable)', async () => {
+    const fetchList = lab.deps.verifier.fetch;
+    lab.deps.verifier.fetch = (async () => new Response('down', { status: 503 })) as typeof fetch;
+    try {
+      const o = await open();
+      await postToken(o.request, { pid: [await sdJwt(o.request)] });
+      assert.ok((await codes(o.sessionId)).includes('vp.status.unavailable'));
+      const s = await judged(o);
+      assert.equal(s.state, 'verified');
+      assert.equal(s.result.credentials[0].status, 'unknown');
+    } finally {
+      lab.deps.verifier.fetch = fetchList;
+    }
+  });
+
   it('warns about an untrusted issuer in playground mode and refuses it in strict mode (vp.trust.untrusted_issuer, vp.trust.untrusted_issuer_refused)', async () => {
     const trust = lab.deps.verifier.trust;
     lab.deps.verifier.trust = EMPTY_TRUST_LIST;
