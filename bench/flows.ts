@@ -23,7 +23,8 @@
  * CPU is read from /proc: the server processes (all threads, and their main threads = event
  * loops), this process (the load generator), and for PostgreSQL the backends serving this
  * run's database (plus the server's background processes, shared with anything else on it),
- * and the commits PostgreSQL counted for the database (pg_stat_database).
+ * and the transactions PostgreSQL counted for the database (pg_stat_database.xact_commit: every
+ * statement run outside a transaction counts as one, reads included).
  */
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -303,7 +304,7 @@ function report(title: string, r: LevelResult, es256: number) {
   if (!Number.isNaN(r.postgresBackendCpu)) {
     console.log(`  PostgreSQL server CPU per flow: ${ms(r.postgresBackendCpu)} ms in this database's backends, ${ms(r.postgresBackgroundCpu)} ms in its shared background processes`);
   }
-  if (!Number.isNaN(r.commits)) console.log(`  PostgreSQL commits: ${(r.commits / (r.flows * endpoints.length)).toFixed(2)} per request`);
+  if (!Number.isNaN(r.commits)) console.log(`  PostgreSQL transactions (xact_commit; a statement outside a transaction counts as one): ${(r.commits / (r.flows * endpoints.length)).toFixed(2)} per request`);
 }
 
 async function startSetup(setup: Setup): Promise<{ target: Target; database?: TestDatabase; note: string }> {
@@ -370,7 +371,7 @@ function summary(rows: { setup: Setup; r: LevelResult }[], floors: LevelResult[]
     return { flowsPerSecond: mean((r) => r.flowsPerSecond), cpu: mean((r) => perFlow(r.serverCpu, r.flows)), p99: mean((r) => p99(r, 'credential')), each: at };
   };
   console.log('\n=== issuance-lab against the floor (ratios to the mean of the floor runs before and after) ===\n');
-  console.log('| setup | wallets | flows/s | ÷ floor | server CPU/flow ms (event loop) | ÷ floor | credential p99 ms | ÷ floor | load gen CPU/flow ms | PostgreSQL CPU/flow ms (shared bg) | commits/request |');
+  console.log('| setup | wallets | flows/s | ÷ floor | server CPU/flow ms (event loop) | ÷ floor | credential p99 ms | ÷ floor | load gen CPU/flow ms | PostgreSQL CPU/flow ms (shared bg) | PostgreSQL transactions/request |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const { setup, r } of rows) {
     const f = floorAt(r.concurrency);
