@@ -160,15 +160,14 @@ function serverCpuSeconds(issuers: RunningIssuer[]): { all: number; eventLoop: n
 }
 
 /**
- * CPU of the PostgreSQL server on this machine: the backends connected to `database` (their
- * command line names it), and the server's other processes (postmaster, checkpointer, WAL
- * writer, … — they serve every database on the server, so what else runs there counts too).
- * NaN when no local server process is visible (embedded PGlite runs inside this process).
+ * CPU of the PostgreSQL server's processes on this machine, by pid: the backends connected to
+ * `database` (their command line names it: `ours`), and the server's own processes (postmaster,
+ * checkpointer, WAL writer, autovacuum, … — they serve every database on the server, so what
+ * else runs there counts too). Undefined when no local server process is visible (embedded
+ * PGlite runs inside this process).
  */
-function postgresCpuSeconds(database: string): { backends: number; background: number } {
-  let backends = 0;
-  let background = 0;
-  let seen = false;
+function postgresCpuSeconds(database: string): Map<string, { cpu: number; ours: boolean }> | undefined {
+  const out = new Map<string, { cpu: number; ours: boolean }>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     let cmdline: string;
     try {
@@ -177,12 +176,25 @@ function postgresCpuSeconds(database: string): { backends: number; background: n
     } catch {
       continue;
     }
-    seen = true;
-    const cpu = procCpuSeconds(`/proc/${pid}/stat`);
-    if (cmdline.includes(` ${database} `)) backends += cpu;
-    else if (!/postgres: .* \S+ \S+ (127\.|\[local\]|::1)/.test(cmdline)) background += cpu;
+    const ours = cmdline.includes(` ${database} `);
+    // Backends of other databases (someone else's connections) are not this run's.
+    if (!ours && /postgres: .* \S+ \S+ (127\.|\[local\]|::1)/.test(cmdline)) continue;
+    out.set(pid, { cpu: procCpuSeconds(`/proc/${pid}/stat`), ours });
   }
-  return seen ? { backends, background } : { backends: NaN, background: NaN };
+  return out.size ? out : undefined;
+}
+
+/** CPU used between two readings, by processes alive at the second (one that started in between counts from zero). */
+function postgresCpuDelta(before: ReturnType<typeof postgresCpuSeconds>, after: ReturnType<typeof postgresCpuSeconds>): { backends: number; background: number } {
+  if (!before || !after) return { backends: NaN, background: NaN };
+  let backends = 0;
+  let background = 0;
+  for (const [pid, { cpu, ours }] of after) {
+    const used = cpu - (before.get(pid)?.cpu ?? 0);
+    if (ours) backends += used;
+    else background += used;
+  }
+  return { backends, background };
 }
 
 async function postgresCommits(target: Target): Promise<number> {
@@ -255,8 +267,8 @@ async function runLevel(target: Target, concurrency: number): Promise<LevelResul
     serverCpu: serverCpuAfter.all - serverCpuBefore.all,
     eventLoopCpu: serverCpuAfter.eventLoop - serverCpuBefore.eventLoop,
     clientCpu: (clientUsage.user + clientUsage.system) / 1e6,
-    postgresBackendCpu: pgAfter && pgBefore ? pgAfter.backends - pgBefore.backends : NaN,
-    postgresBackgroundCpu: pgAfter && pgBefore ? pgAfter.background - pgBefore.background : NaN,
+    postgresBackendCpu: postgresCpuDelta(pgBefore, pgAfter).backends,
+    postgresBackgroundCpu: postgresCpuDelta(pgBefore, pgAfter).background,
     // Requests finished inside the window; the stats are read a moment after it, so the count is close, not exact.
     commits: commitsAfter - commitsBefore,
     otherThreads: [...threadsAfter]
