@@ -3,6 +3,9 @@ import http from 'node:http';
 
 /** What the benchmark and the soak share: a keep-alive HTTP call and a minimal wallet's proof. */
 
+/** A request that has no complete answer by then fails, so a run always ends. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export function request(agent: http.Agent, port: string, method: string, path: string, headers: Record<string, string>, body?: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
@@ -12,8 +15,12 @@ export function request(agent: http.Agent, port: string, method: string, path: s
         res.setEncoding('utf8');
         res.on('data', (c) => (data += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on('error', reject);
+        // A connection closed mid-answer ends the response without 'end'.
+        res.on('close', () => (res.complete ? undefined : reject(new Error(`${method} ${path}: connection closed before the answer was complete`))));
       },
     );
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
     req.on('error', reject);
     // One write for headers and body; with Nagle on, a separate body write waits for a delayed ACK.
     req.end(body);
