@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { loadRuntime } from '../../src/runtime.js';
@@ -134,6 +135,69 @@ it('shows a live view on instance B the credential issued on instance A (SSE)', 
   }
   assert.match(text, /event: event\ndata: [^\n]*credential_issued/, text);
   assert.match(text, /event: state\ndata: [^\n]*"credential_issued"/);
+});
+
+it('catches up after its LISTEN connection is killed: a live view on B gets every entry A commits meanwhile, once and in order', async (t) => {
+  if (db.backend !== 'server') return t.skip('needs a PostgreSQL server (PGlite serves one connection and cannot terminate a backend)');
+  const offer = await w.createOffer(A);
+  const logIds = async () => ((await admin(A, 'GET', `/sessions/${offer.session_id}/logs?limit=500`)).body.logs as { id: string }[]).map((l) => l.id).sort();
+  const before = new Set(await logIds());
+  const abort = new AbortController();
+  const stream = await fetch(`${B.baseUrl}/sessions/${offer.session_id}/stream`, {
+    headers: { authorization: `Bearer ${b.adminToken}`, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  assert.equal(stream.status, 200);
+  const reader = stream.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('stream open')) text += decoder.decode((await reader.read()).value, { stream: true });
+
+  // Each wallet fetch of the offer commits one log entry on A. Midway, both instances' LISTEN
+  // connections are terminated; the fetches right after land while they reconnect.
+  const killer = new pg.Client({ connectionString: db.url });
+  await killer.connect();
+  try {
+    for (let i = 0; i < 40; i++) {
+      if (i === 10) {
+        const killed = await killer.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'issuance-lab changes' and datname = current_database()`);
+        assert.equal(killed.rowCount, 2, 'one listener per instance');
+      }
+      assert.equal((await fetch(`${A.baseUrl}/credential_offers/${offer.offer_id}`)).status, 200);
+    }
+  } finally {
+    await killer.end();
+  }
+  const expected = (await logIds()).filter((id) => !before.has(id));
+  assert.ok(expected.length >= 40);
+
+  const received = () => [...text.matchAll(/id: ([^\n]+)\nevent: log\n/g)].map((m) => m[1]);
+  const guard = setTimeout(() => abort.abort(), 30_000);
+  try {
+    while (received().length < expected.length) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    // Anything more (a duplicate) would arrive right behind.
+    const more = setTimeout(() => abort.abort(), 1000);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // aborted: the wait is over
+    }
+    clearTimeout(more);
+  } catch {
+    // aborted by the guard: the assertion below says what was missing
+  } finally {
+    clearTimeout(guard);
+    abort.abort();
+  }
+  assert.deepEqual(received(), expected, 'every entry, once, in order');
 });
 
 it('generates the admin token and the issuer keys once for every instance of a database', async () => {

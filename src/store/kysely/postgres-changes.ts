@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { SessionState } from '../../core/session-state.js';
 import type { StoreChange } from '../store.js';
 import { rowToEvent, rowToLog } from './row-mappers.js';
 import type { Database } from './tables.js';
@@ -15,11 +16,23 @@ import type { Database } from './tables.js';
  * notifications. Listeners fetch the rows by id. Each store instance ignores its own
  * signals: its local commits already reached its subscribers, and must not arrive twice.
  *
- * A notification sent while a listener is disconnected is lost (PostgreSQL keeps none);
- * live views catch up by id (SSE Last-Event-ID), which is why logs carry sortable ids.
+ * A notification sent while a listener is disconnected is lost (PostgreSQL keeps none). So
+ * after a reconnect the listener catches up by id: logs and events are time-sortable, and it
+ * fetches those from a margin before the newest id it had seen, skips the ids it already
+ * delivered (a bounded memory of recent ids, this instance's own commits included) and
+ * delivers the rest in id order, ahead of any notification that arrives after LISTEN is back.
  */
 export const CHANGES_CHANNEL = 'issuance_lab_changes';
 const MAX_PAYLOAD_BYTES = 7800;
+/**
+ * How far before the newest id seen a catch-up starts: a commit can carry ids created earlier
+ * (request duration, queueing in the group commit) and the instances' clocks differ a little.
+ */
+const CATCH_UP_MARGIN_MS = 60_000;
+/** Rows per table one catch-up delivers at most; beyond, live views resume by Last-Event-ID. */
+const CATCH_UP_LIMIT = 10_000;
+/** Ids remembered as delivered; must cover what a margin's worth of commits holds. */
+const REMEMBERED_IDS = 50_000;
 
 export interface ChangeRelay {
   /** Called inside the committing transaction. */
@@ -56,6 +69,16 @@ export async function startPostgresChangeRelay(opts: RelayOptions): Promise<Chan
   let retryTimer: NodeJS.Timeout | undefined;
   // Fetches run one after another so deliveries keep commit order.
   let chain: Promise<void> = Promise.resolve();
+  let connectedOnce = false;
+  // Rows committed before this listener started were never going to reach its live views.
+  const startedAt = Date.now();
+  const seen = new SeenIds(REMEMBERED_IDS);
+  /** Delivers the rows no earlier delivery (or local commit) carried. */
+  const deliverNew = (change: StoreChange) => {
+    const logs = change.logs.filter((l) => seen.add(l.id));
+    const events = change.events.filter((e) => seen.add(e.id));
+    if (!closed && (logs.length || events.length || change.transitions.length)) deliver({ ...change, logs, events });
+  };
 
   const onNotification = (msg: pg.Notification) => {
     if (msg.channel !== CHANGES_CHANNEL || !msg.payload) return;
@@ -67,10 +90,7 @@ export async function startPostgresChangeRelay(opts: RelayOptions): Promise<Chan
     }
     if (signal.o === origin) return;
     chain = chain
-      .then(async () => {
-        const change = await fetchChange(opts.db, signal);
-        if (!closed) deliver(change);
-      })
+      .then(async () => deliverNew(await fetchChange(opts.db, signal)))
       .catch((err) => opts.onError?.(err));
   };
 
@@ -91,6 +111,15 @@ export async function startPostgresChangeRelay(opts: RelayOptions): Promise<Chan
     await c.connect();
     await c.query(`LISTEN ${CHANGES_CHANNEL}`);
     retryMs = 100;
+    // LISTEN is active again: what was committed while it was not is in the tables. Queued
+    // ahead of any notification from now on; rows those carry too are skipped as seen.
+    if (connectedOnce) {
+      const from = Math.max(startedAt, seen.newestMs() - CATCH_UP_MARGIN_MS);
+      chain = chain
+        .then(async () => deliverNew(await fetchSince(opts.db, from)))
+        .catch((err) => opts.onError?.(err));
+    }
+    connectedOnce = true;
   };
 
   const scheduleReconnect = () => {
@@ -117,6 +146,9 @@ export async function startPostgresChangeRelay(opts: RelayOptions): Promise<Chan
 
   return {
     async publish(trx, change) {
+      // This instance's own commits reach its subscribers directly: never again by a catch-up.
+      for (const l of change.logs) seen.add(l.id);
+      for (const e of change.events) seen.add(e.id);
       for (const payload of encodeSignals(origin, change)) {
         await sql`select pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(trx);
       }
@@ -158,6 +190,50 @@ export function encodeSignals(origin: string, change: StoreChange): string[] {
   for (const r of change.rebound ?? []) add('r', r);
   if (size > baseSize) payloads.push(JSON.stringify(current));
   return payloads;
+}
+
+/** Ids delivered lately, oldest forgotten first, and the newest id of all (ids sort by time). */
+class SeenIds {
+  private readonly ids = new Set<string>();
+  private max = '';
+
+  constructor(private readonly capacity: number) {}
+
+  /** False when the id was seen already. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (id > this.max) this.max = id;
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    return true;
+  }
+
+  /** The creation time of the newest id seen (0 when none was). */
+  newestMs(): number {
+    return this.max ? parseInt(this.max.slice(0, 9), 36) : 0;
+  }
+}
+
+/**
+ * The logs and events created from `fromMs` on (ids begin with their creation time), in id
+ * order, and the current state of each session they belong to (as transitions, so live views
+ * refresh it).
+ */
+async function fetchSince(db: Kysely<Database>, fromMs: number): Promise<StoreChange> {
+  const from = fromMs.toString(36).padStart(9, '0');
+  const [logs, events] = await Promise.all([
+    db.selectFrom('session_logs').selectAll().where('id', '>=', from).orderBy('id').limit(CATCH_UP_LIMIT).execute(),
+    db.selectFrom('session_events').selectAll().where('id', '>=', from).orderBy('id').limit(CATCH_UP_LIMIT).execute(),
+  ]);
+  const sessionIds = [...new Set(events.map((e) => e.session_id))];
+  const states = sessionIds.length ? await db.selectFrom('sessions').select(['id', 'state']).where('id', 'in', sessionIds).execute() : [];
+  const now = Date.now();
+  return {
+    logs: logs.map(rowToLog),
+    events: events.map(rowToEvent),
+    transitions: states.map((s) => ({ sessionId: s.id, from: [], to: s.state as SessionState, at: now })),
+    remote: true,
+  };
 }
 
 async function fetchChange(db: Kysely<Database>, s: Signal): Promise<StoreChange> {
