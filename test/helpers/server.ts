@@ -68,7 +68,8 @@ export async function startIssuer(opts: StartOptions = {}): Promise<RunningIssue
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`issuer did not start:\n${out}`)), 30_000);
+    // Generous: on a loaded machine (CI, parallel runs) compiling the sources alone took 15 s.
+    const timer = setTimeout(() => reject(new Error(`issuer did not start:\n${out}`)), 90_000);
     const check = () => {
       if (out.includes('listening on')) {
         clearTimeout(timer);
