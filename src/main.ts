@@ -50,6 +50,13 @@ async function main(): Promise<void> {
     },
     onError: (err: unknown) => log.error({ err, tenant }, 'retention purge failed'),
   });
+  // A document signer rotated by npm run keys or another instance is picked up without a restart.
+  const keyWatchHooks = (tenant?: string) => ({
+    onRotated: (keys: { signer: { kid: string }; jwks: { keys: unknown[] } }) =>
+      say(`${tenant ? `Tenant ${tenant}: ` : ''}document signer ${keys.signer.kid} in use (rotated); ${keys.jwks.keys.length} signer key(s) published`),
+    onError: (err: Error) => log.warn({ err, tenant }, `issuer key reload: ${err.message}`),
+  });
+  const keyWatch = runtime.watchKeys(keyWatchHooks());
   // One /metrics for the deployment's issuer and every tenant, each series labelled by tenant.
   const metrics = createProcessMetrics();
   // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
@@ -60,7 +67,11 @@ async function main(): Promise<void> {
       const tenantRuntime = await loadRuntime(tenantConfig, systemClock, say);
       const tenantApp = await buildApp(tenantRuntime.deps, { loggerInstance: log, ops: { draining: () => draining }, metrics, tenantId });
       const tenantPurge = startPurgeSchedule(purgeOptions(tenantRuntime.deps.store, tenantId));
-      tenantApp.addHook('onClose', async () => tenantPurge.stop());
+      const tenantKeys = tenantRuntime.watchKeys(keyWatchHooks(tenantId));
+      tenantApp.addHook('onClose', async () => {
+        tenantKeys?.stop();
+        await tenantPurge.stop();
+      });
       return { deps: tenantRuntime.deps, app: tenantApp };
     },
   });
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
   const purge = startPurgeSchedule(purgeOptions(runtime.deps.store));
   const shutdown = async (signal: string) => {
     lifecycle.info(`${signal}: finishing in-flight requests`);
+    keyWatch?.stop();
     await tenants.close();
     const clean = await shutdownGracefully({
       app,

@@ -6,6 +6,7 @@ import type { Clock } from './core/clock.js';
 import { defaultConfigurationsPath, loadCredentialConfigurations } from './credential-configurations/load.js';
 import { loadOrCreateIssuerKeys } from './crypto/issuer-keys.js';
 import { loadSharedIssuerKeys } from './crypto/shared-issuer-keys.js';
+import { watchIssuerKeys, type KeyWatch, type KeyWatchOptions } from './crypto/issuer-key-watch.js';
 import type { AppDeps } from './app.js';
 import { urlsFor } from './http/urls.js';
 import { openStore } from './store/open-store.js';
@@ -73,7 +74,18 @@ export async function loadRuntime(
   if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
   const verifier = await loadVerifier(config, store, keys.rootCertificatePem, clock, say);
   const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier };
-  return { deps, issuer, adminTokenOrigin: admin.origin };
+  // Live rotation (crypto/issuer-key-watch.ts): generated keys only; the server process starts it.
+  const watchKeys = (hooks: Pick<KeyWatchOptions, 'onRotated' | 'onError'> = {}): KeyWatch | null =>
+    config.issuerKeyPemPath || config.keyReloadIntervalSeconds === 0
+      ? null
+      : watchIssuerKeys({
+          keys: deps.keys,
+          keyOptions,
+          ...(shareKeys && 'version' in keys ? { shared: { state: store.sharedState, version: Number(keys.version) } } : {}),
+          intervalMs: config.keyReloadIntervalSeconds * 1000,
+          ...hooks,
+        });
+  return { deps, issuer, adminTokenOrigin: admin.origin, watchKeys };
 }
 
 /** Where the admin token came from, for the start output (the token itself only when new). */

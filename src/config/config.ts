@@ -64,6 +64,7 @@ const zEnv = z.object({
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: zSeconds.default(30),
+  KEY_RELOAD_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(10),
   // ---- authorization code flow, DPoP (issue 4)
   /** HAIP asks for PAR; false also accepts plain authorization requests. */
   PAR_REQUIRED: zBool.default(true),
@@ -144,6 +145,8 @@ export interface Config {
   retention: { purgeIntervalSeconds: number; expiredGraceSeconds: number; logsDays: number; sessionsDays: number };
   metricsToken?: string;
   shutdownTimeoutSeconds: number;
+  /** How often a running instance looks for a rotated document signer (0: never; a restart picks it up). */
+  keyReloadIntervalSeconds: number;
   keepClientIps: boolean;
   deferred: { intervalSeconds: number; transactionTtlSeconds: number };
   /** Authorization code flow and DPoP (RFC 9126, RFC 9449); TTLs in seconds. */
@@ -232,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    keyReloadIntervalSeconds: e.KEY_RELOAD_INTERVAL_SECONDS,
     keepClientIps: e.KEEP_CLIENT_IPS,
     deferred: { intervalSeconds: e.DEFERRED_INTERVAL_SECONDS, transactionTtlSeconds: e.DEFERRED_TTL_SECONDS },
     oauth: {
