@@ -734,7 +734,8 @@ function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
     updatedAt: Number(r.updated_at),
     offerExpiresAt: Number(r.offer_expires_at),
     offerFetches: Number(r.offer_fetches),
-    kind: r.kind === 'presentation' ? 'presentation' : 'issuance',
+    // Absent means issuance (SessionRecord.kind), so issuance records read back as they were written.
+    ...(r.kind === 'presentation' ? { kind: 'presentation' as const } : {}),
   };
 }
 
