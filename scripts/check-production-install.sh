@@ -12,19 +12,22 @@ tree="$(mktemp -d)"
 data="$(mktemp -d)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  # npm start runs the server as its child: stop the whole process group, or the server outlives
+  # this script and keeps its output pipe (and CI's) open.
+  if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$tree" "$data"
 }
 trap cleanup EXIT
 
 tar cf - --exclude=./node_modules --exclude=./.git --exclude=./data . | tar xf - -C "$tree"
 (cd "$tree" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
-for dev in typescript tsx; do
+# typescript may be present: valibot (under dcql) names it as an optional peer dependency.
+for dev in tsx @types/node; do
   if [ -e "$tree/node_modules/$dev" ]; then echo "production install holds the dev dependency $dev" >&2; exit 1; fi
 done
 
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-(cd "$tree" && PORT="$port" HOST=127.0.0.1 DATA_DIR="$data" LOG_LEVEL=warn exec npm start --silent) &
+(cd "$tree" && PORT="$port" HOST=127.0.0.1 DATA_DIR="$data" LOG_LEVEL=warn exec setsid npm start --silent) &
 pid=$!
 for _ in $(seq 1 120); do
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then break; fi
