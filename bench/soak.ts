@@ -1,7 +1,7 @@
 /**
  * npm run soak [-- --seconds 180 --concurrency 32 --sample 5 --warmup 20]
  *
- * Soak test (issue 8): the real issuer (SQLite under a temp DATA_DIR, session logging on) under
+ * Soak test: the real issuer (SQLite under a temp DATA_DIR, session logging on) under
  * the benchmark's top concurrency for a few minutes. Each wallet loops over complete
  * pre-authorized flows (offer → token → nonce → credential, fresh P-256 key and real proof per
  * flow) across the shipped formats; one flow in ten also sends hostile requests (a garbage

@@ -36,7 +36,7 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
   /** Lifecycle seen by /readyz (main.ts flips it on SIGTERM). */
   ops?: OpsState;
-  /** Tenants (issue 9): requests for a tenant are handed to its own app before routing here. */
+  /** Tenants: requests for a tenant are handed to its own app before routing here. */
   tenants?: TenantHost;
   /** Sees every route as it is registered (tests audit that each non-public one needs the admin token). */
   onRoute?: (route: RouteOptions) => void;
@@ -90,19 +90,19 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     // Input limits: request head size (431 beyond) and time to receive a request, on the server that listens.
     serverFactory: listeningServerFactory(deps, options.https, options.tenants),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  // Hardening (issue 8), before any context is registered so that every one inherits them:
+  // Hardening, before any context is registered so that every one inherits them:
   // no internals in error bodies, security headers on every response, route audit for tests.
   registerRootErrorHandling(app, deps);
   registerSecurityHeaders(app);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   const prefix = mountPath(deps.config);
-  // Metrics hooks first, so every context registered below inherits them (issue 6).
+  // Metrics hooks first, so every context registered below inherits them.
   const metrics = options.metrics ?? createProcessMetrics();
   const detachMetrics = metrics.attach(app, deps, options.tenantId ?? DEPLOYMENT_TENANT);
   app.addHook('onClose', async () => detachMetrics());
   await app.register(async (instance) => opsRoutes(instance, deps, metrics, options.ops ?? { draining: () => false }, options.tenantId));
-  // Wallet-facing contexts are CORS-open for web wallets; the others are not (issue 8).
+  // Wallet-facing contexts are CORS-open for web wallets; the others are not.
   await app.register(async (instance) => {
     openCors(instance);
     await metadataRoutes(instance, deps);
@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     openCors(instance);
     await walletRoutes(instance, deps);
   }, { prefix });
-  // Browser-facing: the authorization endpoint's HTML login/consent page (issue 4).
+  // Browser-facing: the authorization endpoint's HTML login/consent page.
   await app.register(async (instance) => {
     await authorizeRoutes(instance, deps);
   }, { prefix });
@@ -146,7 +146,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(async (instance) => dashboardRoutes(instance, deps), { prefix });
   // Live views (SSE) would otherwise hold app.close() open until every browser leaves.
   app.addHook('preClose', async () => closeAllStreams());
-  // Issue 7: self-checks of issued credentials run after the reply; let them land before the store closes.
+  // Self-checks of issued credentials run after the reply; let them land before the store closes.
   app.addHook('onClose', async () => drainAfterFlushTasks());
   return app;
 }

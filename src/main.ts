@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const keyWatch = runtime.watchKeys(keyWatchHooks());
   // One /metrics for the deployment's issuer and every tenant, each series labelled by tenant.
   const metrics = createProcessMetrics();
-  // Tenants (issue 9): complete issuers of their own, built by the same code as this one.
+  // Tenants: complete issuers of their own, built by the same code as this one.
   const tenants = new TenantHost({
     config,
     say,

@@ -41,7 +41,7 @@ export async function loadRuntime(
     chainPemPath: config.issuerChainPemPath,
     keyPassphrase: config.hardening.keyEncryptionSecret,
   };
-  // On a shared database, generated keys are shared by every instance (issue 6); operator
+  // On a shared database, generated keys are shared by every instance; operator
   // keys come from the same PEM files on each.
   const shareKeys = store.dialect === 'postgres' && !config.issuerKeyPemPath;
   const keys = shareKeys ? await loadSharedIssuerKeys(store.sharedState, keyOptions, clock.nowMs()) : await loadOrCreateIssuerKeys(keyOptions);
@@ -64,7 +64,7 @@ export async function loadRuntime(
   // Kept in the database, not DATA_DIR: every instance on one database must verify the DPoP
   // nonces and consent forms another instance issued. First start creates it.
   const serverSecret = await store.secrets.getOrCreate('hmac-v1', randomBytes(32).toString('base64url'), clock.nowMs());
-  // Issue 5: attestation trust lists (a bad list fails the boot) and the request encryption key.
+  // Attestation trust lists (a bad list fails the boot) and the request encryption key.
   const attestationTrust = {
     wallet: loadTrustList(config.attestation.walletTrust, 'WALLET_ATTESTATION_TRUST'),
     key: loadTrustList(config.attestation.keyTrust, config.attestation.keyTrust === config.attestation.walletTrust ? 'WALLET_ATTESTATION_TRUST' : 'KEY_ATTESTATION_TRUST'),

@@ -51,7 +51,7 @@ const zEnv = z.object({
   DEFERRED_INTERVAL_SECONDS: zSeconds.default(5),
   DEFERRED_TTL_SECONDS: zSeconds.default(24 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // ---- operations and scale-out (issue 6)
+  // ---- operations and scale-out
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(10),
   /** Retention purge period; 0 turns the scheduled purge off. */
@@ -65,7 +65,7 @@ const zEnv = z.object({
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: zSeconds.default(30),
   KEY_RELOAD_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(10),
-  // ---- authorization code flow, DPoP (issue 4)
+  // ---- authorization code flow, DPoP
   /** HAIP asks for PAR; false also accepts plain authorization requests. */
   PAR_REQUIRED: zBool.default(true),
   /** wallet-quirks.md: wallets fail when DPoP is required, so it is optional unless asked for. */
@@ -77,19 +77,19 @@ const zEnv = z.object({
   AUTHORIZATION_TTL_SECONDS: zSeconds.default(600),
   AUTHORIZATION_CODE_TTL_SECONDS: zSeconds.default(60),
   REFRESH_TOKEN_TTL_SECONDS: zSeconds.default(7 * 24 * 3600),
-  // ---- draft compatibility and fault injection (issue 7)
+  // ---- draft compatibility and fault injection
   /** Refuse the request shapes of OID4VCI drafts (11–15) with a diagnostic instead of serving them with a warning. */
   STRICT_MODE: zBool.default(false),
   /** Well-known forms that serve metadata: both, path insertion only (1.0 §12.2.2) or appended only (drafts ≤ 15). A fault switch; global because metadata is per issuer. */
   METADATA_WELL_KNOWN: z.enum(['both', 'inserted', 'appended']).default('both'),
-  // ---- hardening (issue 8)
+  // ---- hardening
   /** Largest request head (request line + headers) Node accepts; bigger gets 431. */
   HEADER_LIMIT_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024).default(16 * 1024),
   /** A request must arrive in full within this time (slow-loris); 0 turns it off. Streams that answer slowly are not affected. */
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(30),
   /** Encrypts generated private key files (PKCS#8, AES-256-CBC, PBKDF2 from this secret); unset keeps them 0600 plain. */
   KEY_ENCRYPTION_SECRET: z.string().min(16, 'KEY_ENCRYPTION_SECRET must be at least 16 characters').optional(),
-  // ---- wallet and key attestation, encryption (issue 5)
+  // ---- wallet and key attestation, encryption
   /** playground: an untrusted attester is accepted with a warning; strict: refused, and every token/PAR request needs a wallet attestation. */
   ATTESTATION_MODE: z.enum(['playground', 'strict']).default('playground'),
   /** Trusted wallet providers: a JSON file path or inline JSON {"jwks": [...], "x509_roots": ["PEM" | "path"]}. */
@@ -162,18 +162,18 @@ export interface Config {
     authorizationCodeTtlSeconds: number;
     refreshTokenTtlSeconds: number;
   };
-  /** Draft compatibility (issue 7): strict mode refuses draft request shapes; which metadata well-known forms are served. */
+  /** Draft compatibility: strict mode refuses draft request shapes; which metadata well-known forms are served. */
   compat: { strictMode: boolean; metadataWellKnown: 'both' | 'inserted' | 'appended' };
   hardening: HardeningConfig;
-  /** Wallet attestation (ABCA -07), key attestation (OID4VCI 1.0 App. D) (issue 5). */
+  /** Wallet attestation (ABCA -07), key attestation (OID4VCI 1.0 App. D). */
   attestation: { mode: 'playground' | 'strict'; walletTrust?: string; keyTrust?: string; popMaxAgeSeconds: number };
-  /** Credential request / response encryption (OID4VCI 1.0 §10) (issue 5). */
+  /** Credential request / response encryption (OID4VCI 1.0 §10). */
   encryption: { requestRequired: boolean; responseRequired: boolean };
   /** The OpenID4VP 1.0 verifier beside the issuer. */
   verifier: { mode: 'playground' | 'strict'; trust?: string; presetsPath?: string; requestTtlSeconds: number; keyPemPath?: string; chainPemPath?: string };
 }
 
-/** Input limits and secrets at rest (issue 8). */
+/** Input limits and secrets at rest. */
 export interface HardeningConfig {
   headerLimitBytes: number;
   requestTimeoutSeconds: number;

@@ -428,7 +428,7 @@ const entries = {
     spec_ref: oid4vci('8.3'),
   },
 
-  // ---- authorization request: PAR and authorization endpoint (issue 4) ----------------------
+  // ---- authorization request: PAR and authorization endpoint ----------------------
   'authorize.parameter.duplicated': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'each authorization request parameter at most once',
@@ -640,7 +640,7 @@ const entries = {
     spec_ref: rfc(6749, '4.1.2.1'),
   },
 
-  // ---- token endpoint: authorization code and refresh token grants (issue 4) -----------------
+  // ---- token endpoint: authorization code and refresh token grants -----------------
   'token.code.missing': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'code form parameter with the authorization code from the redirect',
@@ -762,7 +762,7 @@ const entries = {
     spec_ref: rfc(9449, '5'),
   },
 
-  // ---- DPoP proofs (RFC 9449), at PAR, token and resource endpoints (issue 4) -----------------
+  // ---- DPoP proofs (RFC 9449), at PAR, token and resource endpoints -----------------
   'dpop.proof.multiple': {
     error: 'invalid_dpop_proof', status: 400, severity: 'error',
     expected: 'exactly one DPoP header',
@@ -916,7 +916,7 @@ const entries = {
     spec_ref: oid4vci('9.3'),
   },
 
-  // ---- hardening: input limits (issue 8) -----------------------------------------------------
+  // ---- hardening: input limits -----------------------------------------------------
   'request.body.too_deep': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'A JSON body nested at most 32 levels deep',
@@ -924,7 +924,7 @@ const entries = {
     spec_ref: oid4vci('8.2'),
   },
 
-  // ---- wallet attestation: OAuth-Client-Attestation at token and PAR (ABCA -07, OID4VCI 1.0 App. E) (issue 5)
+  // ---- wallet attestation: OAuth-Client-Attestation at token and PAR (ABCA -07, OID4VCI 1.0 App. E)
   'client_attestation.missing': {
     error: 'invalid_client', status: 401, severity: 'error',
     expected: 'OAuth-Client-Attestation and OAuth-Client-Attestation-PoP headers',
@@ -1034,7 +1034,7 @@ const entries = {
     spec_ref: abca('8'),
   },
 
-  // ---- key attestation (OID4VCI 1.0 App. D, F.1 key_attestation, F.3 attestation proof) (issue 5)
+  // ---- key attestation (OID4VCI 1.0 App. D, F.1 key_attestation, F.3 attestation proof)
   'key_attestation.required': {
     error: 'invalid_proof', status: 400, severity: 'error',
     expected: 'a key attestation: key_attestation in each jwt proof header, or proofs: {"attestation": ["<key attestation JWT>"]}',
@@ -1114,7 +1114,7 @@ const entries = {
     spec_ref: oid4vci('Appendix F.3'),
   },
 
-  // ---- notification endpoint (§11) (issue 5)
+  // ---- notification endpoint (§11)
   'notification.request.content_type': {
     error: 'invalid_notification_request', status: 400, severity: 'error',
     expected: 'Content-Type: application/json',
@@ -1140,7 +1140,7 @@ const entries = {
     spec_ref: oid4vci('11.3'),
   },
 
-  // ---- credential request / response encryption (§10) (issue 5)
+  // ---- credential request / response encryption (§10)
   'encryption.request.required': {
     error: 'invalid_encryption_parameters', status: 400, severity: 'error',
     expected: 'an encrypted request (Content-Type application/jwt), because credential_request_encryption.encryption_required is true',
@@ -1184,7 +1184,7 @@ const entries = {
     spec_ref: oid4vci('8.2'),
   },
 
-  // ---- draft compatibility (issue 7): draft shapes served with a warning, refused in strict mode
+  // ---- draft compatibility: draft shapes served with a warning, refused in strict mode
   'draft.proof.singular': {
     error: 'invalid_credential_request', status: 400, severity: 'warning',
     expected: 'proofs: {"jwt": ["<proof JWT>"]} (OID4VCI 1.0 §8.2)',
@@ -1234,7 +1234,7 @@ const entries = {
     spec_ref: oid4vci('6.1'),
   },
 
-  // ---- fault injection (issue 7): refusals an offer asks for, to test a wallet's error handling
+  // ---- fault injection: refusals an offer asks for, to test a wallet's error handling
   'fault.nonce.rejected_first': {
     error: 'invalid_nonce', status: 400, severity: 'error',
     expected: 'a new proof with a fresh c_nonce (this offer rejects the first c_nonce on purpose)',

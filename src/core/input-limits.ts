@@ -1,5 +1,5 @@
 /**
- * Limits on hostile input (issue 8), applied before anything recursive sees it. In core, since
+ * Limits on hostile input, applied before anything recursive sees it. In core, since
  * protocol code, the decoders in formats/ and the session log all need them.
  *
  * Why depth and not only size: JSON.parse itself copes with `[[[[…]]]]` a hundred thousand

@@ -14,7 +14,7 @@ export const sessionStates = [
   'credential_issued',
   'deferred',
   'completed',
-  // The wallet reported credential_deleted (§11.1: issuance ended unsuccessfully by a user action) (issue 5).
+  // The wallet reported credential_deleted (§11.1: issuance ended unsuccessfully by a user action).
   'credential_deleted',
   'failed',
   'expired',
@@ -47,7 +47,7 @@ export const eventTypes = [
   'authorization_denied',
   'token_refreshed',
   'refresh_tokens_revoked',
-  // Fault injection (issue 7): a switch of the offer refused a request on purpose.
+  // Fault injection: a switch of the offer refused a request on purpose.
   'fault_injected',
   // Verification sessions (OpenID4VP 1.0).
   'request_created',
@@ -86,7 +86,7 @@ const transitions: Partial<Record<EventType, Transition>> = {
 };
 
 /**
- * notification_received moves the session by the wallet's event (OID4VCI 1.0 §11.1, issue 5):
+ * notification_received moves the session by the wallet's event (OID4VCI 1.0 §11.1):
  * accepted completes it; a failure (partial batch failures included) or a user's deletion ends
  * it even after another notification said accepted.
  */

@@ -1,5 +1,5 @@
 /**
- * Private keys at rest (issue 8): with KEY_ENCRYPTION_SECRET set, generated key files are
+ * Private keys at rest: with KEY_ENCRYPTION_SECRET set, generated key files are
  * written as encrypted PKCS#8 PEM ("ENCRYPTED PRIVATE KEY": PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC
  * — what OpenSSL writes, so `openssl pkey -in file` still reads them with the secret). Without it
  * they stay plain PEM, mode 0600. A copy of DATA_DIR (a backup, a volume snapshot, the database

@@ -1,5 +1,5 @@
 /**
- * Generated issuer keys shared by every instance on one database (issue 6).
+ * Generated issuer keys shared by every instance on one database.
  *
  * Generated keys live in `${dataDir}/keys/` (issuer-keys.ts). Instances of one issuer each have
  * their own DATA_DIR, yet must sign with the same key and publish the same JWKS and root

@@ -13,6 +13,6 @@ export interface InspectContext {
   issuerJwks?: { keys: JWK[] };
   /** PEM of the issuer's root, to tell whether a credential chains to it. */
   issuerRootPem?: string;
-  /** STRICT_MODE of the issuer (issue 7): draft request shapes fail instead of warn. */
+  /** STRICT_MODE of the issuer: draft request shapes fail instead of warn. */
   strict?: boolean;
 }

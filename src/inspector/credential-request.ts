@@ -34,7 +34,7 @@ export async function inspectCredentialRequest(ctx: InspectContext, value: unkno
   const hasConfig = req.credential_configuration_id !== undefined;
   if (hasId && hasConfig) list.fail('identifier', S82, 'both credential_identifier and credential_configuration_id: send exactly one', { code: 'credential.request.both_identifiers' });
   else if (!hasId && !hasConfig) {
-    // Issue 7: the issuer serves the draft 13/14 shape in lenient mode and refuses it in strict mode; so does the verdict.
+    // The issuer serves the draft 13/14 shape in lenient mode and refuses it in strict mode; so does the verdict.
     if (req.format === undefined) list.fail('identifier', S82, 'neither credential_identifier nor credential_configuration_id', { code: 'credential.request.no_identifier' });
     else {
       const detail = `format ${JSON.stringify(truncate(req.format, 30))} without an identifier is the draft 13/14 request shape (OID4VCI 1.0 §8.2 removed format, vct, doctype, credential_definition from the request)`;

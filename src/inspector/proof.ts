@@ -97,7 +97,7 @@ export async function inspectProof(ctx: InspectContext, value: string, opts: Pro
 /**
  * The attested_keys of a key_attestation header, decoded without verification (the
  * key_attestation kind inspects the attestation itself), so a kid pointing into them resolves
- * and the key-not-attested check runs as at the credential endpoint (issue 5).
+ * and the key-not-attested check runs as at the credential endpoint.
  */
 function attestedKeysOf(value: unknown): { attestedKeys?: { jwk: JWK; thumbprint: string; kid?: string }[] } {
   if (typeof value !== 'string') return {};

@@ -18,9 +18,9 @@ export interface IssuerDeps {
   keys: IssuerKeyMaterial;
   /** HMAC key shared by all instances on one database (DPoP nonces, consent CSRF tokens); see runtime.ts. */
   serverSecret: string;
-  /** Wallet providers / key attesters this issuer trusts (issue 5, crypto/attestation-trust.ts). */
+  /** Wallet providers / key attesters this issuer trusts (crypto/attestation-trust.ts). */
   attestationTrust: { wallet: TrustList; key: TrustList };
-  /** ECDH-ES key of encrypted credential requests (OID4VCI 1.0 §10) (issue 5). */
+  /** ECDH-ES key of encrypted credential requests (OID4VCI 1.0 §10). */
   encryptionKey: EncryptionKey;
   /** The OpenID4VP verifier: request-signing key, presets, issuers it trusts. */
   verifier: VerifierDeps;

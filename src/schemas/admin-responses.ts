@@ -143,7 +143,7 @@ export const zHarExport = z.object({
   }),
 });
 
-/** GET /compatibility: wallets (User-Agent, draft spoken) against the protocol steps (issue 7). */
+/** GET /compatibility: wallets (User-Agent, draft spoken) against the protocol steps. */
 const zStepCell = z.object({
   passed: z.number().int().describe('Sessions in which the step succeeded at least once'),
   failed: z.number().int().describe('Sessions in which the step was tried and never succeeded'),

@@ -27,7 +27,7 @@ export const zCreateOfferRequest = z.strictObject({
   by_reference: z.boolean().optional(),
   /** Only DPoP-bound tokens for this offer (RFC 9449 §5), whatever DPOP_REQUIRED says. */
   require_dpop: z.boolean().optional(),
-  // Issue 7: strict mode and fault injection per offer (docs/faults.md).
+  // Strict mode and fault injection per offer (docs/faults.md).
   /** Refuse draft 11-15 request shapes for this session, whatever STRICT_MODE says. */
   strict: z.boolean().optional(),
   /** DPoP proofs at token and credential endpoints must carry a server nonce (implies require_dpop). */
@@ -89,5 +89,5 @@ export const zExportQuery = z.object({ format: z.enum(['json', 'har']).default('
 /** GET /sessions/{id}/stream: resume after the last entry id seen (also the Last-Event-ID header). */
 export const zStreamQuery = z.object({ after: z.string().max(64).optional() });
 
-/** GET /compatibility: how many of the newest sessions the wallet compatibility matrix reads (issue 7). */
+/** GET /compatibility: how many of the newest sessions the wallet compatibility matrix reads. */
 export const zCompatibilityQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(200) });

@@ -1,5 +1,5 @@
 /**
- * The issuer re-reads every credential it issued (issue 7, item 6) with the inspector's
+ * The issuer re-reads every credential it issued with the inspector's
  * credential checks — signature against its own key and chain, disclosure salts distinct and
  * referenced, mdoc digests and validityInfo inside the document signer certificate — and adds
  * what only the issuer knows: the binding key is the key the wallet proved, and vct / doctype /

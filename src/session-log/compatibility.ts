@@ -1,5 +1,5 @@
 /**
- * The wallet compatibility matrix (issue 7, item 7), built from recorded sessions only: which
+ * The wallet compatibility matrix, built from recorded sessions only: which
  * wallets (User-Agent of their requests, and the OID4VCI draft their request shapes show) got
  * through which protocol step, and with which diagnostics they failed. Pure: the caller loads
  * the sessions' request entries (debug, with headers and status) and diagnostics.

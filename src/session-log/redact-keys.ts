@@ -1,5 +1,5 @@
 /**
- * Private keys never reach the session log (issue 8), not even a wallet's own: a broken wallet
+ * Private keys never reach the session log, not even a wallet's own: a broken wallet
  * that puts its private JWK in a proof or DPoP header, a did:jwk kid, or a request body would
  * otherwise have that key stored and shown on share links. Applied to every entry before it is
  * written. JWK private members are replaced, inside JSON, inside compact JWTs (header and

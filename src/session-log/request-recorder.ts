@@ -76,7 +76,7 @@ export class RequestRecorder {
 
   toWrites(): StoreWrites {
     const sessionId = this.sessionId;
-    // No private key is ever stored, even one a wallet sent by mistake (issue 8).
+    // No private key is ever stored, even one a wallet sent by mistake.
     const logs = this.logs.map((l) => ({ ...l, sessionId, data: redactPrivateKeys(l.data) }));
     const created = this.created;
     if (!sessionId) return { created, logs, events: [], transitions: [], issued: [] };
@@ -90,7 +90,7 @@ export class RequestRecorder {
   }
 
   /**
-   * Work that must not delay the reply but belongs to this request (issue 7: the self-check of
+   * Work that must not delay the reply but belongs to this request (the self-check of
    * issued credentials). It starts once this request's writes are committed, i.e. after the
    * rows it refers to exist; app close waits for it (drainAfterFlushTasks).
    */

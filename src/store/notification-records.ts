@@ -1,5 +1,5 @@
 /**
- * Storage contract of notification ids (OID4VCI 1.0 §11, issue 5): one per credential
+ * Storage contract of notification ids (OID4VCI 1.0 §11): one per credential
  * response, tied to the session and the credentials it delivered, with the last event the
  * wallet reported. Times are epoch milliseconds.
  */

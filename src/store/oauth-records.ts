@@ -1,5 +1,5 @@
 /**
- * Storage contract of the authorization code flow, refresh tokens and DPoP replay (issue 4):
+ * Storage contract of the authorization code flow, refresh tokens and DPoP replay:
  * part of `Store` (store.ts extends it). Secrets (issuer_state, request_uri, codes, refresh
  * tokens, CSRF tokens) are stored only as hashes. Every single-use artefact is consumed by one
  * conditional UPDATE … RETURNING, so the guarantees hold with several instances on one database.

@@ -29,7 +29,7 @@ export interface OfferOptions {
   txCode?: TxCodeSpec;
   /** The token endpoint issues only DPoP-bound tokens for this offer (RFC 9449 §5). */
   requireDpop?: boolean;
-  // Issue 7: strict mode and fault injection per offer (src/protocol/faults/).
+  // Strict mode and fault injection per offer (src/protocol/faults/).
   /** Refuse draft request shapes for this session, whatever STRICT_MODE says. */
   strict?: boolean;
   /** DPoP proofs must carry a server nonce (RFC 9449 §8, §9) for this session. */
@@ -120,11 +120,11 @@ export interface IssuedCredentialRecord {
   credentialDigest: string;
   issuedAt: number;
   expiresAt: number;
-  /** Written shortly after issuance (issue 7); absent while pending. */
+  /** Written shortly after issuance; absent while pending. */
   selfCheck?: CredentialSelfCheck | null;
 }
 
-/** The issuer re-reading a credential it issued (issue 7). Wire JSON: stored and shown as is. */
+/** The issuer re-reading a credential it issued. Wire JSON: stored and shown as is. */
 export interface CredentialSelfCheck {
   status: 'pass' | 'warn' | 'fail';
   checked_at: string;
@@ -170,7 +170,7 @@ export interface DeferredTransactionRecord {
   createdAt: number;
   expiresAt: number;
   deliveredAt: number | null;
-  /** OID4VCI draft whose shape the credential request had, e.g. "d15" (issue 7); absent or null for 1.0. */
+  /** OID4VCI draft whose shape the credential request had, e.g. "d15"; absent or null for 1.0. */
   wireDraft?: string | null;
 }
 
@@ -213,7 +213,7 @@ export interface StoreWrites {
   issued: IssuedCredentialRecord[];
   /** Unbound log entries of earlier requests that now turn out to belong to a session (the nonce request). */
   rebind?: { requestId: string; sessionId: string }[];
-  /** Self-check outcomes of credentials written earlier (issue 7); applied after `issued`. */
+  /** Self-check outcomes of credentials written earlier; applied after `issued`. */
   selfChecks?: { credentialId: string; result: CredentialSelfCheck }[];
 }
 
@@ -245,7 +245,7 @@ export interface StoreChange {
 }
 
 /**
- * Retention (issue 6). Expired single-use artefacts (nonces, codes, tokens, transactions) stay
+ * Retention. Expired single-use artefacts (nonces, codes, tokens, transactions) stay
  * `expiredGraceMs` after expiry so a late wallet still gets "expired" rather than "unknown";
  * never-redeemed offers go the same way; logs go after `logsMaxAgeMs`, whole sessions (with
  * everything that points at them) after `sessionsMaxAgeMs`.
@@ -374,7 +374,7 @@ export interface Store extends OAuthStore, NotificationStore, VerificationStore 
     subscribe(listener: (change: StoreChange) => void): () => void;
   };
 
-  /** Operations (issue 6): retention purge, readiness, pool usage. */
+  /** Operations: retention purge, readiness, pool usage. */
   maintenance: {
     purge(policy: RetentionPolicy, now: number, signal?: AbortSignal): Promise<PurgeCounts>;
     /** A trivial query; throws when the database is unreachable. */

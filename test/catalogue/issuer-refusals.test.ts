@@ -5,7 +5,7 @@ import { PRE_AUTH, startLab, type Lab, type Reply } from '../helpers/lab.js';
 import { newHolderKey, signProof } from '../helpers/wallet.js';
 
 /**
- * Catalogue coverage (issue 7) for the pre-authorized flow: every refusal of the offer, token
+ * Catalogue coverage for the pre-authorized flow: every refusal of the offer, token
  * and credential endpoints that no other test pins down, each asserted by its wire error and
  * the diagnostic code logged for that very request.
  */

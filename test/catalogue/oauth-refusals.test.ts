@@ -8,7 +8,7 @@ import { authorizationParams, CLIENT_ID, dpopProof, jkt, newHolderKey, newPkce, 
 import { signProof, type HolderKey } from '../helpers/wallet.js';
 
 /**
- * Catalogue coverage (issue 7) for the authorization code flow, refresh tokens and DPoP: each
+ * Catalogue coverage for the authorization code flow, refresh tokens and DPoP: each
  * refusal (or tolerated deviation) is triggered with a hand-made request and asserted by the
  * diagnostic code logged for that request. In process with a fixed clock, so expiry needs no
  * waiting.

@@ -7,7 +7,7 @@ import { afterEach, describe, it } from 'node:test';
 import { KEY_FILES, loadOrCreateIssuerKeys } from '../../src/crypto/issuer-keys.js';
 import { exportPrivateKeyPem, isEncryptedPem, parsePrivateKeyPem } from '../../src/crypto/key-encryption.js';
 
-/** KEY_ENCRYPTION_SECRET: private key files encrypted at rest (issue 8). */
+/** KEY_ENCRYPTION_SECRET: private key files encrypted at rest. */
 
 const SECRET = 'correct horse battery staple 42';
 const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
- * Dashboard parts of issue 7, over HTTP as a signed-in user: fault switches in the offer form
+ * Interoperability parts of the dashboard, over HTTP as a signed-in user: fault switches in the offer form
  * and on the session page, issued credentials with their self-check, the "run the reference
  * wallet on this offer" button, the wallet compatibility matrix, and the inspector link.
  */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { catalogue } from '../../src/core/diagnostics.js';
 
 /**
- * Issue 7: every catalogue entry is produced by at least one test. Tests assert the code of the
+ * Every catalogue entry is produced by at least one test. Tests assert the code of the
  * diagnostic a request produced (from the session log, an error body or the inspector), so a
  * code that no test file names is a code no test produces. Codes are matched whole: neither
  * `client_attestation.untrusted` inside `client_attestation.untrusted_refused` nor this file

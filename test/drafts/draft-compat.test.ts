@@ -4,7 +4,7 @@ import { startLab, type Lab } from '../helpers/lab.js';
 import { newHolderKey, signProof, type HolderKey } from '../helpers/wallet.js';
 
 /**
- * Draft 13–15 request shapes (issue 7): each is served in lenient mode, answered in the shape
+ * Draft 13–15 request shapes: each is served in lenient mode, answered in the shape
  * the wallet spoke, with a warning naming the draft; and refused in strict mode — globally
  * (STRICT_MODE) and per offer (strict: true) — with the catalogue's diagnostic.
  */

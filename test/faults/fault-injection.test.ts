@@ -6,7 +6,7 @@ import { startLab, type Lab } from '../helpers/lab.js';
 import { newHolderKey, signProof } from '../helpers/wallet.js';
 
 /**
- * Fault switches per offer (issue 7, item 5): each one makes its session refuse exactly what
+ * Fault switches per offer: each one makes its session refuse exactly what
  * it says, with the catalogue's diagnostic and a fault_injected event, and a wallet that handles
  * the error correctly gets its credential afterwards.
  */

@@ -4,7 +4,7 @@ import { COOKIE_NAME, DashboardAuth } from '../../src/dashboard/auth.js';
 import { ADMIN_TOKEN, startInProcess, type InProcessIssuer } from './in-process.js';
 
 /**
- * The admin surface (issue 8), checked over EVERY registered route rather than a list someone
+ * The admin surface, checked over EVERY registered route rather than a list someone
  * must remember to update: each route is either on the explicit public allow-list below or
  * refuses a request without the admin token (bearer) or dashboard cookie. The same walk checks
  * the security headers of every HTML page and that CORS is open exactly on the wallet-facing

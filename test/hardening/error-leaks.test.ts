@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/store.js';
 import { ADMIN_TOKEN, startInProcess, type InProcessIssuer } from './in-process.js';
 
 /**
- * No stack traces or internal messages to clients (issue 8). A real fault is made by the
+ * No stack traces or internal messages to clients. A real fault is made by the
  * database failing reads with a message full of internals (a file path, SQL, a marker); every
  * context — wallet, authorize page, admin API, status admin, status lists, dashboard, share
  * links, probes — must answer a generic 5xx while the details reach the session log. And a

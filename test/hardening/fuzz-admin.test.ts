@@ -7,7 +7,7 @@ import * as w from '../helpers/wallet.js';
 import { createTally, expectSpecError, jwtish, RUNS } from './fuzz-arbitraries.js';
 
 /**
- * Fuzzing what operators and browsers send (issue 8): admin API JSON bodies, the dashboard's form
+ * Fuzzing what operators and browsers send: admin API JSON bodies, the dashboard's form
  * bodies (signed in, with a valid CSRF token, so the forms' own parsing is reached), and the
  * inspector with random and mutated CBOR (a real mdoc with flipped, cut and inserted bytes) and
  * JWTs. An operator's mistake is a 4xx, never a 5xx.

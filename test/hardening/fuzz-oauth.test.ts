@@ -7,7 +7,7 @@ import * as w from '../helpers/wallet.js';
 import { b64, createTally, expectSpecError, headerJwtish, jwtish, RUNS } from './fuzz-arbitraries.js';
 
 /**
- * Fuzzing the endpoints added since the first fuzz tests (issue 8): PAR, the authorization page
+ * Fuzzing the endpoints added since the first fuzz tests: PAR, the authorization page
  * and its consent form, DPoP and wallet attestation headers at token and PAR, DPoP at the
  * credential endpoint, the deferred endpoint (and notification when present). Same property: a
  * spec error or success, never a 5xx, never a crash; counts per endpoint in the summary line.

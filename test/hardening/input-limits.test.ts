@@ -6,7 +6,7 @@ import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
- * Input limits (issue 8): JSON depth, JWT length, CBOR size and depth, header and body size.
+ * Input limits: JSON depth, JWT length, CBOR size and depth, header and body size.
  * Before these limits a JSON body nested ~100 000 deep (it fits in 256 KiB) made the credential
  * and deferred endpoints answer 500: the session log's JSON.stringify overflowed the stack.
  */

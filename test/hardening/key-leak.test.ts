@@ -10,7 +10,7 @@ import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
- * Private keys never in logs or API output (issue 8). Full flows (pre-authorized for every
+ * Private keys never in logs or API output. Full flows (pre-authorized for every
  * shipped configuration; authorization code with DPoP and PAR) plus hostile requests that carry
  * PRIVATE keys (a proof whose header jwk has `d`, a DPoP proof likewise, a did:jwk of a private
  * key), then everything an operator or a share-link holder can read is collected — admin API,

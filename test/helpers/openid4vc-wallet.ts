@@ -110,7 +110,7 @@ export function createTestWallet(keys: readonly WalletKey[], opts: { clientId?: 
       signJwt,
       // The issuer advertises pre-authorized_grant_anonymous_access_supported: no client_id.
       // The authorization code flow names its public client (client_id in PAR and token bodies).
-      // Wallet attestation (issue 5): the caller builds e.g. clientAuthenticationClientAttestationJwt on these callbacks.
+      // Wallet attestation: the caller builds e.g. clientAuthenticationClientAttestationJwt on these callbacks.
       clientAuthentication: opts.clientAuthentication
         ? opts.clientAuthentication({ signJwt, generateRandom: (length) => new Uint8Array(randomBytes(length)) })
         : opts.clientId ? clientAuthenticationNone({ clientId: opts.clientId }) : clientAuthenticationAnonymous(),

@@ -312,7 +312,7 @@ describe('verifyJwtProof: refusals', () => {
     assert.match((await refused(await sign(key, { kid: 'did:web:wallet.example#k1' }), 'proof.jwt.kid_not_resolvable')).message, /did:web, which needs network resolution/);
   });
 
-  it('a key_attestation header that is not a key attestation JWT → key_attestation.malformed (issue 5)', async () => {
+  it('a key_attestation header that is not a key attestation JWT → key_attestation.malformed', async () => {
     const key = await newKey();
     const err = await refused(await sign(key, { kid: p256DidKey(key.jwk), key_attestation: 'eyJ.e30.sig' }), 'key_attestation.malformed');
     assert.equal(err.diagnostic.path, 'body.proofs.jwt[0].header.key_attestation');

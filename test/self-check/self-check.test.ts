@@ -12,7 +12,7 @@ import { startLab, type Lab } from '../helpers/lab.js';
 import { newHolderKey, signProof, type HolderKey } from '../helpers/wallet.js';
 
 /**
- * Self-check of every issued credential (issue 7, item 6): recorded on the session (a log
+ * Self-check of every issued credential: recorded on the session (a log
  * entry and the issued-credential record) for every shipped configuration, immediate and
  * deferred; and each check fails on a credential broken in exactly its way.
  */

@@ -48,7 +48,7 @@ async function flowWithTxCode(target: RunningIssuer, headers: Record<string, str
   const good = await w.signProof(key, { aud: target.baseUrl, nonce: await w.fetchNonce(target) });
   const ok = await w.credentialRequest(target, accessToken, { credential_configuration_id: SD_JWT, proofs: { jwt: [good] } }, headers);
   assert.equal(ok.status, 200, ok.text);
-  // The self-check of the credential (issue 7) lands just after the reply: wait, so the session's logs are final.
+  // The self-check of the credential lands just after the reply: wait, so the session's logs are final.
   await selfCheckRecorded(target, offer.session_id);
   return { offer, accessToken, code: w.preAuthorizedCode(offer), txCode: offer.tx_code! };
 }
@@ -204,7 +204,7 @@ describe('session observability', () => {
     const url = `${issuer.baseUrl}/sessions/${offer.session_id}/stream`;
     const bearer = { authorization: `Bearer ${issuer.adminToken}` };
     const isIssued = (m: { event: string; data: any }) => m.event === 'event' && m.data.type === 'credential_issued';
-    // The self-check entry (issue 7) is the last one the flow produces, just after the reply.
+    // The self-check entry is the last one the flow produces, just after the reply.
     const isSelfCheck = (m: { event: string; data: any }) => m.event === 'log' && /^Self-check/.test(m.data.message);
     const live = await readSse(url, bearer, (msgs) => msgs.some(isIssued) && msgs.some(isSelfCheck), async () => {
       const accessToken = await w.redeem(issuer, offer);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactPrivateKeys } from '../../src/session-log/redact-keys.js';
 
-/** Private JWK members are removed from whatever reaches the session log (issue 8). */
+/** Private JWK members are removed from whatever reaches the session log. */
 
 const privateJwk = { kty: 'EC', crv: 'P-256', x: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', y: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy', d: 'SECRET-SCALAR-dddddddddddddddddddddddddddd' };
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -7,7 +7,7 @@ import { startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
- * Several issuers in one deployment (issue 9): each tenant has its own identifier, keys, admin
+ * Several issuers in one deployment: each tenant has its own identifier, keys, admin
  * token, sessions and database; nothing of one is usable at another.
  */
 

@@ -3,7 +3,7 @@ import { time } from '../components.js';
 import { html, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 
-/** Wallet compatibility matrix (issue 7): one row per wallet and draft, one column per protocol step. */
+/** Wallet compatibility matrix: one row per wallet and draft, one column per protocol step. */
 export function compatibilityPage(ctx: PageContext, d: { rows: MatrixRow[]; steps: readonly MatrixStep[]; sessionsConsidered: number; limit: number }): Html {
   const b = ctx.base;
   const used = d.steps.filter((s) => d.rows.some((r) => r.steps[s].passed + r.steps[s].failed > 0));

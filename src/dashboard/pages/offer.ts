@@ -13,7 +13,7 @@ export interface OfferFormValues {
   require_wallet_attestation: boolean;
   require_key_attestation: boolean;
   claims: string;
-  /** Issue 7: strict mode and fault switches of the offer. */
+  /** Strict mode and fault switches of the offer. */
   faults?: OfferFaultValues;
 }
 
@@ -82,7 +82,7 @@ export function offerFormPage(ctx: PageContext, d: OfferFormData): Html {
   );
 }
 
-/** Fault injection (issue 7): each switch makes this session misbehave on purpose; docs/faults.md. */
+/** Fault injection: each switch makes this session misbehave on purpose; docs/faults.md. */
 function faultFieldset(f: OfferFaultValues | undefined, metadataWellKnown = 'both'): Html {
   const v = f ?? { strict: false, require_dpop: false, require_dpop_nonce: false, reject_first_nonce: false, single_fetch: false, require_encryption: false, tx_code_failure: 'retry', expires_in: '' };
   const box = (name: keyof OfferFaultValues, label: string) => html`<label class="block"><input type="checkbox" name="${name}" value="on" ${checked(v[name] === true)}> ${label}</label>`;

@@ -4,7 +4,7 @@ import { html, type Html } from '../html.js';
 import type { PageContext } from '../layout.js';
 
 /**
- * Session page parts of issue 7: the switches in effect (fault injection, strict mode), each
+ * Session page parts for interoperability testing: the switches in effect (fault injection, strict mode), each
  * issued credential with the issuer's self-check of it, and the reference wallet button.
  */
 
@@ -17,7 +17,7 @@ export interface IssuedView {
   issued_at: string;
   expires_at: string;
   self_check: { status: 'pass' | 'warn' | 'fail'; checked_at: string; checks: { check: string; status: string; detail: string; spec_ref: string }[] } | null;
-  /** Issue 9: the credential's id and its Token Status List state (null without a status entry). */
+  /** The credential's id and its Token Status List state (null without a status entry). */
   credential_id?: string;
   status?: 'valid' | 'revoked' | 'suspended' | null;
 }

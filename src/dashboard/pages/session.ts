@@ -30,7 +30,7 @@ export interface SessionPageData {
   streamUrl: string;
   flash?: { kind: 'ok' | 'error'; text: string; problems?: string[] };
   shareUrl?: { url: string; expires_at: string };
-  /** Issue 7: fault switches and strict mode in effect; issued credentials with their self-check. */
+  /** Fault switches and strict mode in effect; issued credentials with their self-check. */
   faults?: FaultView[];
   issued?: IssuedView[];
 }

@@ -49,7 +49,7 @@ const DIGESTS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha38
 
 const get = (m: unknown, k: unknown): unknown => (m instanceof Map ? m.get(k) : undefined);
 
-/** A tag-1 date of 1e300 s decodes to an invalid Date, whose toISOString throws (issue 8). */
+/** A tag-1 date of 1e300 s decodes to an invalid Date, whose toISOString throws. */
 const isoOrInvalid = (d: Date) => (Number.isNaN(d.getTime()) ? 'invalid date (out of range)' : d.toISOString());
 
 /** CBOR → JSON-friendly view for printing and the inspector. */
@@ -73,7 +73,7 @@ function coseKeyToJwk(key: unknown): JWK | undefined {
 }
 
 /**
- * Input limits (issue 8): a credential with a portrait is some tens of KiB and nests ~8 levels
+ * Input limits: a credential with a portrait is some tens of KiB and nests ~8 levels
  * (IssuerSigned → nameSpaces → items → tag 24 → element → value); anything far beyond is refused
  * before the recursive walks below (toJsonView, digest checks) see it.
  */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 
 /**
- * CORS for the wallet-facing contexts (issue 8): web wallets call the issuer from their own
+ * CORS for the wallet-facing contexts: web wallets call the issuer from their own
  * origin, so metadata, JWKS, offers, token, PAR, nonce, credential, deferred and status lists
  * answer any origin and their preflights. Nothing here carries cookies (bearer and DPoP travel
  * in headers), so `*` is safe and credentials are never allowed. Contexts that do not call

@@ -3,7 +3,7 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../core/input-limits.js';
 
 /**
  * JSON bodies of a Fastify-parsed context (admin API) get the same depth limit as the wallet
- * endpoints (issue 8): Fastify's own parser (with its prototype-poisoning protection) runs only
+ * endpoints: Fastify's own parser (with its prototype-poisoning protection) runs only
  * on a text nested at most MAX_JSON_DEPTH deep; deeper is a 400 before zod or the claims code
  * walk it recursively.
  */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Security headers on every response (issue 8), as a root onSend hook so that no page of any
+ * Security headers on every response, as a root onSend hook so that no page of any
  * context can go out without them, whoever wrote it:
  * - all responses: `X-Content-Type-Options: nosniff` (a JSON or PEM download is never sniffed
  *   into HTML) and `Referrer-Policy: no-referrer` (share links and consent URLs carry tokens);

@@ -19,7 +19,7 @@ export interface DecodedAttestation extends DecodedJwt {
 }
 
 export function decodeAttestation(value: string, what: string, code: DiagnosticCode, path: string, algs: readonly string[] = ATTESTATION_ALGS): DecodedAttestation {
-  // Size before decoding (issue 8 input limits).
+  // Size before decoding (input limits).
   if (value.length > MAX_JWT_LENGTH.attestation) fail(code, `${what} is ${value.length} characters long; at most ${MAX_JWT_LENGTH.attestation} are accepted`, { path, found: { length: value.length } });
   let decoded: DecodedJwt;
   try {

@@ -1,5 +1,5 @@
 /**
- * Draft compatibility (issue 7). Wallets in the field speak OID4VCI drafts 13–15 as well as
+ * Draft compatibility. Wallets in the field speak OID4VCI drafts 13–15 as well as
  * 1.0; each draft shape is recognised explicitly (its own module and schema), served in lenient
  * mode with a warning naming the draft and the 1.0 section it departs from, and refused in
  * strict mode (STRICT_MODE, or `strict` of the offer). docs/drafts.md has the table.

@@ -1,5 +1,5 @@
 /**
- * Fault injection per offer (issue 7, item 5): switches that make this session misbehave on
+ * Fault injection per offer: switches that make this session misbehave on
  * purpose, so a wallet developer can watch their wallet's error handling. They live in the
  * session's options; inject.ts applies them at the endpoints; docs/faults.md has the table.
  * Metadata at one well-known form only is global (METADATA_WELL_KNOWN): metadata belongs to the

@@ -13,7 +13,7 @@ export interface NewAccessToken {
   anonymous: boolean;
   /** cnf.jkt of a DPoP-bound token (RFC 9449 §6.1); null for a bearer token. */
   dpopJkt?: string | null;
-  /** Lifetime instead of ACCESS_TOKEN_TTL_SECONDS (issue 7: short expiry of an offer). */
+  /** Lifetime instead of ACCESS_TOKEN_TTL_SECONDS (short expiry of an offer). */
   ttlSeconds?: number;
 }
 

@@ -31,7 +31,7 @@ export interface VerifiedDpop {
   /** RFC 7638 SHA-256 thumbprint of the proof key: the cnf.jkt of bound tokens. */
   jkt: string;
   alg: string;
-  /** The server nonce the proof carried (already checked), for per-offer nonce requirements (issue 7). */
+  /** The server nonce the proof carried (already checked), for per-offer nonce requirements. */
   nonce?: string;
 }
 
@@ -47,7 +47,7 @@ export async function verifyDpopProof(deps: DpopDeps, request: DpopRequest, rec:
   // §4.3 (1): exactly one DPoP header; Node joins repeats with ", ", which no JWT contains.
   if (Array.isArray(header) || header.includes(',')) fail('dpop.proof.multiple', 'The request carries more than one DPoP header', { path: 'headers.dpop' });
 
-  // Size before decoding: a proof is ~600 characters (issue 8: input limits).
+  // Size before decoding: a proof is ~600 characters (input limits).
   if (header.length > MAX_JWT_LENGTH.dpop) {
     fail('dpop.proof.malformed', `The DPoP header is ${header.length} characters long; at most ${MAX_JWT_LENGTH.dpop} are accepted`, { path: 'headers.dpop' });
   }

@@ -27,12 +27,12 @@ export async function handleCredentialRequest(
   rec: Recorder,
 ): Promise<ProtocolResponse> {
   const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('credential') });
-  // §10: a JSON body, or a JWE (application/jwt) decrypted with the issuer's request encryption key (issue 5).
+  // §10: a JSON body, or a JWE (application/jwt) decrypted with the issuer's request encryption key.
   const body = await readRequestBody(deps, http, rec);
   const parsed = parseCredentialRequest(body.value);
   const session = await deps.store.sessions.get(token.sessionId);
   if (!session) throw new Error(`Session ${token.sessionId} of a live access token is missing`);
-  // Issue 7: draft 13-15 shapes read as their 1.0 equivalent with a warning, or refused in strict mode.
+  // Draft 13-15 shapes read as their 1.0 equivalent with a warning, or refused in strict mode.
   const { request, draft, requestedFormat } = readDraftShapes(deps, session, token, parsed, rec);
 
   const target = resolveRequestedCredential(deps, token, request, rec);
@@ -72,7 +72,7 @@ export async function handleCredentialRequest(
     valid_until: new Date(issued.validUntil).toISOString(),
     claims_source: issued.claimsSource,
   });
-  // §8.3, §11: one notification_id per credential response (issue 5).
+  // §8.3, §11: one notification_id per credential response.
   const notificationId = createNotificationId(deps, rec, session.id, target.configuration.id, issued.records.map((r) => r.id));
   const response = await shapeCredentialResponse(deps, draft, requestedFormat, { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials, notification_id: notificationId } }, rec);
   return sealResponse(responseEncryption, response, rec);

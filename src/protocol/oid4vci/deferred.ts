@@ -26,7 +26,7 @@ export async function createDeferredTransaction(
   credentialIdentifier: string | null,
   keys: readonly BoundKey[],
   rec: Recorder,
-  /** Issue 7: the draft whose shape the credential request had; the deferred endpoint answers in it. */
+  /** The draft whose shape the credential request had; the deferred endpoint answers in it. */
   draft: WireDraft | null = null,
 ): Promise<ProtocolResponse> {
   const transactionId = newId('txn');
@@ -65,7 +65,7 @@ export async function handleDeferredCredentialRequest(
 ): Promise<ProtocolResponse> {
   // A DPoP-bound token needs its proof here too (RFC 9449 §7), with htu = this endpoint.
   const token = await verifyAccessToken(deps, http.headers.authorization, rec, { header: http.headers.dpop, method: 'POST', url: urls.endpoint('deferred_credential') });
-  // §9.1, §10: the request may be encrypted; new credential_response_encryption params replace the original ones (issue 5).
+  // §9.1, §10: the request may be encrypted; new credential_response_encryption params replace the original ones.
   const body = await readRequestBody(deps, http, rec);
   const transactionId = parseDeferredRequest(body.value);
   const responseEncryption = verifyResponseEncryption(deps, (body.value as Record<string, unknown>).credential_response_encryption, body.encrypted);

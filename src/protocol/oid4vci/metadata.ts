@@ -13,9 +13,9 @@ export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | '
     nonce_endpoint: urls.endpoint('nonce'),
     // §9: deferred issuance is served (offers with deferred: true).
     deferred_credential_endpoint: urls.endpoint('deferred_credential'),
-    // §11: notification_id in credential responses (issue 5).
+    // §11: notification_id in credential responses.
     notification_endpoint: urls.endpoint('notification'),
-    // §10: request and response encryption (issue 5).
+    // §10: request and response encryption.
     ...encryptionMetadata(deps),
     // §12.2.4: presence signals batch support; batch_size is the maximum length of proofs.
     ...(deps.config.batchSize >= 2 ? { batch_credential_issuance: { batch_size: deps.config.batchSize } } : {}),
@@ -47,7 +47,7 @@ export function createAuthorizationServerMetadata(
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
-    // Issue 5: wallet attestation (ABCA -07 §10.1); strict mode authenticates every client by attestation.
+    // Wallet attestation (ABCA -07 §10.1); strict mode authenticates every client by attestation.
     'pre-authorized_grant_anonymous_access_supported': deps.config.attestation.mode !== 'strict',
     token_endpoint_auth_methods_supported: deps.config.attestation.mode === 'strict' ? ['attest_jwt_client_auth'] : ['attest_jwt_client_auth', 'none'],
     client_attestation_signing_alg_values_supported: [...ATTESTATION_ALGS],

@@ -32,7 +32,7 @@ export async function createOffer(
   for (const id of ids) if (!deps.configurations.byId.has(id)) problems.push(`credential_configuration_ids: unknown configuration ${id}`);
   const offered = readOfferedGrants(input);
   if (!offered.preAuthorized && !offered.authorizationCode) problems.push('grants: at least one grant must be offered');
-  // Issue 7: fault switches of the offer (src/protocol/faults/).
+  // Fault switches of the offer (src/protocol/faults/).
   const faults = readFaultOptions(input, readTxCodeOption(input) !== undefined);
   problems.push(...faults.problems);
   if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The offer cannot be created', problems);
@@ -69,7 +69,7 @@ export async function createOffer(
     claims,
     subjectId: input.subject_id,
     deferred: input.deferred ?? false,
-    // Issue 5: token/PAR need a wallet attestation; every proof needs a key attestation.
+    // Token/PAR need a wallet attestation; every proof needs a key attestation.
     requireWalletAttestation: input.require_wallet_attestation ?? false,
     requireKeyAttestation: input.require_key_attestation ?? false,
     byReference: input.by_reference ?? true,

@@ -56,7 +56,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     dialect,
     // Authorization code flow, refresh tokens, DPoP replay, secrets (oauth-store.ts).
     ...createOAuthStore(db),
-    // Notification ids (notification-store.ts, issue 5).
+    // Notification ids (notification-store.ts).
     ...createNotificationStore(db, (notification) => created({ kind: 'notification', notification })),
     // Presentation requests of the verifier (verification-store.ts).
     ...createVerificationStore(db),
@@ -585,7 +585,7 @@ async function writeBatch(trx: Transaction<Database>, batch: StoreWrites, insert
       )
       .execute();
   }
-  // Issue 7: self-check outcomes land after the credentials they describe (same or an earlier commit).
+  // Self-check outcomes land after the credentials they describe (same or an earlier commit).
   for (const c of batch.selfChecks ?? []) {
     await trx.updateTable('issued_credentials').set({ self_check_json: JSON.stringify(c.result) }).where('id', '=', c.credentialId).execute();
   }

@@ -62,7 +62,7 @@ export interface IssuedCredentialsTable {
   credential_digest: string;
   issued_at: number;
   expires_at: number;
-  /** Outcome of the self-check after issuance (issue 7); null until it is written. */
+  /** Outcome of the self-check after issuance; null until it is written. */
   self_check_json: string | null;
 }
 
@@ -94,7 +94,7 @@ export interface DeferredTransactionsTable {
   created_at: number;
   expires_at: number;
   delivered_at: number | null;
-  /** Draft whose shape the credential request had (issue 7); null for 1.0. */
+  /** Draft whose shape the credential request had; null for 1.0. */
   wire_draft: string | null;
 }
 
@@ -141,7 +141,7 @@ export interface RateLimitsTable {
 }
 
 export interface Database extends OAuthTables {
-  /** Issue 5 (notification-store.ts). */
+  /** Notification ids and the events wallets reported (notification-store.ts). */
   notifications: NotificationsTable;
   /** The verifier (verification-store.ts). */
   presentation_requests: PresentationRequestsTable;

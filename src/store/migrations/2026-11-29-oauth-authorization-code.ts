@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Frozen: authorization code flow with PAR and PKCE, refresh tokens, DPoP jti replay cache and
-// server secrets (issue 4). Portable columns only (text ids, text JSON, bigint epoch
+// server secrets. Portable columns only (text ids, text JSON, bigint epoch
 // milliseconds). Secrets are stored as hashes only.
 
 export async function up(db: Kysely<any>): Promise<void> {

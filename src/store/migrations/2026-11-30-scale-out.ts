@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// Frozen. Several instances on one database (issue 6):
+// Frozen. Several instances on one database:
 // - shared_state: what every instance must agree on and would otherwise keep in its own
 //   DATA_DIR (generated issuer keys, the generated admin token), with a version for
 //   compare-and-set;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// Frozen. Draft compatibility and the self-check of issued credentials (issue 7):
+// Frozen. Draft compatibility and the self-check of issued credentials:
 // - deferred_transactions.wire_draft: the OID4VCI draft whose shape the credential request
 //   had (null: 1.0), so the deferred endpoint answers in that shape (issuance_pending of
 //   drafts 13–15, top-level credential of drafts ≤ 14);

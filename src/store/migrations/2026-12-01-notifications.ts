@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Frozen. Notification ids handed out in credential responses (OID4VCI 1.0 §8.3, §11), with
-// the last event the wallet reported for them (issue 5).
+// the last event the wallet reported for them.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

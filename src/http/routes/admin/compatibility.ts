@@ -4,7 +4,7 @@ import { zCompatibilityQuery } from '../../../schemas/admin.js';
 import { matrixSteps } from '../../../session-log/compatibility.js';
 import { loadCompatibilityMatrix } from '../../../session-log/compatibility-source.js';
 
-/** GET /compatibility (admin): the wallet compatibility matrix of the newest sessions (issue 7). */
+/** GET /compatibility (admin): the wallet compatibility matrix of the newest sessions. */
 export async function compatibilityRoutes(app: FastifyInstance, deps: Pick<IssuerDeps, 'store'>): Promise<void> {
   app.get('/compatibility', async (request, reply) => {
     const q = zCompatibilityQuery.parse(request.query);

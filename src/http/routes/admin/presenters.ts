@@ -47,7 +47,7 @@ export function presentSession(s: SessionRecord, serverSecret: string): Record<s
       tx_code: s.options.txCode ?? null,
       deferred: s.options.deferred,
       require_dpop: s.options.requireDpop ?? false,
-      // Issue 7: strict mode and the fault switches of the offer.
+      // Strict mode and the fault switches of the offer.
       strict: s.options.strict ?? false,
       require_dpop_nonce: s.options.requireDpopNonce ?? false,
       reject_first_nonce: s.options.rejectFirstNonce ?? false,
@@ -133,7 +133,7 @@ export function presentIssuedCredential(c: IssuedCredentialRecord): Record<strin
     holder_key_thumbprint: c.holderKeyThumbprint,
     key_source: c.keySource,
     credential_sha256: c.credentialDigest,
-    // Issue 7: the issuer's re-reading of the credential; null until it is written (shortly after issuance).
+    // The issuer's re-reading of the credential; null until it is written (shortly after issuance).
     self_check: c.selfCheck ?? null,
     issued_at: new Date(c.issuedAt).toISOString(),
     expires_at: new Date(c.expiresAt).toISOString(),

@@ -5,7 +5,7 @@ import { matrixSteps } from '../../../session-log/compatibility.js';
 import { loadCompatibilityMatrix } from '../../../session-log/compatibility-source.js';
 import { sendPage, type DashboardContext, type DashboardDeps } from './context.js';
 
-/** The wallet compatibility matrix page (issue 7); the same data as GET /compatibility. */
+/** The wallet compatibility matrix page; the same data as GET /compatibility. */
 export async function compatibilityPages(app: FastifyInstance, deps: DashboardDeps, dash: DashboardContext): Promise<void> {
   app.get('/ui/compatibility', async (request, reply) => {
     const q = zCompatibilityQuery.safeParse(request.query);

@@ -52,7 +52,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   });
 
   app.post('/ui/sign-in', async (request, reply) => {
-    // Every attempt counts, right or wrong, so guessing gets RATE_LIMIT_SIGNIN_PER_MINUTE tries per address (issue 8).
+    // Every attempt counts, right or wrong, so guessing gets RATE_LIMIT_SIGNIN_PER_MINUTE tries per address.
     const limited = await signInLimited(deps, request.ip);
     if (limited) {
       return sendPage(reply.header('retry-after', limited.retryAfter), signInPage(dash.page(request), `Too many sign-in attempts from this address: wait ${limited.retryAfter} s.`), 429);
@@ -126,7 +126,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     );
     await sessionPages.register(signedIn, deps, dash);
     await offerPages(signedIn, deps, dash);
-    // Issue 7: wallet compatibility matrix, and the reference wallet run on a twin of an offer.
+    // Wallet compatibility matrix, and the reference wallet run on a twin of an offer.
     await compatibilityPages(signedIn, deps, dash);
     await referenceWalletRoutes(signedIn, deps, dash);
   });

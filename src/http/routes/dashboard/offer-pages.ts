@@ -116,7 +116,7 @@ function toRequest(v: OfferFormValues): Record<string, unknown> {
   };
 }
 
-/** Issue 7: the form's fault switches as admin API members (unset ones left out). */
+/** The form's fault switches as admin API members (unset ones left out). */
 function faultRequest(v: OfferFormValues): Record<string, unknown> {
   const f = v.faults;
   if (!f) return {};

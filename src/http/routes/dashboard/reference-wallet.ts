@@ -10,7 +10,7 @@ import { urlsFor } from '../../urls.js';
 import { field, sendPage, type DashboardContext, type DashboardDeps, type FormBody } from './context.js';
 
 /**
- * "Run the reference wallet on this offer" (issue 7): the reference wallet (src/wallet/, as a
+ * "Run the reference wallet on this offer": the reference wallet (src/wallet/, as a
  * child process) redeems a twin of the session's offer, so a user can put a known-good session
  * next to their wallet's. The twin has the same configurations, claims, tx_code, deferred and
  * strict settings; the fault switches only when asked for (a known-good baseline is the

@@ -109,7 +109,7 @@ export const sessionPages = {
       }
     });
 
-    // Issue 9: revoke / suspend / reinstate an issued credential from its session page.
+    // Revoke / suspend / reinstate an issued credential from its session page.
     app.post('/ui/sessions/:id/credentials/:credentialId/status', async (request, reply) => {
       const status = field((request.body ?? {}) as FormBody, 'status');
       if (status !== 'valid' && status !== 'revoked' && status !== 'suspended') {

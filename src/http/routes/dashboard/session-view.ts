@@ -58,7 +58,7 @@ export async function renderSessionPage(
     streamUrl: opts.streamUrl,
     flash: opts.flash,
     shareUrl: opts.shareUrl,
-    // Issue 7: the switches in effect, and each issued credential with its self-check.
+    // The switches in effect, and each issued credential with its self-check.
     faults: describeFaults(session.options, deps.config),
     issued: issued.map((c) => ({ ...presentIssuedCredential(c), credential_id: c.id, status: statusOf.get(c.id) ?? null })) as unknown as IssuedView[],
   };

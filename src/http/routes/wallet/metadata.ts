@@ -11,7 +11,7 @@ import { mountPath, routePaths, urlsFor } from '../../urls.js';
  */
 export async function metadataRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
   const mount = mountPath(deps.config);
-  // Issue 7: METADATA_WELL_KNOWN=inserted|appended serves one form only, to test a wallet's discovery.
+  // METADATA_WELL_KNOWN=inserted|appended serves one form only, to test a wallet's discovery.
   const forms = deps.config.compat.metadataWellKnown;
   const paths = (name: string) => [
     ...new Set([...(forms !== 'appended' ? [`/.well-known/${name}${mount}`] : []), ...(forms !== 'inserted' ? [`${mount}/.well-known/${name}`] : [])]),

@@ -20,7 +20,7 @@ type GrantDeps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>
 
 /** DPOP_REQUIRED, or the offer's require_dpop (RFC 9449 §5: the server may require bound tokens). */
 export function verifyDpopRequirement(deps: Pick<IssuerDeps, 'config' | 'clock' | 'serverSecret'>, session: SessionRecord, dpop: VerifiedDpop | null): void {
-  // Issue 7: require_dpop_nonce of the offer (fault injection) means DPoP with a server nonce.
+  // require_dpop_nonce of the offer (fault injection) means DPoP with a server nonce.
   verifyOfferDpopNonce(deps, session, dpop);
   if (dpop) return;
   const byOffer = session.options.requireDpop === true;
@@ -91,7 +91,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     authorization_details: grant.detailsRequested ? details : undefined,
     credential_configuration_ids: grant.credentialConfigurationIds,
   });
-  // Issue 7: a c_nonce for wallets of drafts up to 14 (lenient mode only; drafts/legacy-nonce.ts).
+  // A c_nonce for wallets of drafts up to 14 (lenient mode only; drafts/legacy-nonce.ts).
   const legacyNonce = await createTokenResponseNonce(deps, grant.session, rec);
   return {
     details,

@@ -32,7 +32,7 @@ export async function handlePreAuthorizedCodeGrant(
   form: Record<string, string>,
   rec: Recorder,
   dpop: VerifiedDpop | null = null,
-  /** A verified wallet attestation (issue 5): the token is then not anonymous; its client_id is the attestation sub. */
+  /** A verified wallet attestation: the token is then not anonymous; its client_id is the attestation sub. */
   client: VerifiedClientAttestation | null = null,
   /** The code's grant and session when the token endpoint has read them already (readPreAuthorizedGrant). */
   preloaded?: () => Promise<PreAuthorizedGrantRead>,
@@ -51,7 +51,7 @@ export async function handlePreAuthorizedCodeGrant(
   }
   if (grant.txCodeHash !== null) {
     if (txCode === undefined) fail('token.tx_code.missing', 'The offer carried a tx_code object, but the request has no tx_code', { path: 'body.tx_code' });
-    // Issue 7: tx_code_failure of the offer (fault injection): reject_first, or burn at the first wrong code.
+    // tx_code_failure of the offer (fault injection): reject_first, or burn at the first wrong code.
     await injectTxCodeFault(deps, session, rec);
     if (!timingSafeEqualText(hashSecret(txCode), grant.txCodeHash)) {
       const counted = await deps.store.grants.recordTxCodeFailure(codeHash, txCodeMaxAttempts(deps, session));

@@ -30,7 +30,7 @@ export interface JwtProofPolicy {
   nonceRequired: boolean;
   /** The token came from an anonymous pre-authorized grant: iss must be absent (warning only). */
   anonymousGrant: boolean;
-  /** How a key_attestation header is judged (issue 5); absent: playground with an empty trust list. */
+  /** How a key_attestation header is judged; absent: playground with an empty trust list. */
   keyAttestation?: { mode: 'playground' | 'strict'; trust: TrustList };
 }
 
@@ -41,7 +41,7 @@ export interface VerifiedJwtProof {
   jwkThumbprint: string;
   /** The proof's nonce claim; the caller checks and consumes it in the store. */
   nonce?: string;
-  /** The verified key_attestation header (issue 5): credentials go to each attested key. */
+  /** The verified key_attestation header: credentials go to each attested key. */
   keyAttestation?: VerifiedKeyAttestation;
   header: Record<string, unknown>;
   payload: Record<string, unknown>;
@@ -81,7 +81,7 @@ export function parseCompact(jwt: unknown, path: string) {
   if (typeof jwt !== 'string') {
     fail('proof.jwt.malformed', `the proof is ${jwt === null ? 'null' : Array.isArray(jwt) ? 'an array' : `a ${typeof jwt}`}, not a compact JWT string`, { path, found: { type: typeof jwt } });
   }
-  // Size before decoding (issue 8: input limits); even an x5c chain or key attestation fits.
+  // Size before decoding (input limits); even an x5c chain or key attestation fits.
   if (jwt.length > MAX_JWT_LENGTH.proof) {
     fail('proof.jwt.malformed', `the proof is ${jwt.length} characters long; at most ${MAX_JWT_LENGTH.proof} are accepted`, { path, found: { length: jwt.length } });
   }

@@ -31,7 +31,7 @@ export interface ProofKey {
 
 export interface ProofKeyContext {
   path: string;
-  /** The verified attested_keys when the header carries a key_attestation (issue 5). */
+  /** The verified attested_keys when the header carries a key_attestation. */
   attestedKeys?: { jwk: JWK; thumbprint: string; kid?: string }[];
   /** The `found` summary of the header, extended per finding. */
   found: Record<string, unknown>;
