@@ -26,6 +26,20 @@ export interface SessionStreamOptions {
   heartbeatMs?: number;
 }
 
+/**
+ * One message on the wire. A client ends a line at CR, LF or CRLF (HTML Living Standard
+ * §9.2.5), and the data carries wallet input (a JSON string in a logged body may hold a raw CR):
+ * every line break in the data starts a new `data:` line, which the client joins back with LF,
+ * so no wallet input can end the data and start an `event:`, `id:` or `retry:` field of its own.
+ * Event names and ids are ours, but lose line breaks (and NUL, which voids an id) all the same.
+ */
+export function encodeSseMessage(m: SseMessage): string {
+  const data = typeof m.data === 'string' ? m.data : JSON.stringify(m.data);
+  const lines = data.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join('\n');
+  const field = (v: string) => v.replace(/[\r\n\0]/g, '');
+  return `${m.id ? `id: ${field(m.id)}\n` : ''}event: ${field(m.event)}\n${lines}\n\n`;
+}
+
 /** Open streams and how to end each (unsubscribe, stop the heartbeat, end the response). */
 const openStreams = new Set<() => void>();
 
@@ -71,9 +85,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): {
   return {
     send(m) {
       if (res.writableEnded) return;
-      const data = typeof m.data === 'string' ? m.data : JSON.stringify(m.data);
-      const lines = data.split('\n').map((l) => `data: ${l}`).join('\n');
-      res.write(`${m.id ? `id: ${m.id}\n` : ''}event: ${m.event}\n${lines}\n\n`);
+      res.write(encodeSseMessage(m));
     },
     onClose(fn) {
       closers.push(fn);

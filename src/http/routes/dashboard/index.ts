@@ -109,8 +109,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     const link = await sharedSession(token);
     const ctx = { base: dash.base };
     if (!link) return sendPage(reply, errorPage(ctx, 404, 'This share link is unknown or has expired.'), 404);
-    const page = await renderSessionPage(deps, ctx, reply, link.sessionId, { readOnly: true, streamUrl: `${dash.base}/share/${token}/stream` });
-    return page ?? sendPage(reply, errorPage(ctx, 404, 'The session is gone.'), 404);
+    const page = await renderSessionPage(deps, ctx, link.sessionId, { readOnly: true, streamUrl: `${dash.base}/share/${token}/stream` });
+    return page ? sendPage(reply, page) : sendPage(reply, errorPage(ctx, 404, 'The session is gone.'), 404);
   });
   app.get('/share/:token/stream', async (request, reply) => {
     const link = await sharedSession((request.params as { token: string }).token);

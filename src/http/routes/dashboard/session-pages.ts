@@ -57,9 +57,9 @@ export const sessionPages = {
 
   async register(app: FastifyInstance, deps: DashboardDeps, dash: DashboardContext) {
     const detailStream = (id: string) => `${dash.base}/ui/sessions/${id}/stream`;
-    const show = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<Parameters<typeof renderSessionPage>[4]> = {}, status = 200) => {
-      const page = await renderSessionPage(deps, dash.page(request), reply, idOf(request), { readOnly: false, streamUrl: detailStream(idOf(request)), ...extra }, status);
-      return page ?? sendPage(reply, errorPage(dash.page(request), 404, `No session ${idOf(request).slice(0, 60)}`), 404);
+    const show = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<Parameters<typeof renderSessionPage>[3]> = {}, status = 200) => {
+      const page = await renderSessionPage(deps, dash.page(request), idOf(request), { readOnly: false, streamUrl: detailStream(idOf(request)), ...extra });
+      return page ? sendPage(reply, page, status) : sendPage(reply, errorPage(dash.page(request), 404, `No session ${idOf(request).slice(0, 60)}`), 404);
     };
 
     app.get('/ui/sessions/rows', async (request, reply) => {

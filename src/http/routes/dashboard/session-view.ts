@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { eventRow, logItem, stateBadge, timelineList, type LogView } from '../../../dashboard/components.js';
+import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import { sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
 import type { IssuedView } from '../../../dashboard/pages/session-issued.js';
@@ -8,7 +9,6 @@ import type { LogEntry } from '../../../store/store.js';
 import { resumeAfter, streamSession } from '../../sse.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
 import { describeFaults } from '../../../protocol/faults/offer-faults.js';
-import { sendPage } from './context.js';
 
 /**
  * The session page and its live stream, shared by the signed-in dashboard and read-only
@@ -24,14 +24,17 @@ export interface SessionViewOptions {
   shareUrl?: SessionPageData['shareUrl'];
 }
 
+/**
+ * The page, or null when the session is gone. The caller sends it: a sent reply is a thenable
+ * that resolves to undefined, so returning one from here would read as "no session" and make the
+ * caller answer a second time.
+ */
 export async function renderSessionPage(
   deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret'>,
   ctx: PageContext,
-  reply: FastifyReply,
   sessionId: string,
   opts: SessionViewOptions,
-  status = 200,
-) {
+): Promise<Html | null> {
   const session = await deps.store.sessions.get(sessionId);
   if (!session) return null;
   const present = opts.readOnly ? presentSharedLog : presentLog;
@@ -62,7 +65,7 @@ export async function renderSessionPage(
     faults: describeFaults(session.options, deps.config),
     issued: issued.map((c) => ({ ...presentIssuedCredential(c), credential_id: c.id, status: statusOf.get(c.id) ?? null })) as unknown as IssuedView[],
   };
-  return sendPage(reply, sessionPage(ctx, data), status);
+  return sessionPage(ctx, data);
 }
 
 /** Live session page: each new entry as the same HTML the page renders, plus state and timeline. */
