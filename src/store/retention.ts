@@ -15,22 +15,21 @@ export function retentionPolicy(r: { expiredGraceSeconds: number; logsDays: numb
   };
 }
 
-/** States whose offer can still expire: nothing has been redeemed yet. */
-const OFFER_STATES: readonly SessionState[] = ['offer_created', 'offer_retrieved'];
-
 /**
- * Sessions whose offer expired unredeemed move to `expired` with a `session_expired` event
- * (what the session page's timeline and the stream show), instead of vanishing silently when
- * the purge deletes them a grace period later. Runs before each purge, in batches; on several
- * instances each session is expired once (store.maintenance.expireOffers). Returns how many.
+ * Sessions that ended without their wallet finishing (an offer expired unredeemed, an
+ * authorization or a code unused, tokens expired with no credential requested, a deferred
+ * transaction never picked up, a presentation request unanswered) move to `expired` with a
+ * `session_expired` event naming why (what the session page's timeline and the stream show),
+ * instead of staying "in progress" until the purge deletes them silently. Runs before each purge,
+ * in batches; on several instances each session is expired once (store.maintenance.expireEnded).
+ * Returns how many.
  */
 export async function expireSessions(store: Pick<Store, 'maintenance' | 'write'>, now: number, batchSize = 500, signal?: AbortSignal): Promise<number> {
   const transition = transitionFor('session_expired')!;
-  const from = OFFER_STATES.filter((s) => transition.from.includes(s));
   let total = 0;
   for (;;) {
     if (signal?.aborted) return total;
-    const expired = await store.maintenance.expireOffers(now, from, transition.to, batchSize);
+    const expired = await store.maintenance.expireEnded(now, transition.from, transition.to, batchSize);
     if (expired.length > 0) {
       await store.write({
         logs: [],
@@ -39,9 +38,9 @@ export async function expireSessions(store: Pick<Store, 'maintenance' | 'write'>
           sessionId: s.id,
           type: 'session_expired',
           timestamp: now,
-          details: { reason: 'offer_expired', offer_expired_at: new Date(s.offerExpiresAt).toISOString(), previous_state: s.state },
+          details: { reason: s.reason, ended_at: new Date(s.endedAt).toISOString(), previous_state: s.state },
         })),
-        // Already applied by expireOffers (a no-op here): carried so that live views, on this
+        // Already applied by expireEnded (a no-op here): carried so that live views, on this
         // instance and through the relay on others, send the new state with the event.
         transitions: expired.map((s) => ({ sessionId: s.id, from: [s.state], to: transition.to, at: now })),
         issued: [],

@@ -250,6 +250,21 @@ export interface StoreChange {
  * never-redeemed offers go the same way; logs go after `logsMaxAgeMs`, whole sessions (with
  * everything that points at them) after `sessionsMaxAgeMs`.
  */
+/**
+ * Why a session ended without its wallet finishing: what it waited for ran out. offer_expired:
+ * the offer, unredeemed; request_expired: a presentation request, unanswered;
+ * authorization_expired / authorization_code_expired: the authorization request, or the code,
+ * unused; access_token_expired: every access token, with no refresh token left and no
+ * credential requested; transaction_expired: a deferred transaction, never picked up.
+ */
+export type SessionEndReason =
+  | 'offer_expired'
+  | 'request_expired'
+  | 'authorization_expired'
+  | 'authorization_code_expired'
+  | 'access_token_expired'
+  | 'transaction_expired';
+
 export interface RetentionPolicy {
   expiredGraceMs: number;
   logsMaxAgeMs: number;
@@ -382,11 +397,12 @@ export interface Store extends OAuthStore, NotificationStore, VerificationStore 
     /** Null for SQLite (one embedded connection). */
     poolStats(): PoolStats | null;
     /**
-     * Moves up to `limit` sessions whose offer expired unredeemed (`from` states, offer expiry
-     * before `now`) to `to`, each by one conditional UPDATE: on several instances each session
-     * is expired by exactly one. Returns the sessions this call moved, with their state before.
+     * Moves up to `limit` sessions that ended without their wallet finishing (`from` states, see
+     * SessionEndReason) to `to`, each by one conditional UPDATE: on several instances each session
+     * is expired by exactly one. Returns the sessions this call moved, with their state before and
+     * when what they waited for ran out.
      */
-    expireOffers(now: number, from: readonly SessionState[], to: SessionState, limit: number): Promise<{ id: string; offerExpiresAt: number; state: SessionState }[]>;
+    expireEnded(now: number, from: readonly SessionState[], to: SessionState, limit: number): Promise<{ id: string; state: SessionState; reason: SessionEndReason; endedAt: number }[]>;
     /** Sessions per state (states without sessions absent), for the metrics. */
     countSessionsByState(): Promise<Partial<Record<SessionState, number>>>;
   };

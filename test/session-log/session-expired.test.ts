@@ -7,7 +7,9 @@ import * as w from '../helpers/wallet.js';
  * An offer that expires unredeemed ends its session visibly: state `expired` and one
  * `session_expired` event, live on the session's stream and on its page, instead of the
  * session vanishing silently when retention deletes it later. A redeemed offer is untouched.
- * Real server: offers live 2 s, the retention run comes every second.
+ * Real server: offers live 2 s, the retention run comes every second. The same for a wallet that
+ * stops after the token exchange: once its access token expired (no refresh token) the session
+ * ends with reason access_token_expired; one that went on to get its credential is untouched.
  */
 
 let issuer: RunningIssuer;
@@ -97,5 +99,43 @@ describe('session_expired', () => {
     const page = await (await fetch(share.url)).text();
     assert.match(page, /<td class="event-type">session_expired<\/td>/);
     assert.match(page, /data-testid="session-state">expired</);
+  });
+});
+
+describe('session_expired after the token exchange', () => {
+  let short: RunningIssuer;
+  before(async () => {
+    short = await startIssuer({ env: { ACCESS_TOKEN_TTL_SECONDS: '2', PURGE_INTERVAL_SECONDS: '1' } });
+  });
+  after(async () => {
+    await short.stop();
+    short.cleanup();
+  });
+
+  it('ends a session whose wallet took a token and never asked for a credential, once the token expired; a finished one stays', async () => {
+    const config = 'eu.europa.ec.eudi.pid_vc_sd_jwt';
+    const stopped = await w.createOffer(short, { credential_configuration_ids: [config] });
+    const finished = await w.createOffer(short, { credential_configuration_ids: [config] });
+    await w.redeem(short, stopped);
+    const token = await w.redeem(short, finished);
+    const key = await w.newHolderKey();
+    const proof = await w.signProof(key, { aud: short.baseUrl, nonce: await w.fetchNonce(short) });
+    const ok = await w.credentialRequest(short, token, { credential_configuration_id: config, proofs: { jwt: [proof] } });
+    assert.equal(ok.status, 200, ok.text);
+
+    const expiredEvent = (m: SseMessage) => m.event === 'event' && m.data.type === 'session_expired';
+    const live = await readSse(`${short.baseUrl}/sessions/${stopped.session_id}/stream`, { authorization: `Bearer ${short.adminToken}` }, (msgs) => msgs.some(expiredEvent));
+    assert.ok(live.some(expiredEvent), `session_expired on the stream: ${JSON.stringify(live.map((m) => [m.event, m.data?.type ?? m.data?.state]))}`);
+
+    const session = (await admin(short, 'GET', `/sessions/${stopped.session_id}`)).body;
+    assert.equal(session.state, 'expired');
+    const ended = session.events.filter((e: any) => e.type === 'session_expired');
+    assert.equal(ended.length, 1);
+    assert.equal(ended[0].details.reason, 'access_token_expired');
+    assert.equal(ended[0].details.previous_state, 'token_exchanged');
+
+    const other = (await admin(short, 'GET', `/sessions/${finished.session_id}`)).body;
+    assert.notEqual(other.state, 'expired');
+    assert.ok(!other.events.some((e: any) => e.type === 'session_expired'));
   });
 });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { PoolStats, PurgeCounts, RetentionPolicy, SharedValue, Store } from '../store.js';
+import type { PoolStats, PurgeCounts, RetentionPolicy, SessionEndReason, SharedValue, Store } from '../store.js';
 import type { SessionState } from '../../core/session-state.js';
 import type { Database } from './tables.js';
 
@@ -141,17 +141,86 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
 
     poolStats,
 
-    async expireOffers(now, from, to, limit) {
-      const candidates = await db
-        .selectFrom('sessions')
-        .select(['id', 'state', 'offer_expires_at'])
-        .where('state', 'in', [...from])
-        .where('offer_expires_at', '<', now)
-        .limit(limit)
-        .execute();
-      const expired: { id: string; offerExpiresAt: number; state: SessionState }[] = [];
-      for (const c of candidates) {
-        // Compare-and-set on the state read: a wallet redeeming the offer right now, or another
+    async expireEnded(now, from, to, limit) {
+      const allowed = new Set(from);
+      const found: { id: string; state: SessionState; reason: SessionEndReason; endedAt: number }[] = [];
+      const wanted = (states: readonly SessionState[]) => states.filter((s) => allowed.has(s));
+      const take = async (reason: SessionEndReason, states: readonly SessionState[], query: (states: SessionState[], n: number) => Promise<{ id: string; state: string; ended_at: unknown }[]>) => {
+        const st = wanted(states);
+        if (st.length === 0 || found.length >= limit) return;
+        for (const r of await query(st, limit - found.length)) found.push({ id: r.id, state: r.state as SessionState, reason, endedAt: Number(r.ended_at) });
+      };
+      // An offer (or a presentation request: its session's offer_expires_at) no wallet redeemed in time.
+      await take('offer_expired', ['offer_created', 'offer_retrieved'], (st, n) =>
+        db.selectFrom('sessions').select(['id', 'state', 'offer_expires_at as ended_at']).where('state', 'in', st).where('offer_expires_at', '<', now).limit(n).execute(),
+      );
+      await take('request_expired', ['created', 'request_retrieved'], (st, n) =>
+        db.selectFrom('sessions').select(['id', 'state', 'offer_expires_at as ended_at']).where('state', 'in', st).where('offer_expires_at', '<', now).limit(n).execute(),
+      );
+      // The wallet went to the authorization page (or got a code) and never came back in time.
+      await take('authorization_expired', ['authorization_requested'], (st, n) =>
+        db
+          .selectFrom('sessions as s')
+          .innerJoin('oauth_authorization_requests as r', 'r.session_id', 's.id')
+          .select(['s.id', 's.state', (eb) => eb.fn.max('r.expires_at').as('ended_at')])
+          .where('s.state', 'in', st)
+          .groupBy(['s.id', 's.state'])
+          .having((eb) => eb.fn.max('r.expires_at'), '<', now)
+          .limit(n)
+          .execute(),
+      );
+      await take('authorization_code_expired', ['authorization_granted'], (st, n) =>
+        db
+          .selectFrom('sessions as s')
+          .innerJoin('oauth_authorization_codes as c', 'c.session_id', 's.id')
+          .select(['s.id', 's.state', (eb) => eb.fn.max('c.expires_at').as('ended_at')])
+          .where('s.state', 'in', st)
+          .groupBy(['s.id', 's.state'])
+          .having((eb) => eb.fn.max('c.expires_at'), '<', now)
+          .limit(n)
+          .execute(),
+      );
+      // Tokens obtained, no credential requested before the last access token expired and no
+      // refresh token left to get another. Sessions whose token rows are gone are left alone.
+      await take('access_token_expired', ['token_exchanged'], (st, n) =>
+        db
+          .selectFrom('sessions as s')
+          .innerJoin('access_tokens as t', 't.session_id', 's.id')
+          .select(['s.id', 's.state', (eb) => eb.fn.max('t.expires_at').as('ended_at')])
+          .where('s.state', 'in', st)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('oauth_refresh_tokens as rt')
+                  .select('rt.token_hash')
+                  .whereRef('rt.session_id', '=', 's.id')
+                  .where('rt.revoked_at', 'is', null)
+                  .where('rt.rotated_at', 'is', null)
+                  .where('rt.expires_at', '>=', now),
+              ),
+            ),
+          )
+          .groupBy(['s.id', 's.state'])
+          .having((eb) => eb.fn.max('t.expires_at'), '<', now)
+          .limit(n)
+          .execute(),
+      );
+      // Deferred, and the transaction expired before its credential was picked up.
+      await take('transaction_expired', ['deferred'], (st, n) =>
+        db
+          .selectFrom('sessions as s')
+          .innerJoin('deferred_transactions as d', 'd.session_id', 's.id')
+          .select(['s.id', 's.state', (eb) => eb.fn.max('d.expires_at').as('ended_at')])
+          .where('s.state', 'in', st)
+          .groupBy(['s.id', 's.state'])
+          .having((eb) => eb.fn.max('d.expires_at'), '<', now)
+          .limit(n)
+          .execute(),
+      );
+      const expired: typeof found = [];
+      for (const c of found) {
+        // Compare-and-set on the state read: a wallet moving the session on right now, or another
         // instance expiring it, wins or loses cleanly.
         const r = await db
           .updateTable('sessions')
@@ -159,7 +228,7 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
           .where('id', '=', c.id)
           .where('state', '=', c.state)
           .executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 1) expired.push({ id: c.id, offerExpiresAt: Number(c.offer_expires_at), state: c.state as SessionState });
+        if (Number(r.numUpdatedRows) === 1) expired.push(c);
       }
       return expired;
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { RetentionPolicy } from '../../../src/store/store.js';
+import type { RetentionPolicy, SessionRecord } from '../../../src/store/store.js';
 import type { ContractCase } from './harness.js';
 import { OLD, uid } from './harness.js';
 import { event, grant, log, session, writes } from './fixtures.js';
@@ -98,20 +98,88 @@ export const retentionCases: ContractCase = (ctx) => {
     for (const s of [created, retrieved, live, redeemed]) await store.sessions.create(s);
     const ours = new Set([created.id, retrieved.id, live.id, redeemed.id]);
 
-    const from = ['offer_created', 'offer_retrieved'] as const;
-    const runs = await Promise.all([store.maintenance.expireOffers(now, from, 'expired', 500), other.maintenance.expireOffers(now, from, 'expired', 500)]);
+    const from = ['offer_created', 'offer_retrieved', 'token_exchanged'] as const;
+    const runs = await Promise.all([store.maintenance.expireEnded(now, from, 'expired', 500), other.maintenance.expireEnded(now, from, 'expired', 500)]);
     const expired = runs.flat().filter((e) => ours.has(e.id));
     assert.deepEqual(expired.map((e) => e.id).sort(), [created.id, retrieved.id].sort(), 'each once, across both instances');
     assert.equal(expired.find((e) => e.id === retrieved.id)!.state, 'offer_retrieved');
-    assert.equal(expired.find((e) => e.id === created.id)!.offerExpiresAt, created.offerExpiresAt);
+    assert.equal(expired.find((e) => e.id === created.id)!.endedAt, created.offerExpiresAt);
+    assert.equal(expired.find((e) => e.id === created.id)!.reason, 'offer_expired');
     assert.equal((await store.sessions.get(created.id))!.state, 'expired');
     assert.equal((await store.sessions.get(retrieved.id))!.state, 'expired');
     assert.equal((await store.sessions.get(live.id))!.state, 'offer_created');
     assert.equal((await store.sessions.get(redeemed.id))!.state, 'token_exchanged');
-    assert.deepEqual((await store.maintenance.expireOffers(now, from, 'expired', 500)).filter((e) => ours.has(e.id)), [], 'a second run finds nothing of ours');
+    assert.deepEqual((await store.maintenance.expireEnded(now, from, 'expired', 500)).filter((e) => ours.has(e.id)), [], 'a second run finds nothing of ours');
 
     const counts = await store.maintenance.countSessionsByState();
     assert.ok((counts.expired ?? 0) >= 2 && (counts.token_exchanged ?? 0) >= 1 && (counts.offer_created ?? 0) >= 1, JSON.stringify(counts));
+  });
+
+  it('expires sessions whose wallet stopped after the offer: authorization, code, tokens or deferred transaction ran out; never while something is still live', async () => {
+    const store = ctx.store();
+    const now = OLD + 160 * DAY;
+    const requested = { credentialConfigurationIds: ['x'], detailsRequested: false, scope: null };
+    const s = (state: SessionRecord['state']) => session({ createdAt: now - DAY, offerExpiresAt: now - HOUR, state });
+    const authDead = s('authorization_requested');
+    const authLive = s('authorization_requested');
+    const codeDead = s('authorization_granted');
+    const tokensDead = s('token_exchanged');
+    const tokensRefreshable = s('token_exchanged');
+    const tokensLive = s('token_exchanged');
+    const deferredDead = s('deferred');
+    const deferredLive = s('deferred');
+    const requestDead = s('request_retrieved');
+    const all = [authDead, authLive, codeDead, tokensDead, tokensRefreshable, tokensLive, deferredDead, deferredLive, requestDead];
+    for (const x of all) await store.sessions.create(x);
+
+    const authRequest = (sessionId: string, expiresAt: number) => ({
+      id: uid('ar'), requestUriHash: null, sessionId, clientId: 'c', redirectUri: 'https://wallet.example/cb', state: null, codeChallenge: 'cc',
+      dpopJkt: null, requestUriExpiresAt: null, requestUriUsedAt: null, csrfHash: null, expiresAt, decidedAt: null, createdAt: now - DAY, ...requested,
+    });
+    await store.authorizations.createRequest(authRequest(authDead.id, now - HOUR));
+    await store.authorizations.createRequest(authRequest(authLive.id, now - HOUR));
+    await store.authorizations.createRequest(authRequest(authLive.id, now + HOUR));
+    await store.authorizations.createCode({
+      codeHash: uid('code'), sessionId: codeDead.id, authorizationRequestId: uid('ar'), clientId: 'c', redirectUri: 'https://wallet.example/cb',
+      codeChallenge: 'cc', dpopJkt: null, familyId: uid('fam'), expiresAt: now - 1, consumedAt: null, createdAt: now - HOUR, ...requested,
+    });
+    const token = (sessionId: string, expiresAt: number) => ({
+      tokenHash: uid('tok'), sessionId, grantType: 'authorization_code' as const, authorizationDetails: [],
+      detailsReturned: false, anonymous: false, clientId: 'c', dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR,
+    });
+    for (const x of [tokensDead, tokensRefreshable, tokensLive]) await store.tokens.create(token(x.id, now - HOUR));
+    await store.tokens.create(token(tokensLive.id, now + HOUR));
+    await store.refreshTokens.create({
+      tokenHash: uid('rt'), familyId: uid('fam'), sessionId: tokensRefreshable.id, clientId: 'c', dpopJkt: null, expiresAt: now + DAY,
+      createdAt: now - HOUR, rotatedAt: null, revokedAt: null, ...requested,
+    });
+    await store.refreshTokens.create({
+      tokenHash: uid('rt'), familyId: uid('fam'), sessionId: tokensDead.id, clientId: 'c', dpopJkt: null, expiresAt: now + DAY,
+      createdAt: now - HOUR, rotatedAt: null, revokedAt: now - HOUR, ...requested,
+    });
+    const transaction = (sessionId: string, expiresAt: number) => ({
+      transactionIdHash: uid('tx'), sessionId, credentialConfigurationId: 'x', credentialIdentifier: null, holderKeys: [], createdAt: now - DAY, expiresAt, deliveredAt: null,
+    });
+    await store.transactions.create(transaction(deferredDead.id, now - HOUR));
+    await store.transactions.create(transaction(deferredLive.id, now + HOUR));
+
+    const from = ['authorization_requested', 'authorization_granted', 'token_exchanged', 'deferred', 'created', 'request_retrieved'] as const;
+    const ours = new Set(all.map((x) => x.id));
+    const expired = (await store.maintenance.expireEnded(now, from, 'expired', 500)).filter((e) => ours.has(e.id));
+    const reasons = Object.fromEntries(expired.map((e) => [e.id, e.reason]));
+    assert.deepEqual(reasons, {
+      [authDead.id]: 'authorization_expired',
+      [codeDead.id]: 'authorization_code_expired',
+      [tokensDead.id]: 'access_token_expired',
+      [deferredDead.id]: 'transaction_expired',
+      [requestDead.id]: 'request_expired',
+    });
+    assert.equal(expired.find((e) => e.id === tokensDead.id)!.endedAt, now - HOUR);
+    for (const x of [authLive, tokensRefreshable, tokensLive, deferredLive]) assert.equal((await store.sessions.get(x.id))!.state, x.state, `${x.state} with something live stays`);
+    for (const x of [authDead, codeDead, tokensDead, deferredDead, requestDead]) assert.equal((await store.sessions.get(x.id))!.state, 'expired');
+
+    const notAllowed = (await store.maintenance.expireEnded(now + 2 * HOUR, ['deferred'], 'expired', 500)).filter((e) => ours.has(e.id));
+    assert.deepEqual(notAllowed.map((e) => e.id), [deferredLive.id], 'only the states asked for');
   });
 
   it('stops between batches when asked to', async () => {
