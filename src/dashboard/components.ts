@@ -1,3 +1,4 @@
+import type { SessionSummary } from '../session-log/outcome.js';
 import { html, type Html } from './html.js';
 
 /** Building blocks shared by the pages and by the live (SSE) fragments, so both render alike. */
@@ -20,6 +21,21 @@ export interface EventView {
 }
 
 export const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+/** Outcome label, coloured: green succeeded, red refused, grey in progress, amber expired/ended. */
+export function outcomeBadge(s: SessionSummary): Html {
+  return html`<span class="outcome outcome-${s.outcome}" data-testid="outcome" data-outcome="${s.outcome}">${s.label}</span>`;
+}
+
+export function diagnosticCounts(s: SessionSummary): Html {
+  return html`<span class="diag-counts" data-testid="diag-counts"><span class="${s.errors ? 'error-text' : 'muted'}" data-testid="error-count" data-count="${s.errors}">${s.errors} error${s.errors === 1 ? '' : 's'}</span>
+    · <span class="${s.warnings ? 'warn-text' : 'muted'}" data-testid="warning-count" data-count="${s.warnings}">${s.warnings} warning${s.warnings === 1 ? '' : 's'}</span></span>`;
+}
+
+export function walletLabel(s: SessionSummary): Html {
+  if (!s.wallet) return html`<span class="muted" data-testid="wallet">no wallet request yet</span>`;
+  return html`<span data-testid="wallet"><code class="break">${s.wallet.user_agent}</code> <span class="muted small">OID4VCI ${s.wallet.draft}</span></span>`;
+}
 
 export function stateBadge(state: string): Html {
   return html`<span class="state state-${state}" data-testid="session-state">${state}</span>`;
@@ -54,7 +70,7 @@ export function logItem(l: LogView): Html {
   const summary = l.level === 'error' || l.level === 'warning'
     ? html`<div class="diag">${d.reason && d.reason !== l.message ? html`<div><b>reason</b> ${String(d.reason)}</div>` : ''}${d.expected ? html`<div><b>expected</b> ${String(d.expected)}</div>` : ''}${d.help ? html`<div><b>help</b> ${String(d.help)}</div>` : ''}</div>`
     : '';
-  return html`<li class="log level-${l.level}" data-level="${l.level}" data-id="${l.id}" data-testid="log-entry">
+  return html`<li class="log level-${l.level}" id="log-${l.id}" data-level="${l.level}" data-id="${l.id}" data-testid="log-entry">
     <div class="log-head"><time>${time(l.timestamp)}</time><span class="level">${l.level}</span><span class="endpoint">${l.endpoint}</span><span class="message">${l.message}</span>${specLink(d.spec_ref)}${d.code ? html`<code class="code">${String(d.code)}</code>` : ''}</div>
     ${summary}
     ${l.data ? html`<details><summary>data</summary>${jsonBlock(l.data)}</details>` : ''}

@@ -60,6 +60,8 @@ export const zSessionQuery = zListQuery.extend({
   credential_configuration_id: z.string().optional(),
   created_after: z.iso.datetime().optional(),
   created_before: z.iso.datetime().optional(),
+  /** Only sessions whose log has at least one error entry. */
+  with_errors: z.stringbool().optional(),
 });
 
 /** GET …/logs: comma-separated levels, pagination, order (newest first by default). */

@@ -113,7 +113,7 @@ function userAgentOf(l: LogEntry): string | undefined {
  * The wallet is the client that asked for the token (the offer is often fetched by a phone's
  * camera or a browser first); without a token request, the most frequent User-Agent.
  */
-function walletOf(requests: LogEntry[]): string {
+export function walletOf(requests: LogEntry[]): string {
   const atToken = requests.find((r) => r.endpoint === 'token' && userAgentOf(r));
   if (atToken) return userAgentOf(atToken)!;
   const counts = new Map<string, number>();
@@ -124,7 +124,7 @@ function walletOf(requests: LogEntry[]): string {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? NO_AGENT;
 }
 
-function draftOf(logs: LogEntry[]): DraftLabel {
+export function draftOf(logs: readonly LogEntry[]): DraftLabel {
   let draft: DraftLabel = '1.0';
   for (const l of logs) {
     const sign = typeof l.data?.code === 'string' ? DRAFT_SIGNS[l.data.code] : undefined;

@@ -74,6 +74,8 @@ export interface SessionFilter {
   credentialConfigurationId?: string;
   createdAfter?: number;
   createdBefore?: number;
+  /** Only sessions with at least one error entry in their log. */
+  withErrors?: boolean;
   limit: number;
   offset: number;
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jsQRModule from 'jsqr';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openLiveSessionPage as openLive, screenshotDir, stillSamePage as samePage } from '../helpers/browser.js';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import { createTestWallet, newWalletKey, type WalletKey } from '../helpers/openid4vc-wallet.js';
 import * as w from '../helpers/wallet.js';
@@ -17,9 +16,8 @@ import * as w from '../helpers/wallet.js';
 
 // jsqr is CommonJS whose module.exports is the function itself (and .default too).
 const jsQR = jsQRModule.default;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SD_JWT = 'eu.europa.ec.eudi.pid_vc_sd_jwt';
-const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs/screenshots') : mkdtempSync(join(tmpdir(), 'issuance-lab-shots-'));
+const shots = screenshotDir();
 
 let issuer: RunningIssuer;
 let browser: Browser;
@@ -27,10 +25,7 @@ let page: Page;
 
 before(async () => {
   issuer = await startIssuer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
 });
 after(async () => {
@@ -57,14 +52,8 @@ async function walletUntilCredential(offerUrl: string, key: WalletKey) {
   return { client, issuerMetadata, accessToken, result };
 }
 
-async function openLiveSessionPage(sessionId: string) {
-  await page.goto(`${issuer.baseUrl}/ui/sessions/${sessionId}`);
-  await page.waitForSelector('body.live-connected');
-  // A marker that a reload would wipe: the page must update in place.
-  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
-}
-
-const stillSamePage = () => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+const openLiveSessionPage = (sessionId: string) => openLive(page, issuer, sessionId);
+const stillSamePage = () => samePage(page);
 
 describe('dashboard (headless Chromium)', () => {
   it('signs in with the admin token: wrong token refused, right token opens the sessions list', async () => {

@@ -35,13 +35,12 @@ function liveEntries(applyFilter) {
   };
   source.addEventListener('log', place('logs', 'log-count'));
   source.addEventListener('event', place('events', 'event-count'));
-  source.addEventListener('state', (msg) => {
-    const el = document.getElementById('session-state');
-    if (el) el.innerHTML = msg.data;
-  });
-  source.addEventListener('timeline', (msg) => {
-    const el = document.getElementById('timeline');
-    if (el) el.innerHTML = msg.data;
+  // Every other part of the page, re-rendered by the server after each change: {element id: HTML}.
+  source.addEventListener('fragments', (msg) => {
+    for (const [id, markup] of Object.entries(JSON.parse(msg.data))) {
+      const el = document.getElementById(id);
+      if (el && el.innerHTML !== markup) el.innerHTML = markup;
+    }
   });
   source.addEventListener('open', () => document.body.classList.add('live-connected'));
 }

@@ -1,4 +1,5 @@
-import { buildTimeline, eventRow, logItem, stateBadge, time, timelineList, type EventView, type LogView, type TimelineStep } from '../components.js';
+import type { SessionSummary } from '../../session-log/outcome.js';
+import { buildTimeline, diagnosticCounts, eventRow, logItem, outcomeBadge, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import type { FaultView } from '../../protocol/faults/offer-faults.js';
@@ -33,6 +34,7 @@ export interface SessionPageData {
   /** Fault switches and strict mode in effect; issued credentials with their self-check. */
   faults?: FaultView[];
   issued?: IssuedView[];
+  summary: SessionSummary;
 }
 
 const EVENT_LABELS: Record<string, string> = { offer_created: 'offer created', claims_supplied: 'claims supplied' };
@@ -53,16 +55,8 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
   <section class="session-head">
     <h1>Session detail</h1>
     <p class="muted">Inspect a single issuance session${d.readOnly ? ' (read-only shared view)' : ''}</p>
-    <dl class="facts">
-      <dt>Session</dt><dd><code data-testid="session-id">${s.session_id}</code></dd>
-      <dt>State</dt><dd id="session-state">${stateBadge(s.state)}</dd>
-      <dt>Grant type</dt><dd>${s.grant_type}</dd>
-      <dt>Configurations</dt><dd>${s.credential_configuration_ids.map((id) => html`<code>${id}</code> `)}</dd>
-      <dt>Created</dt><dd>${time(s.created_at)}</dd>
-      <dt>Offer expires</dt><dd>${time(s.offer_expires_at)} (fetched ${s.offer_fetches}×)</dd>
-      <dt>Options</dt><dd>${s.options.deferred ? 'deferred issuance · ' : ''}${s.options.tx_code ? 'tx_code · ' : ''}claims supplied for: ${s.options.claims_supplied_for.join(', ') || 'none (sample claims)'}</dd>
-      <dt>Fault switches</dt><dd>${faultList(d.faults ?? [])}</dd>
-    </dl>
+    <div id="error-banner">${errorBanner(d.summary)}</div>
+    <dl class="facts" id="session-facts">${sessionFacts(d)}</dl>
     ${d.readOnly ? '' : html`<div class="actions">
       <a href="${b}/ui/sessions/${s.session_id}/export?format=json" download>Export JSON</a>
       <a href="${b}/ui/sessions/${s.session_id}/export?format=har" download>Export HAR</a>
@@ -82,7 +76,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <div id="timeline">${timelineList(d.timeline)}</div>
   </section>
 
-  ${issuedSection(d.issued ?? [], d.readOnly ? undefined : ctx, s.session_id)}
+  <div id="issued">${issuedSection(d.issued ?? [], d.readOnly ? undefined : ctx, s.session_id)}</div>
 
   ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
 
@@ -102,6 +96,33 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
   </section>
   <div id="live" data-stream="${d.streamUrl}" data-after="${[...d.logs.map((l) => l.id), ...d.events.map((e) => e.id)].sort().pop() ?? ''}" hidden></div>`;
   return layout(ctx, `Session ${s.session_id}`, body, { script: true });
+}
+
+/** The header facts: rendered with the page and again, live, after every change of the session. */
+export function sessionFacts(d: Pick<SessionPageData, 'session' | 'summary' | 'faults'>): Html {
+  const s = d.session;
+  return html`
+      <dt>Session</dt><dd><code data-testid="session-id">${s.session_id}</code></dd>
+      <dt>Outcome</dt><dd>${outcomeBadge(d.summary)} ${diagnosticCounts(d.summary)}</dd>
+      <dt>State</dt><dd id="session-state">${stateBadge(s.state)}</dd>
+      <dt>Wallet</dt><dd>${walletLabel(d.summary)}</dd>
+      <dt>Grant type</dt><dd>${s.grant_type}</dd>
+      <dt>Configurations</dt><dd>${s.credential_configuration_ids.map((id) => html`<code>${id}</code> `)}</dd>
+      <dt>Created</dt><dd>${time(s.created_at)}</dd>
+      <dt>Offer expires</dt><dd>${time(s.offer_expires_at)} (fetched <span data-testid="offer-fetches">${s.offer_fetches}</span>×)</dd>
+      <dt>Options</dt><dd>${s.options.deferred ? 'deferred issuance · ' : ''}${s.options.tx_code ? 'tx_code · ' : ''}claims supplied for: ${s.options.claims_supplied_for.join(', ') || 'none (sample claims)'}</dd>
+      <dt>Fault switches</dt><dd>${faultList(d.faults ?? [])}</dd>`;
+}
+
+/** The last error, on top: red while it is what stopped the wallet, amber once the session went on. */
+export function errorBanner(summary: SessionSummary): Html {
+  const e = summary.last_error;
+  if (!e) return html``;
+  const stopped = summary.outcome === 'refused';
+  return html`<div class="banner ${stopped ? 'banner-error' : 'banner-warn'}" data-testid="error-banner">
+    <b>${stopped ? summary.label : 'Last error'}</b> at <code>${e.endpoint}</code>: ${e.reason}${e.code ? html` <code class="code">${e.code}</code>` : ''}
+    <a href="#log-${e.id}" data-testid="error-link">show the entry</a>${stopped ? '' : html` <span class="muted small">(the session went on after it)</span>`}
+  </div>`;
 }
 
 function supplyClaimsForm(ctx: PageContext, d: SessionPageData): Html {

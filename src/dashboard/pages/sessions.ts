@@ -1,4 +1,5 @@
-import { stateBadge, time } from '../components.js';
+import type { SessionSummary } from '../../session-log/outcome.js';
+import { diagnosticCounts, outcomeBadge, stateBadge, time, walletLabel } from '../components.js';
 import { html, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 
@@ -9,6 +10,7 @@ export interface SessionRowView {
   credential_configuration_ids: string[];
   created_at: string;
   options: { deferred: boolean };
+  summary: SessionSummary;
 }
 
 export interface SessionsFilter {
@@ -16,6 +18,7 @@ export interface SessionsFilter {
   credential_configuration_id?: string;
   created_after?: string;
   created_before?: string;
+  with_errors?: boolean;
   limit: number;
   offset: number;
 }
@@ -23,12 +26,12 @@ export interface SessionsFilter {
 export function sessionRows(ctx: PageContext, rows: SessionRowView[]): Html {
   if (rows.length === 0) return html`<tr><td colspan="5" class="muted">No sessions match. Create an offer to start one.</td></tr>`;
   return html`${rows.map(
-    (s) => html`<tr data-testid="session-row">
-      <td><a href="${ctx.base}/ui/sessions/${s.session_id}"><code>${s.session_id}</code></a></td>
-      <td>${stateBadge(s.state)}</td>
-      <td>${s.grant_type}${s.options.deferred ? ' (deferred)' : ''}</td>
-      <td>${s.credential_configuration_ids.join(', ')}</td>
-      <td>${time(s.created_at)}</td>
+    (s) => html`<tr data-testid="session-row" data-session="${s.session_id}" data-outcome="${s.summary.outcome}">
+      <td><a href="${ctx.base}/ui/sessions/${s.session_id}"><code>${s.session_id.slice(0, 14)}…</code></a><div class="small muted">${time(s.created_at)}</div></td>
+      <td>${outcomeBadge(s.summary)}<div class="small">${stateBadge(s.state)}</div></td>
+      <td>${diagnosticCounts(s.summary)}${s.summary.last_error ? html`<div class="small last-error" data-testid="last-error"><code class="code">${s.summary.last_error.code ?? ''}</code> ${s.summary.last_error.reason}</div>` : ''}</td>
+      <td class="small">${walletLabel(s.summary)}</td>
+      <td class="small">${(s.credential_configuration_ids ?? []).join(', ')}<div class="muted">${s.grant_type ?? ''}${s.options?.deferred ? ' (deferred)' : ''}</div></td>
     </tr>`,
   )}`;
 }
@@ -51,10 +54,11 @@ export function sessionsPage(
     <label>Configuration <select name="credential_configuration_id"><option value="">any</option>${d.configurations.map((c) => html`<option value="${c}" ${c === f.credential_configuration_id ? 'selected' : ''}>${c}</option>`)}</select></label>
     <label>Created after <input type="datetime-local" name="created_after" value="${local(f.created_after)}"></label>
     <label>Created before <input type="datetime-local" name="created_before" value="${local(f.created_before)}"></label>
+    <label><input type="checkbox" name="with_errors" value="true" data-testid="with-errors" ${f.with_errors ? 'checked' : ''}> with errors</label>
     <button type="submit">Filter</button>
   </form>
-  <table class="sessions"><thead><tr><th>Session</th><th>State</th><th>Grant</th><th>Configurations</th><th>Created</th></tr></thead>
-  <tbody id="session-rows" data-rows="${ctx.base}/ui/sessions/rows${query(f.offset)}">${sessionRows(ctx, d.rows)}</tbody></table>
+  <div class="table-wrap"><table class="sessions"><thead><tr><th>Session</th><th>Outcome</th><th>Diagnostics · last error</th><th>Wallet</th><th>Configurations</th></tr></thead>
+  <tbody id="session-rows" data-rows="${ctx.base}/ui/sessions/rows${query(f.offset)}">${sessionRows(ctx, d.rows)}</tbody></table></div>
   <p class="pager">
     ${f.offset > 0 ? html`<a href="${query(Math.max(0, f.offset - f.limit))}">← newer</a>` : ''}
     <span class="muted">${d.total === 0 ? 0 : f.offset + 1}–${Math.min(f.offset + f.limit, d.total)} of ${d.total}</span>

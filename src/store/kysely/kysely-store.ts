@@ -79,6 +79,11 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
         if (f.kind) q = q.where('kind', '=', f.kind);
         if (f.createdAfter !== undefined) q = q.where('created_at', '>=', f.createdAfter);
         if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
+        if (f.withErrors) {
+          q = q.where(({ exists, selectFrom }) =>
+            exists(selectFrom('session_logs').select('session_logs.id').whereRef('session_logs.session_id', '=', 'sessions.id').where('session_logs.level', '=', 'error')),
+          );
+        }
         if (f.credentialConfigurationId) {
           // Ids are stored as a JSON array; match the quoted id so a prefix never matches. Not
           // LIKE: `_` in an id is a wildcard there, and SQLite's LIKE ignores case.

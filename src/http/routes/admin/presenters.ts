@@ -11,6 +11,7 @@ export interface SessionQueryParams {
   credential_configuration_id?: string;
   created_after?: string;
   created_before?: string;
+  with_errors?: boolean;
   limit: number;
   offset: number;
 }
@@ -22,6 +23,7 @@ export function sessionFilterFrom(q: SessionQueryParams): SessionFilter {
     credentialConfigurationId: q.credential_configuration_id,
     createdAfter: q.created_after ? Date.parse(q.created_after) : undefined,
     createdBefore: q.created_before ? Date.parse(q.created_before) : undefined,
+    withErrors: q.with_errors || undefined,
     limit: q.limit,
     offset: q.offset,
   };

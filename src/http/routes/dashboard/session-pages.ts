@@ -10,6 +10,7 @@ import { AdminRequestError } from '../../../protocol/admin-error.js';
 import { supplyClaims } from '../../../protocol/oid4vci/supply-claims.js';
 import { changeCredentialStatus } from '../../../protocol/status-list/status.js';
 import { zSessionQuery } from '../../../schemas/admin.js';
+import { loadSessionSummary } from '../../../session-log/outcome.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { openEventStream } from '../../sse.js';
 import { urlsFor } from '../../urls.js';
@@ -40,11 +41,14 @@ async function loadList(deps: DashboardDeps, request: FastifyRequest) {
     credential_configuration_id: q.credential_configuration_id || undefined,
     created_after: toIso(q.created_after),
     created_before: toIso(q.created_before),
+    with_errors: q.with_errors,
     limit: q.limit,
     offset: q.offset,
   };
   const page = await deps.store.sessions.list(sessionFilterFrom(filter));
-  return { filter, total: page.total, rows: page.items.map((s) => presentSession(s, deps.serverSecret)) as unknown as SessionRowView[] };
+  const summaries = await Promise.all(page.items.map((s) => loadSessionSummary(deps.store, s)));
+  const rows = page.items.map((s, i) => ({ ...presentSession(s, deps.serverSecret), summary: summaries[i] })) as unknown as SessionRowView[];
+  return { filter, total: page.total, rows };
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -83,7 +87,7 @@ export const sessionPages = {
     app.get('/ui/sessions/:id', (request, reply) => show(request, reply));
     app.get('/ui/sessions/:id/stream', async (request, reply) => {
       if (!(await deps.store.sessions.get(idOf(request)))) return reply.code(404).send();
-      await streamSessionPage(deps, request, reply, idOf(request), false);
+      await streamSessionPage(deps, request, reply, idOf(request), false, dash.page(request));
     });
 
     app.post('/ui/sessions/:id/claims', async (request, reply) => {

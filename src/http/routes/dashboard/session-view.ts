@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { eventRow, logItem, stateBadge, timelineList, type LogView } from '../../../dashboard/components.js';
+import { eventRow, logItem, timelineList, type LogView } from '../../../dashboard/components.js';
 import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
-import { sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
-import type { IssuedView } from '../../../dashboard/pages/session-issued.js';
+import { errorBanner, sessionFacts, sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
+import { issuedSection, type IssuedView } from '../../../dashboard/pages/session-issued.js';
+import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
 import { resumeAfter, streamSession } from '../../sse.js';
@@ -38,14 +39,13 @@ export async function renderSessionPage(
   const session = await deps.store.sessions.get(sessionId);
   if (!session) return null;
   const present = opts.readOnly ? presentSharedLog : presentLog;
-  const [logs, events, allForTimeline, issued, statuses] = await Promise.all([
+  const [logs, events, allForTimeline, issued, summary] = await Promise.all([
     deps.store.logs.list(sessionId, { limit: PAGE_LOGS, offset: 0, order: 'desc' }),
     deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
     deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
-    deps.store.credentials.listBySession(sessionId),
-    deps.store.statusLists.entriesBySession(sessionId),
+    loadIssued(deps, sessionId),
+    loadSessionSummary(deps.store, session),
   ]);
-  const statusOf = new Map(statuses.map((e) => [e.credentialId, (['valid', 'revoked', 'suspended'] as const)[e.status] ?? null]));
   const eventViews = events.items.map(presentEvent) as never[];
   const sampleClaims = Object.fromEntries(
     session.credentialConfigurationIds.map((id) => [id, deps.configurations.byId.get(id)?.issuance.sample_claims ?? {}]),
@@ -63,18 +63,31 @@ export async function renderSessionPage(
     shareUrl: opts.shareUrl,
     // The switches in effect, and each issued credential with its self-check.
     faults: describeFaults(session.options, deps.config),
-    issued: issued.map((c) => ({ ...presentIssuedCredential(c), credential_id: c.id, status: statusOf.get(c.id) ?? null })) as unknown as IssuedView[],
+    issued,
+    summary,
   };
   return sessionPage(ctx, data);
 }
 
-/** Live session page: each new entry as the same HTML the page renders, plus state and timeline. */
+async function loadIssued(deps: Pick<IssuerDeps, 'store'>, sessionId: string): Promise<IssuedView[]> {
+  const [issued, statuses] = await Promise.all([deps.store.credentials.listBySession(sessionId), deps.store.statusLists.entriesBySession(sessionId)]);
+  const statusOf = new Map(statuses.map((e) => [e.credentialId, (['valid', 'revoked', 'suspended'] as const)[e.status] ?? null]));
+  return issued.map((c) => ({ ...presentIssuedCredential(c), credential_id: c.id, status: statusOf.get(c.id) ?? null })) as unknown as IssuedView[];
+}
+
+/**
+ * Live session page: each new entry as the same HTML the page renders; after each change, one
+ * `fragments` message ({element id: HTML}) re-renders every other part of the page: header facts
+ * (state, outcome, counts, wallet, offer fetches), error banner, issued credentials, timeline.
+ * `ctx` (signed in) gives the issued table its revoke/suspend forms; a share link has none.
+ */
 export async function streamSessionPage(
-  deps: Pick<IssuerDeps, 'store'>,
+  deps: Pick<IssuerDeps, 'store' | 'config' | 'serverSecret'>,
   request: FastifyRequest,
   reply: FastifyReply,
   sessionId: string,
   readOnly: boolean,
+  ctx?: PageContext,
 ) {
   const present = readOnly ? presentSharedLog : presentLog;
   await streamSession(deps.store, request, reply, sessionId, {
@@ -84,17 +97,23 @@ export async function streamSessionPage(
         ? [{ event: 'log', id: item.entry.id, data: logItem(present(item.entry as LogEntry) as unknown as LogView).value }]
         : [{ event: 'event', id: item.entry.id, data: eventRow(presentEvent(item.entry) as never).value }],
     afterChange: async () => {
-      const [session, requests, events] = await Promise.all([
-        deps.store.sessions.get(sessionId),
+      const session = await deps.store.sessions.get(sessionId);
+      if (!session) return [];
+      const [requests, events, issued, summary] = await Promise.all([
         deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
         deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
+        loadIssued(deps, sessionId),
+        loadSessionSummary(deps.store, session),
       ]);
-      if (!session) return [];
       const timeline = timelineOf(requests.items.map(presentLog) as unknown as LogView[], events.items.map(presentEvent) as never[]);
-      return [
-        { event: 'state', data: stateBadge(session.state).value },
-        { event: 'timeline', data: timelineList(timeline).value },
-      ];
+      const view = (readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView;
+      const fragments = {
+        'session-facts': sessionFacts({ session: view, summary, faults: describeFaults(session.options, deps.config) }).value,
+        'error-banner': errorBanner(summary).value,
+        issued: issuedSection(issued, readOnly ? undefined : ctx, sessionId).value,
+        timeline: timelineList(timeline).value,
+      };
+      return [{ event: 'fragments', data: fragments }];
     },
   });
 }

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openLiveSessionPage, screenshotDir, signIn, stillSamePage } from '../helpers/browser.js';
+import { startIssuer, type RunningIssuer } from '../helpers/server.js';
+import * as w from '../helpers/wallet.js';
+
+/**
+ * The session page a wallet developer lives in, in real headless Chromium against the real
+ * issuer process: what happened at a glance (outcome, counts, last error, wallet) and every part
+ * of the page following the live stream. Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
+ */
+
+const SD_JWT = 'eu.europa.ec.eudi.pid_vc_sd_jwt';
+const WALLET_UA = 'ExampleWallet/2.1 (test)';
+const shots = screenshotDir();
+
+let issuer: RunningIssuer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  issuer = await startIssuer();
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(page, issuer);
+});
+after(async () => {
+  await browser?.close();
+  await issuer?.stop();
+  issuer?.cleanup();
+});
+
+const ua = { 'user-agent': WALLET_UA };
+const text = async (selector: string) => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
+
+async function refusedProof(offer: Awaited<ReturnType<typeof w.createOffer>>) {
+  const token = await w.tokenRequest(issuer, { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': w.preAuthorizedCode(offer) }, ua);
+  const accessToken = token.body.access_token as string;
+  const key = await w.newHolderKey();
+  const badProof = await w.signProof(key, { aud: 'https://not-this-issuer.example', nonce: await w.fetchNonce(issuer) });
+  const refused = await w.credentialRequest(issuer, accessToken, { credential_configuration_id: SD_JWT, proofs: { jwt: [badProof] } }, ua);
+  assert.equal(refused.body.error, 'invalid_proof');
+  return { accessToken, key };
+}
+
+describe('session page and list at a glance (headless Chromium)', () => {
+  it('header: outcome, counts, wallet, offer fetches, error banner and the issued table follow the stream', async () => {
+    const offer = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT] });
+    await openLiveSessionPage(page, issuer, offer.session_id);
+    assert.equal(await page.getAttribute('[data-testid=outcome]', 'data-outcome'), 'in_progress');
+    assert.equal(await text('[data-testid=offer-fetches]'), '0');
+    assert.equal(await page.$('[data-testid=error-banner]'), null);
+    assert.equal(await page.$('[data-testid=issued-credentials]'), null);
+
+    // The wallet fetches the offer: the header's fetch count follows.
+    assert.equal((await fetch(offer.credential_offer_uri!, { headers: ua })).status, 200);
+    await page.waitForSelector('[data-testid=offer-fetches]:text-is("1")');
+
+    const { accessToken, key } = await refusedProof(offer);
+    await page.waitForSelector('[data-testid=outcome][data-outcome=refused]');
+    assert.equal(await text('[data-testid=outcome]'), 'refused at credential');
+    assert.equal(await text('[data-testid=session-state]'), 'token_exchanged', 'the state alone does not say it failed');
+    assert.equal(await page.getAttribute('[data-testid=error-count]', 'data-count'), '1');
+    assert.match(await text('[data-testid=wallet]'), new RegExp(`${WALLET_UA.replace(/[()]/g, '\\$&')} OID4VCI 1\\.0`));
+    const banner = await text('[data-testid=error-banner]');
+    assert.match(banner, /refused at credential at credential: .*aud/);
+    assert.match(banner, /proof\.jwt\.aud/);
+    await page.screenshot({ path: join(shots, 'session-refused.png') });
+    // The banner links to the error's own entry.
+    await page.click('[data-testid=error-link]');
+    const target = await page.evaluate(() => document.querySelector(':target')?.getAttribute('data-level'));
+    assert.equal(target, 'error');
+
+    // The wallet fixes its proof: succeeded, the banner turns into "last error", the issued table appears.
+    const proof = await w.signProof(key, { aud: issuer.baseUrl, nonce: await w.fetchNonce(issuer) });
+    const ok = await w.credentialRequest(issuer, accessToken, { credential_configuration_id: SD_JWT, proofs: { jwt: [proof] } }, ua);
+    assert.equal(ok.status, 200);
+    await page.waitForSelector('[data-testid=outcome][data-outcome=succeeded]');
+    await page.waitForSelector('[data-testid=issued-credential]');
+    assert.match(await text('[data-testid=error-banner]'), /^Last error at credential: .*went on after it/);
+    assert.equal(await text('[data-testid=session-state]'), 'credential_issued');
+    assert.ok(await stillSamePage(page), 'updated in place');
+  });
+
+  it('sessions list: outcome, counts, last error and wallet per session, live, and the "with errors" filter', async () => {
+    const clean = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT] });
+    const refused = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT] });
+    await page.goto(`${issuer.baseUrl}/`);
+    await page.waitForSelector('body.live-connected');
+    await refusedProof(refused);
+    const row = page.locator(`[data-testid=session-row][data-session="${refused.session_id}"]`);
+    await page.waitForSelector(`[data-testid=session-row][data-session="${refused.session_id}"][data-outcome=refused]`);
+    assert.match((await row.locator('[data-testid=outcome]').textContent())!, /refused at credential/);
+    assert.equal(await row.locator('[data-testid=error-count]').getAttribute('data-count'), '1');
+    assert.match((await row.locator('[data-testid=last-error]').textContent())!, /proof\.jwt\.aud/);
+    assert.match((await row.locator('[data-testid=wallet]').textContent())!, /ExampleWallet\/2\.1/);
+    const cleanRow = page.locator(`[data-testid=session-row][data-session="${clean.session_id}"]`);
+    assert.equal(await cleanRow.getAttribute('data-outcome'), 'in_progress');
+    assert.equal(await cleanRow.locator('[data-testid=error-count]').getAttribute('data-count'), '0');
+    await page.screenshot({ path: join(shots, 'sessions-list.png') });
+
+    await page.check('[data-testid=with-errors]');
+    await page.click('#session-filter button[type=submit]');
+    await page.waitForURL(/with_errors=true/);
+    const ids = await page.$$eval('[data-testid=session-row]', (rows) => rows.map((r) => r.getAttribute('data-session')));
+    assert.ok(ids.includes(refused.session_id));
+    assert.ok(!ids.includes(clean.session_id), 'a session without errors is filtered out');
+    for (const outcome of await page.$$eval('[data-testid=session-row] [data-testid=error-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))))) assert.ok(outcome > 0);
+  });
+});
