@@ -195,6 +195,12 @@ const entries = {
     help: 'The access token is unknown. Use the token from this issuer\'s token response, unmodified.',
     spec_ref: oid4vci('8.3.1.1'),
   },
+  'credential.token.revoked': {
+    error: 'invalid_token', status: 401, severity: 'error',
+    expected: 'an access token of a grant that was not replayed',
+    help: 'The authorization code this token came from was presented a second time, or a rotated refresh token of its grant was used again: the issuer assumes the tokens leaked and revoked every access and refresh token of that grant. Run a new authorization, and make sure the wallet redeems a code once and keeps only the newest refresh token.',
+    spec_ref: rfc(9700, '4.14.2'),
+  },
   'credential.token.expired': {
     error: 'invalid_token', status: 401, severity: 'error',
     expected: 'an access token used before it expires',
@@ -662,7 +668,7 @@ const entries = {
   'token.code.reused': {
     error: 'invalid_grant', status: 400, severity: 'error',
     expected: 'an authorization code redeemed once',
-    help: 'Codes are single-use; a second redemption also revokes the refresh tokens issued for the code.',
+    help: 'Codes are single-use; a second redemption also revokes every access and refresh token issued for the code.',
     spec_ref: rfc(6749, '4.1.2'),
   },
   'token.client_id.missing': {
@@ -740,7 +746,7 @@ const entries = {
   'token.refresh_token.reused': {
     error: 'invalid_grant', status: 400, severity: 'error',
     expected: 'the latest refresh token (each one is rotated on use)',
-    help: 'A refresh token that was already rotated was used again; as RFC 9700 §4.14.2 asks, every refresh token of its family is now revoked. Keep only the newest refresh token.',
+    help: 'A refresh token that was already rotated was used again; as RFC 9700 §4.14.2 asks, every refresh and access token of its grant is now revoked. Keep only the newest refresh token.',
     spec_ref: rfc(9700, '4.14.2'),
   },
   'token.refresh_token.revoked': {

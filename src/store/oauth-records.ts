@@ -6,6 +6,8 @@
  * Times are epoch milliseconds.
  */
 
+import type { GrantRevocationReason } from './store.js';
+
 /** issuer_state of an offer's authorization_code grant (OID4VCI 1.0 §4.1.1), tied to its session. */
 export interface IssuerStateRecord {
   issuerStateHash: string;
@@ -102,8 +104,12 @@ export interface OAuthStore {
     peek(tokenHash: string): Promise<RefreshTokenRecord | null>;
     /** Marks a live, unrotated, unrevoked refresh token rotated, exactly once. */
     rotate(tokenHash: string, now: number): Promise<RefreshTokenRecord | null>;
-    /** Revokes every token of a family; returns how many were live. */
-    revokeFamily(familyId: string, now: number): Promise<number>;
+    /**
+     * Revokes the grant of a family: its refresh tokens, and every access token issued from it,
+     * also ones whose rows land after this call (the revocation is a row of its own, checked
+     * when a token is read). Returns how many tokens were still live.
+     */
+    revokeFamily(familyId: string, sessionId: string, reason: GrantRevocationReason, now: number): Promise<{ refreshTokens: number; accessTokens: number }>;
   };
 
   replay: {

@@ -108,7 +108,22 @@ export interface AccessTokenRecord {
   dpopJkt: string | null;
   expiresAt: number;
   createdAt: number;
+  /** The refresh token family of the authorization code it came from; null for a pre-authorized code. */
+  grantId: string | null;
 }
+
+/** An access token as read back: with the revocation of its grant, if any. */
+export interface StoredAccessToken extends AccessTokenRecord {
+  revoked: GrantRevocation | null;
+}
+
+export interface GrantRevocation {
+  reason: GrantRevocationReason;
+  at: number;
+}
+
+/** Why every token of a grant was revoked (RFC 6749 §4.1.2, RFC 9700 §4.14.2). */
+export type GrantRevocationReason = 'authorization_code_reused' | 'refresh_token_reused';
 
 export interface IssuedCredentialRecord {
   id: string;
@@ -322,7 +337,7 @@ export interface Store extends OAuthStore, NotificationStore, VerificationStore 
 
   tokens: {
     create(token: AccessTokenRecord): Promise<void>;
-    get(tokenHash: string): Promise<AccessTokenRecord | null>;
+    get(tokenHash: string): Promise<StoredAccessToken | null>;
   };
 
   nonces: {

@@ -84,7 +84,7 @@ for (const backend of backends) describe(`OAuth store: single use (${backend.nam
     await store.refreshTokens.create({ ...base, tokenHash: 'rt1' });
     await store.refreshTokens.create({ ...base, tokenHash: 'rt2' });
     assert.equal(await once(10, () => store.refreshTokens.rotate('rt1', T + 1)), 1);
-    assert.equal(await store.refreshTokens.revokeFamily('f1', T + 2), 2);
+    assert.deepEqual(await store.refreshTokens.revokeFamily('f1', 'ses_1', 'refresh_token_reused', T + 2), { refreshTokens: 2, accessTokens: 0 });
     assert.equal(await store.refreshTokens.rotate('rt2', T + 3), null);
     assert.equal((await store.refreshTokens.peek('rt2'))?.revokedAt, T + 2);
   });

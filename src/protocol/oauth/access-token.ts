@@ -1,6 +1,6 @@
 import { diagnose, fail } from '../../core/diagnostics.js';
 import { hashSecret, randomToken } from '../../core/ids.js';
-import type { AccessTokenRecord, AuthorizationDetail, GrantType } from '../../store/store.js';
+import type { AuthorizationDetail, GrantRevocationReason, GrantType, StoredAccessToken } from '../../store/store.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
 import { asResourceError, dpopChallenge, verifyDpopProof } from './dpop.js';
 
@@ -15,6 +15,8 @@ export interface NewAccessToken {
   dpopJkt?: string | null;
   /** Lifetime instead of ACCESS_TOKEN_TTL_SECONDS (short expiry of an offer). */
   ttlSeconds?: number;
+  /** The refresh token family it belongs to (revoked together); null for a pre-authorized code. */
+  grantId: string | null;
 }
 
 /** Opaque access tokens: only their hash is stored, so a database leak yields no usable token. */
@@ -31,6 +33,11 @@ export function issueAccessToken(
   rec.create({ kind: 'access_token', token: { ...record, tokenHash: hashSecret(accessToken), dpopJkt, expiresAt: now + expiresIn * 1000, createdAt: now } });
   return { accessToken, expiresIn, tokenType: dpopJkt ? 'DPoP' : 'Bearer' };
 }
+
+const REVOCATION_CAUSE: Record<GrantRevocationReason, string> = {
+  authorization_code_reused: 'the authorization code it was issued for was presented again (RFC 6749 §4.1.2)',
+  refresh_token_reused: 'a rotated refresh token of its grant was used again (RFC 9700 §4.14.2)',
+};
 
 /** What a resource endpoint needs to check a DPoP-bound token: its DPoP header, method and URL. */
 export interface ResourceDpop {
@@ -50,7 +57,7 @@ export async function verifyAccessToken(
   authorization: string | undefined,
   rec: Recorder,
   dpop?: ResourceDpop,
-): Promise<AccessTokenRecord> {
+): Promise<StoredAccessToken> {
   // No token at all: a plain Bearer challenge (RFC 6750 §3); DPoP support is in the AS metadata.
   const bearerChallenge = { 'www-authenticate': 'Bearer' };
   if (!authorization) fail('credential.token.missing', 'The request has no Authorization header', { headers: bearerChallenge, path: 'headers.authorization' });
@@ -68,6 +75,13 @@ export async function verifyAccessToken(
   const invalid = { 'www-authenticate': scheme === 'DPoP' ? dpopChallenge('invalid_token') : 'Bearer error="invalid_token"' };
   if (!record) fail('credential.token.unknown', 'The access token is not known here', { headers: invalid, path: 'headers.authorization' });
   rec.bindSession(record.sessionId);
+  if (record.revoked) {
+    fail('credential.token.revoked', `The access token was revoked at ${new Date(record.revoked.at).toISOString()} because ${REVOCATION_CAUSE[record.revoked.reason]}`, {
+      headers: invalid,
+      path: 'headers.authorization',
+      found: { reason: record.revoked.reason },
+    });
+  }
   if (record.expiresAt <= deps.clock.nowMs()) {
     fail('credential.token.expired', `The access token expired at ${new Date(record.expiresAt).toISOString()}`, { headers: invalid });
   }

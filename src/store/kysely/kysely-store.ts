@@ -1,8 +1,8 @@
 import { Kysely, sql, type Selectable, type Transaction } from 'kysely';
 import type { SessionState } from '../../core/session-state.js';
 import type {
-  AccessTokenRecord,
   DeferredTransactionRecord,
+  GrantRevocationReason,
   EventEntry,
   GrantType,
   IssuedCredentialRecord,
@@ -18,6 +18,7 @@ import type {
   Store,
   StoreChange,
   StoreWrites,
+  StoredAccessToken,
 } from '../store.js';
 import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
@@ -174,7 +175,9 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
           dpopJkt: row.dpop_jkt,
           expiresAt: Number(row.expires_at),
           createdAt: Number(row.created_at),
-        } satisfies AccessTokenRecord;
+          grantId: row.grant_id,
+          revoked: row.revoked_at === null ? null : { reason: row.revoked_reason as GrantRevocationReason, at: Number(row.revoked_at) },
+        } satisfies StoredAccessToken;
       },
     },
 
@@ -436,8 +439,13 @@ function preparedQueries(db: Kysely<Database>) {
         .where(sql<boolean>`(allocated + ${a(0)}) * 1000 <= size * ${a(1)}`)
         .returningAll(),
     ),
-    tokenByHash: prepared<Selectable<Database['access_tokens']>, [string]>(db, (a) =>
-      db.selectFrom('access_tokens').selectAll().where('token_hash', '=', a(0)),
+    tokenByHash: prepared<Selectable<Database['access_tokens']> & { revoked_reason: string | null; revoked_at: number | null }, [string]>(db, (a) =>
+      db
+        .selectFrom('access_tokens')
+        .leftJoin('revoked_grants', 'revoked_grants.grant_id', 'access_tokens.grant_id')
+        .selectAll('access_tokens')
+        .select(['revoked_grants.reason as revoked_reason', 'revoked_grants.revoked_at as revoked_at'])
+        .where('access_tokens.token_hash', '=', a(0)),
     ),
     consumeNonce: preparedOn<{ request_id: string | null }, [number, string]>(db, (a) =>
       db
@@ -464,7 +472,7 @@ function createdRowInserts(db: Kysely<Database>) {
     'code_hash', 'session_id', 'tx_code_hash', 'tx_code_attempts', 'burnt', 'expires_at', 'consumed_at',
   ]);
   const insertToken = preparedInsert<'access_tokens', Database['access_tokens']>(db, 'access_tokens', [
-    'token_hash', 'session_id', 'grant_type', 'authorization_details_json', 'details_returned', 'anonymous', 'client_id', 'dpop_jkt', 'expires_at', 'created_at',
+    'token_hash', 'session_id', 'grant_type', 'authorization_details_json', 'details_returned', 'anonymous', 'client_id', 'dpop_jkt', 'expires_at', 'created_at', 'grant_id',
   ]);
   const insertNonce = preparedInsert<'nonces', Database['nonces']>(db, 'nonces', ['nonce', 'request_id', 'expires_at', 'created_at', 'consumed_at']);
   const insertNotification = preparedInsert<'notifications', NotificationsTable>(db, 'notifications', [
@@ -507,6 +515,7 @@ function createdRowInserts(db: Kysely<Database>) {
           dpop_jkt: t.dpopJkt,
           expires_at: t.expiresAt,
           created_at: t.createdAt,
+          grant_id: t.grantId,
         });
         return;
       }

@@ -38,6 +38,7 @@ const SESSION_CHILDREN = [
   'issued_credentials',
   'pre_authorized_codes',
   'access_tokens',
+  'revoked_grants',
   'deferred_transactions',
   'share_links',
   'oauth_issuer_states',

@@ -132,19 +132,35 @@ export function createOAuthStore(db: Kysely<Database>): OAuthStore {
           .where('rotated_at', 'is', null)
           .where('revoked_at', 'is', null)
           .where('expires_at', '>', now)
+          // A token written just after its family was revoked is revoked too.
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_grants').select('grant_id').whereRef('revoked_grants.grant_id', '=', 'oauth_refresh_tokens.family_id'))))
           .returningAll()
           .executeTakeFirst();
         return row ? rowToRefresh(row) : null;
       },
-      async revokeFamily(familyId, now) {
-        const rows = await db
-          .updateTable('oauth_refresh_tokens')
-          .set({ revoked_at: now })
-          .where('family_id', '=', familyId)
-          .where('revoked_at', 'is', null)
-          .returning('token_hash')
-          .execute();
-        return rows.length;
+      async revokeFamily(familyId, sessionId, reason, now) {
+        return db.transaction().execute(async (trx) => {
+          // The first revocation's reason and time stand; a later replay adds nothing.
+          await trx
+            .insertInto('revoked_grants')
+            .values({ grant_id: familyId, session_id: sessionId, reason, revoked_at: now })
+            .onConflict((oc) => oc.column('grant_id').doNothing())
+            .execute();
+          const refresh = await trx
+            .updateTable('oauth_refresh_tokens')
+            .set({ revoked_at: now })
+            .where('family_id', '=', familyId)
+            .where('revoked_at', 'is', null)
+            .returning('token_hash')
+            .execute();
+          const access = await trx
+            .selectFrom('access_tokens')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('grant_id', '=', familyId)
+            .where('expires_at', '>', now)
+            .executeTakeFirst();
+          return { refreshTokens: refresh.length, accessTokens: Number(access?.n ?? 0) };
+        });
       },
     },
 

@@ -41,6 +41,14 @@ export interface AccessTokensTable {
   dpop_jkt: string | null;
   expires_at: number;
   created_at: number;
+  grant_id: string | null;
+}
+
+export interface RevokedGrantsTable {
+  grant_id: string;
+  session_id: string;
+  reason: string;
+  revoked_at: number;
 }
 
 export interface NoncesTable {
@@ -151,6 +159,7 @@ export interface Database extends OAuthTables {
   status_entries: StatusEntriesTable;
   pre_authorized_codes: PreAuthorizedCodesTable;
   access_tokens: AccessTokensTable;
+  revoked_grants: RevokedGrantsTable;
   nonces: NoncesTable;
   issued_credentials: IssuedCredentialsTable;
   session_logs: SessionLogsTable;

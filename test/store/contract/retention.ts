@@ -29,7 +29,7 @@ export const retentionCases: ContractCase = (ctx) => {
 
     const token = (sessionId: string, expiresAt: number) => ({
       tokenHash: uid('tok'), sessionId, grantType: 'pre-authorized_code' as const, authorizationDetails: [],
-      detailsReturned: false, anonymous: true, clientId: null, dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR,
+      detailsReturned: false, anonymous: true, clientId: null, dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR, grantId: null,
     });
     const deadToken = token(recent.id, now - 2 * HOUR);
     const graceToken = token(recent.id, now - HOUR / 2);
@@ -145,7 +145,7 @@ export const retentionCases: ContractCase = (ctx) => {
     });
     const token = (sessionId: string, expiresAt: number) => ({
       tokenHash: uid('tok'), sessionId, grantType: 'authorization_code' as const, authorizationDetails: [],
-      detailsReturned: false, anonymous: false, clientId: 'c', dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR,
+      detailsReturned: false, anonymous: false, clientId: 'c', dpopJkt: null, expiresAt, createdAt: expiresAt - HOUR, grantId: null,
     });
     for (const x of [tokensDead, tokensRefreshable, tokensLive]) await store.tokens.create(token(x.id, now - HOUR));
     await store.tokens.create(token(tokensLive.id, now + HOUR));

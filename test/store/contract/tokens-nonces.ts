@@ -17,10 +17,44 @@ export const tokenAndNonceCases: ContractCase = (ctx) => {
       dpopJkt: 'jkt',
       expiresAt: T0 + 300_000,
       createdAt: T0,
+      grantId: null,
     };
     await ctx.store().tokens.create(t);
-    assert.deepEqual(await ctx.store().tokens.get(t.tokenHash), t);
+    assert.deepEqual(await ctx.store().tokens.get(t.tokenHash), { ...t, revoked: null });
     assert.equal(await ctx.store().tokens.get(uid('tok')), null);
+  });
+
+  it('revokes every token of a grant, on every instance, also one written after the revocation', async () => {
+    const family = uid('fam');
+    const sessionId = uid('ses');
+    const token = (grantId: string | null): AccessTokenRecord => ({
+      tokenHash: uid('tok'), sessionId, grantType: 'authorization_code', authorizationDetails: [], detailsReturned: false,
+      anonymous: false, clientId: 'c', dpopJkt: null, expiresAt: T0 + 300_000, createdAt: T0, grantId,
+    });
+    const refresh = { familyId: family, sessionId, clientId: 'c', dpopJkt: null, credentialConfigurationIds: ['x'], detailsRequested: false, scope: null, expiresAt: T0 + 600_000, createdAt: T0, rotatedAt: null, revokedAt: null };
+    const before = token(family);
+    const unrelated = token(uid('fam'));
+    const preAuthorized = token(null);
+    for (const t of [before, unrelated, preAuthorized]) await ctx.store().tokens.create(t);
+    await ctx.store().refreshTokens.create({ ...refresh, tokenHash: uid('rt') });
+
+    const other = ctx.second() ?? ctx.store();
+    assert.deepEqual(await other.refreshTokens.revokeFamily(family, sessionId, 'authorization_code_reused', T0 + 1), { refreshTokens: 1, accessTokens: 1 });
+    const late = token(family);
+    await ctx.store().tokens.create(late);
+    const lateRefresh = uid('rt');
+    await ctx.store().refreshTokens.create({ ...refresh, tokenHash: lateRefresh });
+
+    for (const store of [ctx.store(), other]) {
+      assert.deepEqual((await store.tokens.get(before.tokenHash))?.revoked, { reason: 'authorization_code_reused', at: T0 + 1 });
+      assert.deepEqual((await store.tokens.get(late.tokenHash))?.revoked, { reason: 'authorization_code_reused', at: T0 + 1 });
+      assert.equal((await store.tokens.get(unrelated.tokenHash))?.revoked, null);
+      assert.equal((await store.tokens.get(preAuthorized.tokenHash))?.revoked, null);
+    }
+    assert.equal(await ctx.store().refreshTokens.rotate(lateRefresh, T0 + 2), null, 'a refresh token written after the revocation does not rotate');
+    // A second replay keeps the first revocation's reason and time.
+    assert.deepEqual(await ctx.store().refreshTokens.revokeFamily(family, sessionId, 'refresh_token_reused', T0 + 3), { refreshTokens: 1, accessTokens: 2 });
+    assert.deepEqual((await other.tokens.get(late.tokenHash))?.revoked, { reason: 'authorization_code_reused', at: T0 + 1 });
   });
 
   it('consumes a c_nonce once, remembering the request that fetched it', async () => {

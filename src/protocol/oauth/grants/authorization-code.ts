@@ -84,9 +84,11 @@ export async function handleAuthorizationCodeGrant(
 
 /** A used code presented again: the tokens issued for it may be in the wrong hands. */
 async function refuseReuse(deps: Pick<IssuerDeps, 'store'>, grant: AuthorizationCodeRecord, now: number, rec: Recorder): Promise<never> {
-  const revoked = await deps.store.refreshTokens.revokeFamily(grant.familyId, now);
-  if (revoked > 0) rec.event('refresh_tokens_revoked', { reason: 'authorization code reused', family: grant.familyId, revoked });
-  fail('token.code.reused', `The authorization code was already redeemed at ${new Date(grant.consumedAt!).toISOString()}; ${revoked} refresh token(s) of it revoked`, {
-    path: 'body.code',
-  });
+  const revoked = await deps.store.refreshTokens.revokeFamily(grant.familyId, grant.sessionId, 'authorization_code_reused', now);
+  rec.event('refresh_tokens_revoked', { reason: 'authorization code reused', family: grant.familyId, revoked: revoked.refreshTokens, access_tokens: revoked.accessTokens });
+  fail(
+    'token.code.reused',
+    `The authorization code was already redeemed at ${new Date(grant.consumedAt!).toISOString()}; every token issued from it is revoked (${revoked.accessTokens} live access token(s), ${revoked.refreshTokens} refresh token(s))`,
+    { path: 'body.code' },
+  );
 }

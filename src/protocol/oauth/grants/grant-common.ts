@@ -61,6 +61,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
     anonymous: grant.anonymous,
     dpopJkt: grant.dpop?.jkt ?? null,
     ttlSeconds: accessTokenTtlSeconds(deps, grant.session),
+    grantId: grant.refresh?.familyId ?? null,
   }, rec);
   let refreshToken: string | undefined;
   if (grant.refresh) {

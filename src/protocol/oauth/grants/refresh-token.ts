@@ -41,13 +41,16 @@ export async function handleRefreshTokenGrant(
     const latest = (await deps.store.refreshTokens.peek(tokenHash)) ?? current;
     if (latest.revokedAt !== null) fail('token.refresh_token.revoked', `The refresh token family was revoked at ${new Date(latest.revokedAt).toISOString()}`, { path: 'body.refresh_token' });
     if (latest.rotatedAt !== null) {
-      const revoked = await deps.store.refreshTokens.revokeFamily(latest.familyId, now);
-      rec.event('refresh_tokens_revoked', { reason: 'rotated refresh token reused', family: latest.familyId, revoked });
-      fail('token.refresh_token.reused', `The refresh token was already rotated at ${new Date(latest.rotatedAt).toISOString()}; its family (${revoked} token(s)) is revoked`, {
+      const revoked = await deps.store.refreshTokens.revokeFamily(latest.familyId, latest.sessionId, 'refresh_token_reused', now);
+      rec.event('refresh_tokens_revoked', { reason: 'rotated refresh token reused', family: latest.familyId, revoked: revoked.refreshTokens, access_tokens: revoked.accessTokens });
+      const counts = `${revoked.accessTokens} live access token(s), ${revoked.refreshTokens} refresh token(s)`;
+      fail('token.refresh_token.reused', `The refresh token was already rotated at ${new Date(latest.rotatedAt).toISOString()}; every token of its grant is revoked (${counts})`, {
         path: 'body.refresh_token',
       });
     }
-    fail('token.refresh_token.expired', `The refresh token expired at ${new Date(latest.expiresAt).toISOString()}`, { path: 'body.refresh_token' });
+    if (latest.expiresAt <= now) fail('token.refresh_token.expired', `The refresh token expired at ${new Date(latest.expiresAt).toISOString()}`, { path: 'body.refresh_token' });
+    // Written just after its grant was revoked (a replay raced the exchange that issued it).
+    fail('token.refresh_token.revoked', 'The grant of this refresh token was revoked after a replay', { path: 'body.refresh_token' });
   }
 
   const { details, response } = await createTokenResponse(
