@@ -30,6 +30,22 @@ export const grantCases: ContractCase = (ctx) => {
     assert.equal(results.filter((r) => r !== null).length, 1);
   });
 
+  it('consumes a tx_code-protected code once: the right tx_code a second time finds nothing', async () => {
+    const g = await newGrant({ txCodeHash: 'right' });
+    const first = await ctx.store().grants.consumePreAuthorized(g.codeHash, 'right', T0);
+    assert.equal(first?.consumedAt, T0);
+    assert.equal(await ctx.store().grants.consumePreAuthorized(g.codeHash, 'right', T0 + 1), null);
+    assert.equal(await (ctx.second() ?? ctx.store()).grants.consumePreAuthorized(g.codeHash, 'right', T0 + 2), null, 'nor on another instance');
+    assert.equal((await ctx.store().grants.peekPreAuthorized(g.codeHash))?.consumedAt, T0);
+  });
+
+  it('gives exactly one winner among 20 concurrent redemptions with the right tx_code (split over two instances where possible)', async () => {
+    const g = await newGrant({ txCodeHash: 'right' });
+    const stores: Store[] = [ctx.store(), ctx.second() ?? ctx.store()];
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2].grants.consumePreAuthorized(g.codeHash, 'right', T0 + i)));
+    assert.equal(results.filter((r) => r !== null).length, 1);
+  });
+
   it('refuses an expired, unknown or tx_code-protected code without the right tx_code', async () => {
     const expired = await newGrant({ expiresAt: T0 });
     assert.equal(await ctx.store().grants.consumePreAuthorized(expired.codeHash, null, T0), null);
