@@ -13,6 +13,7 @@ export function layout(ctx: PageContext, title: string, body: Html, opts: { scri
     ? html`<nav>
         <a href="${b}/">Sessions</a>
         <a href="${b}/ui/offers/new">Create offer</a>
+        <a href="${b}/ui/presentations/new" data-testid="nav-presentation">Request presentation</a>
         <a href="${b}/ui/unbound">Unbound requests</a>
         <a href="${b}/ui/compatibility">Wallet compatibility</a>
         <a href="${b}/inspect" data-testid="nav-inspector">Inspector</a>

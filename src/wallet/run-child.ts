@@ -35,9 +35,43 @@ export interface ReferenceRunOptions {
 
 export function runReferenceWallet(opts: ReferenceRunOptions): Promise<ReferenceRunResult> {
   const store = mkdtempSync(join(tmpdir(), 'issuance-lab-reference-wallet-'));
-  const args = ['--import', 'tsx', CLI, opts.offerUrl, '--json', '--store', store];
+  const args = [opts.offerUrl, '--json', '--store', store];
   if (opts.txCode !== undefined) args.push('--tx-code-stdin');
   if (opts.insecure) args.push('--insecure');
+  // The credentials are on the session (digests, self-check); the wallet's copies go.
+  return runCli(args, opts.txCode !== undefined ? `${opts.txCode}\n` : '', opts).finally(() => rmSync(store, { recursive: true, force: true }));
+}
+
+export interface ReferencePresentOptions {
+  /** An offer (pre-authorized, no tx_code) of the credentials the wallet is to hold first. */
+  offerUrl: string;
+  /** The openid4vp:// request to present them to. */
+  requestUrl: string;
+  insecure: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Issuance into a fresh wallet store, then `present` from it: the dashboard's "present with the
+ * reference wallet". The timeout covers both runs.
+ */
+export async function runReferenceWalletPresentation(opts: ReferencePresentOptions): Promise<{ issuance: ReferenceRunResult; presentation?: ReferenceRunResult }> {
+  const store = mkdtempSync(join(tmpdir(), 'issuance-lab-reference-wallet-'));
+  const deadline = Date.now() + opts.timeoutMs;
+  const insecure = opts.insecure ? ['--insecure'] : [];
+  try {
+    const issuance = await runCli([opts.offerUrl, '--json', '--store', store, ...insecure], '', opts);
+    if (!issuance.ok) return { issuance };
+    const presentation = await runCli(['present', opts.requestUrl, '--json', '--store', store, ...insecure], '', { ...opts, timeoutMs: Math.max(1000, deadline - Date.now()) });
+    return { issuance, presentation };
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+}
+
+function runCli(cliArgs: string[], stdin: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ReferenceRunResult> {
+  const args = ['--import', 'tsx', CLI, ...cliArgs];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -45,7 +79,7 @@ export function runReferenceWallet(opts: ReferenceRunOptions): Promise<Reference
     let timedOut = false;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end(opts.txCode !== undefined ? `${opts.txCode}\n` : '');
+    child.stdin.end(stdin);
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -55,8 +89,6 @@ export function runReferenceWallet(opts: ReferenceRunOptions): Promise<Reference
     child.on('close', (exitCode) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', stop);
-      // The credentials are on the session (digests, self-check); the wallet's copies go.
-      rmSync(store, { recursive: true, force: true });
       let summary: Record<string, unknown> | undefined;
       try {
         summary = JSON.parse(stdout) as Record<string, unknown>;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import jsQRModule from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openLiveSessionPage as openLive, screenshotDir, stillSamePage as samePage } from '../helpers/browser.js';
+import { decodeQr, launchChromium, openLiveSessionPage as openLive, screenshotDir, stillSamePage as samePage } from '../helpers/browser.js';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import { createTestWallet, newWalletKey, type WalletKey } from '../helpers/openid4vc-wallet.js';
 import * as w from '../helpers/wallet.js';
@@ -14,8 +13,6 @@ import * as w from '../helpers/wallet.js';
  * the session page is open. Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
  */
 
-// jsqr is CommonJS whose module.exports is the function itself (and .default too).
-const jsQR = jsQRModule.default;
 const SD_JWT = 'eu.europa.ec.eudi.pid_vc_sd_jwt';
 const shots = screenshotDir();
 
@@ -91,21 +88,7 @@ describe('dashboard (headless Chromium)', () => {
     const offerUrl = (await page.textContent('[data-testid=offer-url]'))!.trim();
     assert.match(offerUrl, /^openid-credential-offer:\/\/\?credential_offer_uri=/);
     assert.match((await page.textContent('[data-testid=tx-code]'))!, /^\d{6}$/);
-    const { data, size } = await page.evaluate(async () => {
-      const svg = document.querySelector('[data-testid=offer-qr] svg')!;
-      const img = new Image();
-      img.src = `data:image/svg+xml;base64,${btoa(new XMLSerializer().serializeToString(svg))}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = 400;
-      const ctx = canvas.getContext('2d')!;
-      ctx.fillStyle = '#fff';
-      ctx.fillRect(0, 0, 400, 400);
-      ctx.drawImage(img, 0, 0, 400, 400);
-      return { data: Array.from(ctx.getImageData(0, 0, 400, 400).data), size: 400 };
-    });
-    const decoded = jsQR(Uint8ClampedArray.from(data), size, size);
-    assert.equal(decoded?.data, offerUrl, 'the QR code carries the deep link');
+    assert.equal(await decodeQr(page, '[data-testid=offer-qr] svg'), offerUrl, 'the QR code carries the deep link');
     await page.screenshot({ path: join(shots, 'offer-created.png') });
     await page.click('[data-testid=session-link]');
     await page.waitForSelector('[data-testid=session-state]');

@@ -107,6 +107,33 @@ function offerForm() {
   textarea.disabled = form.querySelector('input[name=deferred]').checked;
 }
 
+function presentationForm() {
+  const form = document.getElementById('presentation-form');
+  if (!form) return;
+  const textarea = document.getElementById('dcql-query');
+  const status = document.getElementById('dcql-query-status');
+  const presets = JSON.parse(document.getElementById('presets').textContent);
+  let edited = false;
+  textarea.addEventListener('input', () => {
+    edited = true;
+    form.querySelector('input[name=source][value=dcql]').checked = true;
+    try {
+      const q = JSON.parse(textarea.value);
+      status.textContent = q && Array.isArray(q.credentials) ? 'JSON with credentials: validated when you create the request.' : 'A DCQL query is an object with credentials (OpenID4VP 1.0 §6).';
+      status.className = 'muted small';
+    } catch (e) {
+      status.textContent = `Not valid JSON: ${e.message}`;
+      status.className = 'small error-text';
+    }
+  });
+  // Picking a preset shows its query, as a start for a typed one.
+  form.addEventListener('change', (e) => {
+    if (e.target.name !== 'preset') return;
+    form.querySelector('input[name=source][value=preset]').checked = true;
+    if (!edited) textarea.value = JSON.stringify(presets[e.target.value] ?? {}, null, 2);
+  });
+}
+
 function claimsForm() {
   const select = document.getElementById('claims-configuration');
   const textarea = document.getElementById('claims-json');
@@ -125,5 +152,6 @@ document.addEventListener('DOMContentLoaded', () => {
   liveEntries(applyFilter);
   liveList();
   offerForm();
+  presentationForm();
   claimsForm();
 });

@@ -50,25 +50,14 @@ export function timelineOf(logs: LogView[], events: EventView[]): TimelineStep[]
 
 export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
   const s = d.session;
-  const b = ctx.base;
   const body = html`
   <section class="session-head">
     <h1>Session detail</h1>
     <p class="muted">Inspect a single issuance session${d.readOnly ? ' (read-only shared view)' : ''}</p>
     <div id="error-banner">${errorBanner(d.summary)}</div>
     <dl class="facts" id="session-facts">${sessionFacts(d)}</dl>
-    ${d.readOnly ? '' : html`<div class="actions">
-      <a href="${b}/ui/sessions/${s.session_id}/export?format=json" download>Export JSON</a>
-      <a href="${b}/ui/sessions/${s.session_id}/export?format=har" download>Export HAR</a>
-      <form method="post" action="${b}/ui/sessions/${s.session_id}/share" class="inline">
-        <input type="hidden" name="csrf" value="${ctx.csrf}">
-        <select name="expires_in" aria-label="Share link lifetime"><option value="3600">1 hour</option><option value="86400" selected>1 day</option><option value="604800">7 days</option></select>
-        <button type="submit">Create read-only share link</button>
-      </form>
-      ${referenceWalletForm(ctx, s.session_id, (d.faults ?? []).some((f) => f.scope === 'offer'))}
-    </div>`}
-    ${d.shareUrl ? html`<p class="flash ok" data-testid="share-url">Read-only link (expires ${time(d.shareUrl.expires_at)}): <a href="${d.shareUrl.url}">${d.shareUrl.url}</a></p>` : ''}
-    ${d.flash ? html`<div class="flash ${d.flash.kind}" data-testid="flash">${d.flash.text}${d.flash.problems?.length ? html`<ul>${d.flash.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>` : ''}
+    ${d.readOnly ? '' : sessionActions(ctx, s.session_id, referenceWalletForm(ctx, s.session_id, (d.faults ?? []).some((f) => f.scope === 'offer')))}
+    ${sessionNotices(d)}
   </section>
 
   <section>
@@ -80,7 +69,19 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
 
   ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
 
-  <section>
+  ${sessionActivity(d)}`;
+  return layout(ctx, `Session ${s.session_id}`, body, { script: true });
+}
+
+/** The share link just created, or the outcome of a form (both session kinds). */
+export function sessionNotices(d: Pick<SessionPageData, 'shareUrl' | 'flash'>): Html {
+  return html`${d.shareUrl ? html`<p class="flash ok" data-testid="share-url">Read-only link (expires ${time(d.shareUrl.expires_at)}): <a href="${d.shareUrl.url}">${d.shareUrl.url}</a></p>` : ''}
+    ${d.flash ? html`<div class="flash ${d.flash.kind}" data-testid="flash">${d.flash.text}${d.flash.problems?.length ? html`<ul>${d.flash.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>` : ''}`;
+}
+
+/** Logs, events and the live stream anchor: the same on issuance and verification session pages. */
+export function sessionActivity(d: Pick<SessionPageData, 'logs' | 'logTotal' | 'events' | 'streamUrl'>): Html {
+  return html`<section>
     <h2>Session Logs <span class="count" id="log-count" data-testid="log-count">${d.logTotal}</span> <span class="muted small">total, newest first</span></h2>
     <div class="filters" id="level-filter">
       ${['debug', 'info', 'warning', 'error'].map((l) => html`<label><input type="checkbox" name="level" value="${l}" checked> ${l}</label>`)}
@@ -95,7 +96,21 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <tbody id="events">${d.events.map(eventRow)}</tbody></table>
   </section>
   <div id="live" data-stream="${d.streamUrl}" data-after="${[...d.logs.map((l) => l.id), ...d.events.map((e) => e.id)].sort().pop() ?? ''}" hidden></div>`;
-  return layout(ctx, `Session ${s.session_id}`, body, { script: true });
+}
+
+/** Export and share, the same for issuance and verification sessions (signed-in view only). */
+export function sessionActions(ctx: PageContext, sessionId: string, extra: Html = html``): Html {
+  const b = ctx.base;
+  return html`<div class="actions">
+      <a href="${b}/ui/sessions/${sessionId}/export?format=json" download>Export JSON</a>
+      <a href="${b}/ui/sessions/${sessionId}/export?format=har" download>Export HAR</a>
+      <form method="post" action="${b}/ui/sessions/${sessionId}/share" class="inline">
+        <input type="hidden" name="csrf" value="${ctx.csrf}">
+        <select name="expires_in" aria-label="Share link lifetime"><option value="3600">1 hour</option><option value="86400" selected>1 day</option><option value="604800">7 days</option></select>
+        <button type="submit">Create read-only share link</button>
+      </form>
+      ${extra}
+    </div>`;
 }
 
 /** The header facts: rendered with the page and again, live, after every change of the session. */

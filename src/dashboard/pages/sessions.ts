@@ -5,6 +5,9 @@ import { layout, type PageContext } from '../layout.js';
 
 export interface SessionRowView {
   session_id: string;
+  /** Verification sessions (OpenID4VP) have a client_id instead of a grant and configurations. */
+  kind?: 'issuance' | 'presentation';
+  client_id?: string;
   state: string;
   grant_type: string;
   credential_configuration_ids: string[];
@@ -31,7 +34,9 @@ export function sessionRows(ctx: PageContext, rows: SessionRowView[]): Html {
       <td>${outcomeBadge(s.summary)}<div class="small">${stateBadge(s.state)}</div></td>
       <td>${diagnosticCounts(s.summary)}${s.summary.last_error ? html`<div class="small last-error" data-testid="last-error"><code class="code">${s.summary.last_error.code ?? ''}</code> ${s.summary.last_error.reason}</div>` : ''}</td>
       <td class="small">${walletLabel(s.summary)}</td>
-      <td class="small">${(s.credential_configuration_ids ?? []).join(', ')}<div class="muted">${s.grant_type ?? ''}${s.options?.deferred ? ' (deferred)' : ''}</div></td>
+      ${s.kind === 'presentation'
+        ? html`<td class="small">presentation<div class="muted break">${s.client_id ?? ''}</div></td>`
+        : html`<td class="small">${(s.credential_configuration_ids ?? []).join(', ')}<div class="muted">${s.grant_type ?? ''}${s.options?.deferred ? ' (deferred)' : ''}</div></td>`}
     </tr>`,
   )}`;
 }

@@ -99,3 +99,21 @@ export function unrequestedClaimPaths(query: ParsedDcqlQuery, credentialQueryId:
   const covered = (path: string[]): boolean => asked.some((a) => a.length <= path.length && a.every((seg, i) => seg === '*' || seg === path[i])) || asked.some((a) => a.length > path.length && path.every((seg, i) => a[i] === '*' || a[i] === seg));
   return disclosedPaths.filter((p) => !covered(p));
 }
+
+/**
+ * Configurations of this issuer that can answer the query's credential queries (vct in
+ * vct_values, doctype = doctype_value): what the reference wallet is issued before it presents.
+ * One per credential query, the first configured; aliases are the same credential.
+ */
+export function configurationsAnswering(query: ParsedDcqlQuery, configurations: Iterable<{ id: string; format: string; vct?: string; doctype?: string }>): { answered: string[]; unanswered: string[] } {
+  const all = [...configurations];
+  const answered = new Set<string>();
+  const unanswered: string[] = [];
+  for (const cq of query.credentials) {
+    const meta = cq.meta as { vct_values?: string[]; doctype_value?: string } | undefined;
+    const match = all.find((c) => c.format === cq.format && (cq.format === 'dc+sd-jwt' ? !!c.vct && (meta?.vct_values ?? []).includes(c.vct) : c.doctype === meta?.doctype_value));
+    if (match) answered.add(match.id);
+    else unanswered.push(cq.id);
+  }
+  return { answered: [...answered], unanswered };
+}

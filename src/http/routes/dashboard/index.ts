@@ -12,6 +12,7 @@ import { offerPages } from './offer-pages.js';
 import { compatibilityPages } from './compatibility-pages.js';
 import { referenceWalletRoutes } from './reference-wallet.js';
 import { sessionPages } from './session-pages.js';
+import { verifierPages } from './verifier-pages.js';
 import { renderSessionPage, streamSessionPage } from './session-view.js';
 
 /** The sign-in limit, counted in the database like the wallet endpoints' limits (it holds across instances). */
@@ -129,5 +130,6 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     // Wallet compatibility matrix, and the reference wallet run on a twin of an offer.
     await compatibilityPages(signedIn, deps, dash);
     await referenceWalletRoutes(signedIn, deps, dash);
+    await verifierPages(signedIn, deps, dash);
   });
 }

@@ -112,7 +112,8 @@ function outcome(r: ReferenceRunResult): Record<string, unknown> {
   };
 }
 
-async function note(deps: Pick<DashboardDeps, 'store' | 'clock'>, sessionId: string, requestId: string, level: LogLevel, message: string, data: Record<string, unknown>): Promise<void> {
+/** A line in a session's log from the dashboard (no HTTP request of its own to record it). */
+export async function note(deps: Pick<DashboardDeps, 'store' | 'clock'>, sessionId: string, requestId: string, level: LogLevel, message: string, data: Record<string, unknown>): Promise<void> {
   const now = deps.clock.nowMs();
   await deps.store.write({
     logs: [{ id: newSortableId(now), sessionId, timestamp: now, level, endpoint: 'reference_wallet', requestId, message, data }],

@@ -8,8 +8,10 @@ import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
 import { resumeAfter, streamSession } from '../../sse.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
 import { describeFaults } from '../../../protocol/faults/offer-faults.js';
+import { presentationResultView, verificationFacts, verificationSessionPage, type VerificationSessionView } from '../../../dashboard/pages/verification.js';
+import type { SessionRecord } from '../../../store/store.js';
 
 /**
  * The session page and its live stream, shared by the signed-in dashboard and read-only
@@ -39,6 +41,29 @@ export async function renderSessionPage(
   const session = await deps.store.sessions.get(sessionId);
   if (!session) return null;
   const present = opts.readOnly ? presentSharedLog : presentLog;
+  if (session.kind === 'presentation') {
+    const [logs, events, allForTimeline, view, summary] = await Promise.all([
+      deps.store.logs.list(sessionId, { limit: PAGE_LOGS, offset: 0, order: 'desc' }),
+      deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
+      deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
+      loadVerificationView(deps, session, opts.readOnly),
+      loadSessionSummary(deps.store, session),
+    ]);
+    if (!view) return null;
+    const eventViews = events.items.map(presentEvent) as never[];
+    return verificationSessionPage(ctx, {
+      session: view,
+      summary,
+      logs: logs.items.map(present) as unknown as LogView[],
+      logTotal: logs.total,
+      events: [...eventViews].reverse(),
+      timeline: timelineOf(allForTimeline.items.map(presentLog) as unknown as LogView[], eventViews),
+      readOnly: opts.readOnly,
+      streamUrl: opts.streamUrl,
+      flash: opts.flash,
+      shareUrl: opts.shareUrl,
+    });
+  }
   const [logs, events, allForTimeline, issued, summary] = await Promise.all([
     deps.store.logs.list(sessionId, { limit: PAGE_LOGS, offset: 0, order: 'desc' }),
     deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
@@ -67,6 +92,13 @@ export async function renderSessionPage(
     summary,
   };
   return sessionPage(ctx, data);
+}
+
+/** A verification session with what only its presentation request knows (options, fetches, result). */
+async function loadVerificationView(deps: Pick<IssuerDeps, 'store' | 'serverSecret'>, session: SessionRecord, readOnly: boolean): Promise<VerificationSessionView | null> {
+  const request = await deps.store.presentations.get(session.id);
+  if (!request) return null;
+  return { ...(readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret), ...presentPresentationRequest(request) } as unknown as VerificationSessionView;
 }
 
 async function loadIssued(deps: Pick<IssuerDeps, 'store'>, sessionId: string): Promise<IssuedView[]> {
@@ -106,6 +138,17 @@ export async function streamSessionPage(
         loadSessionSummary(deps.store, session),
       ]);
       const timeline = timelineOf(requests.items.map(presentLog) as unknown as LogView[], events.items.map(presentEvent) as never[]);
+      if (session.kind === 'presentation') {
+        const verification = await loadVerificationView(deps, session, readOnly);
+        if (!verification) return [];
+        const fragments = {
+          'session-facts': verificationFacts(verification, summary).value,
+          'error-banner': errorBanner(summary).value,
+          'vp-result': presentationResultView(verification.result).value,
+          timeline: timelineList(timeline).value,
+        };
+        return [{ event: 'fragments', data: fragments }];
+      }
       const view = (readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView;
       const fragments = {
         'session-facts': sessionFacts({ session: view, summary, faults: describeFaults(session.options, deps.config) }).value,
