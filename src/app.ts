@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { TenantHost } from './tenants/tenant-host.js';
 import { tenantRoutes } from './http/routes/admin/tenants.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
-import type { IssuerDeps } from './protocol/deps.js';
+import type { AppDeps } from './runtime.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { dashboardRoutes } from './http/routes/dashboard/index.js';
 import { closeAllStreams } from './http/sse.js';
@@ -24,10 +24,6 @@ import { openCors } from './http/plugins/cors.js';
 import { limitJsonDepth } from './http/plugins/json-depth.js';
 import { registerRootErrorHandling } from './http/plugins/errors.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
-
-export interface AppDeps extends IssuerDeps {
-  adminToken: string;
-}
 
 export interface AppOptions {
   logger?: boolean | { level: string };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfig } from './config/config.js';
+import { ConfigError } from './core/config-error.js';
 import { systemClock } from './core/clock.js';
 import { buildApp } from './app.js';
 import { createProcessMetrics } from './http/plugins/metrics.js';

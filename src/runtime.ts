@@ -7,7 +7,6 @@ import { defaultConfigurationsPath, loadCredentialConfigurations } from './crede
 import { loadOrCreateIssuerKeys } from './crypto/issuer-keys.js';
 import { loadSharedIssuerKeys } from './crypto/shared-issuer-keys.js';
 import { watchIssuerKeys, type KeyWatch, type KeyWatchOptions } from './crypto/issuer-key-watch.js';
-import type { AppDeps } from './app.js';
 import { urlsFor } from './http/urls.js';
 import { openStore } from './store/open-store.js';
 import { loadTrustList, type TrustList } from './crypto/attestation-trust.js';
@@ -17,7 +16,12 @@ import { X509Certificate } from 'node:crypto';
 import { pemCertificatesToDer } from './crypto/certificates.js';
 import { loadOrCreateVerifierKeys } from './crypto/verifier-keys.js';
 import { defaultPresetsPath, loadPresentationPresets } from './protocol/oid4vp/presets.js';
-import type { VerifierDeps } from './protocol/deps.js';
+import type { IssuerDeps, VerifierDeps } from './protocol/deps.js';
+
+/** What the HTTP app is built from: the issuer's protocol dependencies and the admin token. */
+export interface AppDeps extends IssuerDeps {
+  adminToken: string;
+}
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
 export async function loadRuntime(

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
+import { ConfigError } from '../core/config-error.js';
 
 /**
  * The only reader of process.env. Everything else receives the frozen Config, so tests build
@@ -183,7 +184,6 @@ export interface HardeningConfig {
 /** TRUST_PROXY: the n nearest peers are proxies, or the peers at these addresses/CIDRs are. */
 export type TrustProxy = false | Readonly<{ hops: number }> | Readonly<{ proxies: readonly string[] }>;
 
-export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const parsed = zEnv.safeParse(env);

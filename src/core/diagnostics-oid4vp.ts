@@ -4,7 +4,7 @@
  * presentation in it. Kept in its own file so the verifier's codes read as one list; the codes,
  * wire errors and the doc generator are the same as for the issuer.
  */
-import type { CatalogueEntry, SpecRef } from './diagnostics.js';
+import type { CatalogueEntry, SpecRef } from './catalogue-entry.js';
 
 const vp = (section: string): SpecRef => ({ spec: 'OID4VP 1.0', section });
 /** SD-JWT VC as OpenID4VP 1.0 §13.4 pins it (draft -09); the key binding rules live in RFC 9901. */

@@ -4,25 +4,10 @@
  * stated once and can be listed in the docs without drifting.
  */
 
+import type { CatalogueEntry, Severity, SpecRef } from './catalogue-entry.js';
 import { oid4vpEntries } from './diagnostics-oid4vp.js';
 
-export type Severity = 'error' | 'warning';
-
-export interface SpecRef {
-  spec: string;
-  section: string;
-}
-
-export interface CatalogueEntry {
-  /** Wire `error` code (RFC 6749 §5.2, RFC 6750 §3, OID4VCI 1.0 §6.3 / §8.3.1.2). */
-  error: string;
-  status: number;
-  severity: Severity;
-  /** What the issuer expected, in words a wallet developer can act on. */
-  expected: string;
-  help: string;
-  spec_ref: SpecRef;
-}
+export type { CatalogueEntry, Severity, SpecRef } from './catalogue-entry.js';
 
 const oid4vci = (section: string): SpecRef => ({ spec: 'OID4VCI 1.0', section });
 const rfc = (n: number, section: string): SpecRef => ({ spec: `RFC ${n}`, section });

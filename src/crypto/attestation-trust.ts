@@ -11,7 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../core/config-error.js';
 import { minimalPublicJwk, publicJwkProblem } from './did-resolver.js';
 import { pemCertificatesToDer } from './certificates.js';
 import { jwkThumbprintSync } from './jwk-thumbprint.js';

@@ -7,7 +7,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import type { IssuerSigner } from '../formats/types.js';
+import type { IssuerSigner } from './issuer-keys.types.js';
 import type { IssuerKeyMaterial } from './issuer-keys.types.js';
 import {
   createDocumentSignerCertificate,

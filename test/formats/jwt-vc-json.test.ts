@@ -5,7 +5,8 @@ import * as x509 from '@peculiar/x509';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { issueJwtVcJson } from '../../src/formats/jwt-vc-json/index.js';
 import type { JwtVcConfiguration } from '../../src/credential-configurations/schema.js';
-import type { IssueInput, IssuerSigner } from '../../src/formats/types.js';
+import type { IssueInput } from '../../src/formats/types.js';
+import type { IssuerSigner } from '../../src/crypto/issuer-keys.types.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;

@@ -16,7 +16,8 @@ import { Verifier as Auth0Verifier } from '@auth0/mdl';
 import { issueMdoc, MdocEncodingError } from '../../src/formats/mso-mdoc/index.js';
 import { createCoseKey } from '../../src/formats/mso-mdoc/cose-key.js';
 import type { MdocConfiguration } from '../../src/credential-configurations/schema.js';
-import type { HolderKey, IssueInput, IssuerSigner } from '../../src/formats/types.js';
+import type { HolderKey, IssueInput } from '../../src/formats/types.js';
+import type { IssuerSigner } from '../../src/crypto/issuer-keys.types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: an IACA-style root, a document-signer certificate (P-256) and a wallet key.

@@ -9,7 +9,8 @@ import { digest as libraryDigest } from '@sd-jwt/crypto-nodejs';
 import { issueSdJwtVc } from '../../src/formats/sd-jwt-vc/index.js';
 import { buildDisclosureFrame } from '../../src/formats/sd-jwt-vc/disclosure-frame.js';
 import type { SdJwtConfiguration } from '../../src/credential-configurations/schema.js';
-import type { HolderKey, IssueInput, IssuerSigner } from '../../src/formats/types.js';
+import type { HolderKey, IssueInput } from '../../src/formats/types.js';
+import type { IssuerSigner } from '../../src/crypto/issuer-keys.types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: an IACA-style root, a document-signer certificate (P-256) and a wallet key.

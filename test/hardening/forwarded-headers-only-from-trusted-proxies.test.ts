@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/core/config-error.js';
 import { hopCountWarning } from '../../src/http/trusted-proxies.js';
 import { startInProcess } from './in-process.js';
 

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
-import type { HolderKey, IssuerSigner } from '../types.js';
+import type { IssuerSigner } from '../../crypto/issuer-keys.types.js';
+import type { HolderKey } from '../types.js';
 
 /**
  * Helpers shared by the two JOSE formats (dc+sd-jwt and jwt_vc_json): holder-key binding and

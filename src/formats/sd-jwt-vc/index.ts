@@ -1,6 +1,7 @@
 import { randomBytes, sign as signRaw, type KeyObject } from 'node:crypto';
 import type { SdJwtConfiguration } from '../../credential-configurations/schema.js';
-import type { IssueCredential, IssuerSigner } from '../types.js';
+import type { IssuerSigner } from '../../crypto/issuer-keys.types.js';
+import type { IssueCredential } from '../types.js';
 import { jsonClaims, publicHolderJwk, validityWindow } from './common.js';
 import { buildDisclosureFrame, type DisclosureFrameNode } from './disclosure-frame.js';
 import { packClaims } from './pack.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError } from '../../config/config.js';
+import { ConfigError } from '../../core/config-error.js';
 import { parseDcqlQuery } from './dcql.js';
 
 export interface PresentationPreset {

@@ -1,7 +1,7 @@
 import { CompactSign } from 'jose';
 import { encodeCbor } from '../../formats/mso-mdoc/cbor.js';
 import { signCoseSign1 } from '../../formats/mso-mdoc/cose-sign1.js';
-import type { IssuerSigner } from '../../formats/types.js';
+import type { IssuerSigner } from '../../crypto/issuer-keys.types.js';
 
 /**
  * Status List Tokens (draft-ietf-oauth-status-list §5): the same list as a JWT

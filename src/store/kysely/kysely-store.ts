@@ -23,12 +23,11 @@ import type {
 import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
-import { createVerificationStore, presentationRequestToRow, type PresentationRequestsTable } from './verification-store.js';
+import { createVerificationStore, presentationRequestToRow } from './verification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
 import { prepared, preparedInsert, preparedOn, type QueryRunner } from './prepared.js';
 import { rowToEvent, rowToLog } from './row-mappers.js';
-import type { Database, SessionsTable } from './tables.js';
-import type { NotificationsTable } from './notification-store.js';
+import type { Database, NotificationsTable, PresentationRequestsTable, SessionsTable } from './tables.js';
 
 export interface KyselyStoreOptions {
   /** PostgreSQL: carries committed changes to the other instances (postgres-changes.ts). */

@@ -1,18 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { NotificationEvent, NotificationRecord, NotificationStore } from '../notification-records.js';
-import type { Database } from './tables.js';
-
-/** Row shape (migration 2026-12-01-notifications). */
-export interface NotificationsTable {
-  notification_id: string;
-  session_id: string;
-  credential_configuration_id: string;
-  credential_ids: string;
-  created_at: number;
-  event: string | null;
-  event_at: number | null;
-  event_count: number;
-}
+import type { Database, NotificationsTable } from './tables.js';
 
 /** Kysely implementation of `NotificationStore`, for both dialects. */
 /** `create` goes through the group commit (kysely-store.ts writes the row with the rest of a batch). */

@@ -1,6 +1,4 @@
 import type { OAuthTables } from './oauth-tables.js';
-import type { NotificationsTable } from './notification-store.js';
-import type { PresentationRequestsTable } from './verification-store.js';
 
 /** Row shapes as stored: snake_case columns, text JSON, integer epoch milliseconds, text ids. */
 
@@ -146,6 +144,38 @@ export interface RateLimitsTable {
   key: string;
   window_start: number;
   count: number;
+}
+
+/** Row shape (migration 2026-12-01-notifications). */
+export interface NotificationsTable {
+  notification_id: string;
+  session_id: string;
+  credential_configuration_id: string;
+  credential_ids: string;
+  created_at: number;
+  event: string | null;
+  event_at: number | null;
+  event_count: number;
+}
+
+/** Row shape (migration 2026-12-07-verifier). */
+export interface PresentationRequestsTable {
+  session_id: string;
+  request_token_hash: string;
+  state_hash: string;
+  encryption_kid: string | null;
+  response_code_hash: string | null;
+  nonce: string;
+  client_id: string;
+  options_json: string;
+  dcql_query_json: string;
+  encryption_key_json: string | null;
+  created_at: number;
+  expires_at: number;
+  fetches: number;
+  responses: number;
+  answered_at: number | null;
+  result_json: string | null;
 }
 
 export interface Database extends OAuthTables {

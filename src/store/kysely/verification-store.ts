@@ -1,26 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PresentationRequestRecord, VerificationStore } from '../verification-records.js';
-import type { Database } from './tables.js';
-
-/** Row shape (migration 2026-12-07-verifier). */
-export interface PresentationRequestsTable {
-  session_id: string;
-  request_token_hash: string;
-  state_hash: string;
-  encryption_kid: string | null;
-  response_code_hash: string | null;
-  nonce: string;
-  client_id: string;
-  options_json: string;
-  dcql_query_json: string;
-  encryption_key_json: string | null;
-  created_at: number;
-  expires_at: number;
-  fetches: number;
-  responses: number;
-  answered_at: number | null;
-  result_json: string | null;
-}
+import type { Database, PresentationRequestsTable } from './tables.js';
 
 /** Kysely implementation of `VerificationStore` for both dialects; rows are created through the group commit. */
 export function createVerificationStore(db: Kysely<Database>): VerificationStore {
