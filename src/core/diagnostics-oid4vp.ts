@@ -276,4 +276,10 @@ export const oid4vpEntries = {
     help: 'Injected fault (reject_first_response of the request): the first response is refused without being judged and the request stays open. A robust wallet shows the error and lets the user retry.',
     spec_ref: vp('8.2'),
   },
+  'fault.vp.require_encrypted_response': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'response=<JWE> for every response to this request, an error response too',
+    help: 'Injected fault (require_encrypted_response of the request): OpenID4VP 1.0 lets a wallet that cannot encrypt post an error in clear; this request refuses that. Encrypt the error response like a vp_token (error, error_description, state in the JWE). The request stays open.',
+    spec_ref: vp('8.3.1'),
+  },
 } as const satisfies Record<string, CatalogueEntry>;

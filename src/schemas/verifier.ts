@@ -17,6 +17,8 @@ export const zCreatePresentationRequest = z
         unsigned_request: z.boolean().optional(),
         reject_first_response: z.boolean().optional(),
         single_fetch: z.boolean().optional(),
+        /** direct_post.jwt, and an error response in clear is refused too (1.0 lets a wallet that cannot encrypt send one). */
+        require_encrypted_response: z.boolean().optional(),
       })
       .optional(),
   })

@@ -17,6 +17,8 @@ export interface PresentationFaults {
   rejectFirstResponse?: boolean;
   /** The request_uri can be fetched once. */
   singleFetch?: boolean;
+  /** Every response, an error response too, must come encrypted (direct_post.jwt). */
+  requireEncryptedResponse?: boolean;
 }
 
 export interface PresentationOptions {

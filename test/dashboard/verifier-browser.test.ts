@@ -82,7 +82,7 @@ describe('verifier dashboard (headless Chromium)', () => {
     await page.waitForSelector('li.log[data-testid=log-entry]:has-text("Reference wallet presented 1 credential(s)")');
   });
 
-  it('validates a typed DCQL query and names the problem', async () => {
+  it('validates a typed DCQL query and names the problem; the fault switches of the form reach the session', async () => {
     await page.goto(`${issuer.baseUrl}/ui/presentations/new`);
     await page.fill('#dcql-query', '{"credentials": [');
     assert.match((await page.textContent('#dcql-query-status'))!, /Not valid JSON/);
@@ -91,8 +91,13 @@ describe('verifier dashboard (headless Chromium)', () => {
     await page.click('#presentation-form button[type=submit]');
     assert.match((await page.textContent('[data-testid=flash]'))!, /meta\.vct_values is required/);
     await page.fill('#dcql-query', JSON.stringify({ credentials: [{ id: 'pid', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] }, claims: [{ path: ['given_name'], values: ['Erika'] }] }] }));
+    await page.check('input[name=require_encrypted_response]');
+    await page.check('input[name=reject_first_response]');
     await page.click('#presentation-form button[type=submit]');
     await page.waitForSelector('[data-testid=request-qr] svg');
+    await page.click('[data-testid=session-link]');
+    const switches = await page.$$eval('[data-testid=faults] [data-fault]', (els) => els.map((e) => e.getAttribute('data-fault')));
+    assert.deepEqual(switches, ['reject_first_response', 'require_encrypted_response']);
   });
 
   it('a share link of a verification session is read-only and holds no request_uri', async () => {

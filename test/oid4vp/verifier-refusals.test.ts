@@ -410,6 +410,30 @@ describe('verifier refusals: the negative matrix', () => {
     assert.equal(JSON.parse(Buffer.from(jar.text.split('.')[0], 'base64url').toString()).alg, 'none');
   });
 
+  it('require_encrypted_response refuses an error response in clear, keeps the request open and judges an encrypted one (fault.vp.require_encrypted_response)', async () => {
+    const refused = await lab.admin('POST', '/presentation_requests', { preset: 'pid_sd_jwt', response_mode: 'direct_post', faults: { require_encrypted_response: true } });
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.body), /direct_post\.jwt/);
+    const o = await open({ preset: 'pid_sd_jwt', faults: { require_encrypted_response: true } });
+    assert.equal((await lab.admin('GET', `/sessions/${o.sessionId}`)).body.faults.require_encrypted_response, true);
+    const clear = await post({ error: 'access_denied', state: o.request.state });
+    assert.equal(clear.status, 400);
+    assert.equal(clear.body.error, 'invalid_request');
+    assert.ok((await codes(o.sessionId)).includes('fault.vp.require_encrypted_response'));
+    assert.equal((await judged(o)).state, 'request_retrieved', 'the request stays open');
+    const jwk = o.request.client_metadata.jwks.keys[0] as JWK;
+    const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ vp_token: { pid: [await sdJwt(o.request)] }, state: o.request.state })))
+      .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid: jwk.kid })
+      .encrypt(await importJWK(jwk, 'ECDH-ES'));
+    assert.equal((await post({ response: jwe })).status, 200);
+    assert.equal((await judged(o)).state, 'verified');
+    const events = (await lab.admin('GET', `/sessions/${o.sessionId}/events`)).body.events as { type: string; details: { fault?: string } }[];
+    assert.deepEqual(events.filter((e) => e.type === 'fault_injected').map((e) => e.details.fault), ['require_encrypted_response']);
+    // Without the switch, 1.0's rule holds: a wallet that cannot encrypt may post its error in clear.
+    const plain = await open({ preset: 'pid_sd_jwt' });
+    assert.equal((await post({ error: 'access_denied', state: plain.request.state })).status, 200);
+  });
+
   it('validates a typed-in DCQL query at creation (credential_sets, claim_sets, values)', async () => {
     const good = await lab.admin('POST', '/presentation_requests', {
       dcql_query: {

@@ -32,6 +32,7 @@ export interface PresentationFormValues {
   unsigned_request: boolean;
   reject_first_response: boolean;
   single_fetch: boolean;
+  require_encrypted_response: boolean;
 }
 
 const checked = (on: boolean) => (on ? raw('checked') : '');
@@ -64,6 +65,7 @@ export function presentationFormPage(ctx: PageContext, d: { presets: PresetView[
       </fieldset>
       <fieldset id="vp-fault-fieldset" data-testid="fault-switches"><legend>Strict mode and fault injection</legend>
         <label class="block"><input type="checkbox" name="strict" value="on" ${checked(v.strict)}> strict: refuse draft shapes, untrusted issuers, unrequested claims and unknown status</label>
+        <label class="block"><input type="checkbox" name="require_encrypted_response" value="on" ${checked(v.require_encrypted_response)}> require an encrypted response: direct_post.jwt, and an error response in clear is refused too</label>
         <label class="block"><input type="checkbox" name="reject_first_response" value="on" ${checked(v.reject_first_response)}> reject the first response (the wallet must post again)</label>
         <label class="block"><input type="checkbox" name="unsigned_request" value="on" ${checked(v.unsigned_request)}> unsigned request object (alg none): a 1.0 wallet must refuse it</label>
         <label class="block"><input type="checkbox" name="single_fetch" value="on" ${checked(v.single_fetch)}> single fetch: the request_uri can be fetched once</label>

@@ -43,6 +43,11 @@ export async function createPresentationRequest(
   if (!parsed.ok) throw new AdminRequestError(400, 'invalid_request', 'The DCQL query is not valid', parsed.problems);
   const prefix: ClientIdPrefix = input.client_id_prefix;
   const responseMode: ResponseMode = input.response_mode;
+  if (input.faults?.require_encrypted_response && responseMode !== 'direct_post.jwt') {
+    throw new AdminRequestError(400, 'invalid_request', 'require_encrypted_response needs response_mode direct_post.jwt', [
+      'faults.require_encrypted_response: only direct_post.jwt carries an encrypted response (OpenID4VP 1.0 §8.3.1); drop response_mode or set it to direct_post.jwt',
+    ]);
+  }
   const responseUri = urls.endpoint('vp_response');
   const keys = deps.verifier.keys;
   const host = new URL(responseUri).hostname;
@@ -101,6 +106,7 @@ export async function createPresentationRequest(
       ...(input.faults?.unsigned_request ? { unsignedRequest: true } : {}),
       ...(input.faults?.reject_first_response ? { rejectFirstResponse: true } : {}),
       ...(input.faults?.single_fetch ? { singleFetch: true } : {}),
+      ...(input.faults?.require_encrypted_response ? { requireEncryptedResponse: true } : {}),
     },
     // As signed at each fetch; state is in it, so it is never presented (the session shows a redacted copy).
     requestObject,

@@ -18,7 +18,7 @@ import { verifySdJwtPresentation, type VerifiedPresentation } from './verify-sd-
 type Deps = Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'verifier'>;
 
 export async function handlePresentationResponse(deps: Deps, urls: IssuerUrls, http: ResponseHttpRequest, rec: Recorder): Promise<ProtocolResponse> {
-  const { request, params, encrypted } = await readAuthorizationResponse(deps, http, (id) => rec.bindSession(id));
+  const { request, params, encrypted } = await readAuthorizationResponse(deps, http, (id) => rec.bindSession(id), (fault) => rec.event('fault_injected', { fault }));
   const now = deps.clock.nowMs();
   if (request.answeredAt !== null) fail('vp.response.replayed', `the request was already answered at ${new Date(request.answeredAt).toISOString()}`);
   if (now >= request.expiresAt) {

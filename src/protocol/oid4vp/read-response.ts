@@ -23,7 +23,7 @@ export interface ReadResponse {
 }
 
 /** Finds the request a response answers and returns its parameters; unknown requests are refused unbound. */
-export async function readAuthorizationResponse(deps: Pick<IssuerDeps, 'store'>, http: ResponseHttpRequest, bind: (sessionId: string) => void): Promise<ReadResponse> {
+export async function readAuthorizationResponse(deps: Pick<IssuerDeps, 'store'>, http: ResponseHttpRequest, bind: (sessionId: string) => void, injected: (fault: string) => void): Promise<ReadResponse> {
   const type = (http.contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') fail('vp.response.malformed', `Content-Type ${type || '(none)'} is not application/x-www-form-urlencoded`, { path: 'headers.content-type', found: type });
   const form = Object.fromEntries(new URLSearchParams(http.rawBody));
@@ -49,6 +49,10 @@ export async function readAuthorizationResponse(deps: Pick<IssuerDeps, 'store'>,
   if (form.error === undefined && form.vp_token === undefined) fail('vp.response.malformed', `the body has neither vp_token nor error (parameters: ${Object.keys(form).join(', ')})`, { path: 'body' });
   // §8.3.1 / HAIP: with direct_post.jwt the vp_token travels encrypted; only errors may come in clear.
   if (request.options.responseMode === 'direct_post.jwt' && form.vp_token !== undefined) fail('vp.response.encryption_required', 'vp_token was posted unencrypted although the request asked for direct_post.jwt', { path: 'body.vp_token' });
+  if (request.options.faults.requireEncryptedResponse) {
+    injected('require_encrypted_response');
+    fail('fault.vp.require_encrypted_response', `an error response (${String(form.error).slice(0, 60)}) was posted in clear; this request takes encrypted responses only (require_encrypted_response)`, { path: 'body.error' });
+  }
   return { request, params: form, encrypted: null };
 }
 

@@ -104,6 +104,7 @@ export function presentPresentationRequest(r: PresentationRequestRecord): Record
       unsigned_request: r.options.faults.unsignedRequest ?? false,
       reject_first_response: r.options.faults.rejectFirstResponse ?? false,
       single_fetch: r.options.faults.singleFetch ?? false,
+      require_encrypted_response: r.options.faults.requireEncryptedResponse ?? false,
     },
     request_fetches: r.fetches,
     responses: r.responses,

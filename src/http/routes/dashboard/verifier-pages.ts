@@ -52,6 +52,7 @@ export async function verifierPages(app: FastifyInstance, deps: DashboardDeps, d
         unsigned_request: false,
         reject_first_response: false,
         single_fetch: false,
+        require_encrypted_response: false,
       }),
     );
   });
@@ -156,6 +157,7 @@ function readForm(body: FormBody): PresentationFormValues {
     unsigned_request: on('unsigned_request'),
     reject_first_response: on('reject_first_response'),
     single_fetch: on('single_fetch'),
+    require_encrypted_response: on('require_encrypted_response'),
   };
 }
 
@@ -168,7 +170,7 @@ function toRequest(v: PresentationFormValues): Record<string, unknown> {
       throw new Error(`dcql_query: not valid JSON: ${(e as Error).message}`);
     }
   }
-  const faults = { ...(v.unsigned_request ? { unsigned_request: true } : {}), ...(v.reject_first_response ? { reject_first_response: true } : {}), ...(v.single_fetch ? { single_fetch: true } : {}) };
+  const faults = { ...(v.unsigned_request ? { unsigned_request: true } : {}), ...(v.reject_first_response ? { reject_first_response: true } : {}), ...(v.single_fetch ? { single_fetch: true } : {}), ...(v.require_encrypted_response ? { require_encrypted_response: true } : {}) };
   return {
     ...(v.source === 'preset' ? { preset: v.preset } : { dcql_query: dcql }),
     response_mode: v.response_mode,
