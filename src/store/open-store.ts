@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -32,11 +32,25 @@ export function sqliteFileOf(dataDir: string): string {
   return join(dataDir, 'issuance-lab.sqlite');
 }
 
+/**
+ * The database holds hashes of live secrets, issued-credential digests and session logs: only
+ * the owner reads it, like the key files. SQLite creates the -wal and -shm files with the
+ * database file's mode, so creating that one 0600 covers all three; files of an older
+ * deployment are narrowed too.
+ */
+function restrictToOwner(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+}
+
 async function openSqlite(dataDir: string, onBackgroundError: (err: Error, where: string) => void): Promise<Store> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = sqliteFileOf(dataDir);
+    restrictToOwner(file);
   }
   const sqlite = new Sqlite(file);
   // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes
