@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { TenantHost } from './tenants/tenant-host.js';
 import { tenantRoutes } from './http/routes/admin/tenants.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
-import type { AppDeps } from './runtime.js';
+import type { AppDeps } from './http/app-deps.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { dashboardRoutes } from './http/routes/dashboard/index.js';
 import { closeAllStreams } from './http/sse.js';

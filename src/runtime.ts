@@ -16,12 +16,10 @@ import { X509Certificate } from 'node:crypto';
 import { pemCertificatesToDer } from './crypto/certificates.js';
 import { loadOrCreateVerifierKeys } from './crypto/verifier-keys.js';
 import { defaultPresetsPath, loadPresentationPresets } from './protocol/oid4vp/presets.js';
-import type { IssuerDeps, VerifierDeps } from './protocol/deps.js';
+import type { VerifierDeps } from './protocol/deps.js';
+import type { AppDeps } from './http/app-deps.js';
+import { selfCheckAfterReply } from './self-check/record-self-check.js';
 
-/** What the HTTP app is built from: the issuer's protocol dependencies and the admin token. */
-export interface AppDeps extends IssuerDeps {
-  adminToken: string;
-}
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
 export async function loadRuntime(
@@ -77,7 +75,9 @@ export async function loadRuntime(
   const encryption = await loadOrCreateEncryptionKey(config.dataDir, store.dialect === 'postgres' ? store.sharedState : undefined, clock.nowMs(), config.hardening.keyEncryptionSecret);
   if (encryption.generated) say(`Generated the credential request encryption key (kid ${encryption.key.publicJwk.kid})`);
   const verifier = await loadVerifier(config, store, keys.rootCertificatePem, clock, say);
-  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier };
+  // A live key rotation updates `keys` in place, so the self-check always reads the current ones.
+  const selfCheck = selfCheckAfterReply({ store, clock, keys });
+  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier, selfCheck };
   // Live rotation (crypto/issuer-key-watch.ts): generated keys only; the server process starts it.
   const watchKeys = (hooks: Pick<KeyWatchOptions, 'onRotated' | 'onError'> = {}): KeyWatch | null =>
     config.issuerKeyPemPath || config.keyReloadIntervalSeconds === 0

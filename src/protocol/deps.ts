@@ -3,7 +3,8 @@ import type { Clock } from '../core/clock.js';
 import type { CredentialConfigurationSet } from '../credential-configurations/load.js';
 import type { IssuerKeyMaterial } from '../crypto/issuer-keys.types.js';
 import type { RequestRecorder } from '../session-log/request-recorder.js';
-import type { Store } from '../store/store.js';
+import type { IssuedCredentialRecord, Store } from '../store/store.js';
+import type { CredentialConfiguration } from '../credential-configurations/schema.js';
 import type { TrustList } from '../crypto/attestation-trust.js';
 import type { EncryptionKey } from '../crypto/encryption-key.js';
 import type { VerifierKeyMaterial } from '../crypto/verifier-keys.js';
@@ -24,6 +25,23 @@ export interface IssuerDeps {
   encryptionKey: EncryptionKey;
   /** The OpenID4VP verifier: request-signing key, presets, issuers it trusts. */
   verifier: VerifierDeps;
+  /** The issuer's re-reading of what it issued (src/self-check/, which builds on the inspector). */
+  selfCheck: SelfCheck;
+}
+
+/**
+ * Checks credentials just issued, after the reply, and records the outcome on their session.
+ * Protocol code only asks for it; the implementation sits above protocol (src/self-check/),
+ * because it reads credentials with the inspector, which itself builds on protocol.
+ */
+export interface SelfCheck {
+  schedule(rec: Recorder, endpoint: string, items: IssuedForSelfCheck[]): void;
+}
+
+export interface IssuedForSelfCheck {
+  record: IssuedCredentialRecord;
+  credential: string;
+  configuration: CredentialConfiguration;
 }
 
 export interface VerifierDeps {

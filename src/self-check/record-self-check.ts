@@ -9,22 +9,20 @@
  * self-check, which the session page shows as "not recorded".
  */
 import { newSortableId } from '../core/ids.js';
-import type { CredentialConfiguration } from '../credential-configurations/schema.js';
-import type { CredentialSelfCheck, IssuedCredentialRecord, LogEntry, LogLevel } from '../store/store.js';
-import type { IssuerDeps, Recorder } from '../protocol/deps.js';
+import type { CredentialSelfCheck, LogEntry, LogLevel } from '../store/store.js';
+import type { IssuedForSelfCheck, IssuerDeps, Recorder, SelfCheck } from '../protocol/deps.js';
 import { runSelfCheck } from './self-check-pool.js';
-
-export interface IssuedForSelfCheck {
-  record: IssuedCredentialRecord;
-  credential: string;
-  configuration: CredentialConfiguration;
-}
 
 type SelfCheckDeps = Pick<IssuerDeps, 'store' | 'clock' | 'keys'>;
 
-export function scheduleSelfCheck(deps: SelfCheckDeps, rec: Recorder, endpoint: string, items: IssuedForSelfCheck[]): void {
-  if (items.length === 0) return;
-  rec.afterFlush(() => recordSelfCheck(deps, rec.requestId, endpoint, items));
+/** The SelfCheck the protocol is given: each batch runs once the request's writes committed. */
+export function selfCheckAfterReply(deps: SelfCheckDeps): SelfCheck {
+  return {
+    schedule(rec: Recorder, endpoint: string, items: IssuedForSelfCheck[]): void {
+      if (items.length === 0) return;
+      rec.afterFlush(() => recordSelfCheck(deps, rec.requestId, endpoint, items));
+    },
+  };
 }
 
 /** Runs the checks and writes the outcome (exported for tests that want it without waiting). */

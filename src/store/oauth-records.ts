@@ -6,7 +6,8 @@
  * Times are epoch milliseconds.
  */
 
-import type { GrantRevocationReason } from './store.js';
+/** Why every token of a grant was revoked (RFC 6749 §4.1.2, RFC 9700 §4.14.2). */
+export type GrantRevocationReason = 'authorization_code_reused' | 'refresh_token_reused';
 
 /** issuer_state of an offer's authorization_code grant (OID4VCI 1.0 §4.1.1), tied to its session. */
 export interface IssuerStateRecord {

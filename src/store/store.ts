@@ -6,7 +6,7 @@
  */
 
 import type { SessionState } from '../core/session-state.js';
-import type { OAuthStore } from './oauth-records.js';
+import type { GrantRevocationReason, OAuthStore } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
 import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
 
@@ -122,8 +122,6 @@ export interface GrantRevocation {
   at: number;
 }
 
-/** Why every token of a grant was revoked (RFC 6749 §4.1.2, RFC 9700 §4.14.2). */
-export type GrantRevocationReason = 'authorization_code_reused' | 'refresh_token_reused';
 
 export interface IssuedCredentialRecord {
   id: string;

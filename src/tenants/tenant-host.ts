@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
-import type { AppDeps } from '../runtime.js';
+import type { AppDeps } from '../http/app-deps.js';
 import { TenantError, TenantRegistry, type TenantRecord } from './tenant-registry.js';
 import { tenantOfPath } from './tenant-routing.js';
 import { mountPath } from '../http/urls.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AppDeps } from '../../src/runtime.js';
+import type { AppDeps } from '../../src/http/app-deps.js';
 import { COOKIE_NAME, DashboardAuth } from '../../src/dashboard/auth.js';
 import type { Store } from '../../src/store/store.js';
 import { ADMIN_TOKEN, startInProcess, type InProcessIssuer } from './in-process.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { AppDeps } from '../../src/runtime.js';
+import type { AppDeps } from '../../src/http/app-deps.js';
 import { loadConfig } from '../../src/config/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadRuntime } from '../../src/runtime.js';

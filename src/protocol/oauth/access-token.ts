@@ -1,6 +1,7 @@
 import { diagnose, fail } from '../../core/diagnostics.js';
 import { hashSecret, randomToken } from '../../core/ids.js';
-import type { AuthorizationDetail, GrantRevocationReason, GrantType, StoredAccessToken } from '../../store/store.js';
+import type { AuthorizationDetail, GrantType, StoredAccessToken } from '../../store/store.js';
+import type { GrantRevocationReason } from '../../store/oauth-records.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
 import { asResourceError, dpopChallenge, verifyDpopProof } from './dpop.js';
 

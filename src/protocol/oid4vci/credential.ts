@@ -14,7 +14,6 @@ import { noteLegacyNonce } from '../drafts/legacy-nonce.js';
 import { readDraftShapes } from '../drafts/read-credential-request.js';
 import { shapeCredentialResponse } from '../drafts/response-shape.js';
 import { injectCredentialFaults } from '../faults/inject.js';
-import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
 
 /**
  * Credential endpoint, OID4VCI 1.0 §8. Reads like its checklist: token, body, which
@@ -58,7 +57,7 @@ export async function handleCredentialRequest(
   for (const record of issued.records) rec.recordIssued(record);
   for (const entry of issued.statusEntries) rec.create({ kind: 'status_entry', entry });
   const { credentials } = issued;
-  scheduleSelfCheck(deps, rec, 'credential', issued.records.map((record, i) => ({ record, credential: credentials[i].credential, configuration: target.configuration })));
+  deps.selfCheck.schedule(rec, 'credential', issued.records.map((record, i) => ({ record, credential: credentials[i].credential, configuration: target.configuration })));
 
   rec.event('credential_issued', {
     credential_configuration_id: target.configuration.id,

@@ -8,7 +8,6 @@ import { importResponseKey, readRequestBody, sealResponse, verifyResponseEncrypt
 import { issueCredentials, type BoundKey } from './issue-credentials.js';
 import { createIssuancePending, shapeCredentialResponse } from '../drafts/response-shape.js';
 import type { WireDraft } from '../drafts/wire-draft.js';
-import { scheduleSelfCheck } from '../../self-check/record-self-check.js';
 
 /**
  * Deferred issuance, OID4VCI 1.0 §9. The credential endpoint verifies the proofs and keeps the
@@ -110,7 +109,7 @@ export async function handleDeferredCredentialRequest(
   }
   for (const record of issued.records) rec.recordIssued(record);
   for (const entry of issued.statusEntries) rec.create({ kind: 'status_entry', entry });
-  scheduleSelfCheck(deps, rec, 'deferred_credential', issued.records.map((record, i) => ({ record, credential: issued.credentials[i].credential, configuration })));
+  deps.selfCheck.schedule(rec, 'deferred_credential', issued.records.map((record, i) => ({ record, credential: issued.credentials[i].credential, configuration })));
   rec.event('credential_issued', {
     credential_configuration_id: configuration.id,
     format: configuration.format,

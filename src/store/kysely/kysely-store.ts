@@ -1,8 +1,8 @@
 import { Kysely, sql, type Selectable, type Transaction } from 'kysely';
 import type { SessionState } from '../../core/session-state.js';
+import type { GrantRevocationReason } from '../oauth-records.js';
 import type {
   DeferredTransactionRecord,
-  GrantRevocationReason,
   EventEntry,
   GrantType,
   IssuedCredentialRecord,

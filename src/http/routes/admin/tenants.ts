@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../../runtime.js';
+import type { AppDeps } from '../../app-deps.js';
 import type { TenantHost } from '../../../tenants/tenant-host.js';
 import { TenantError } from '../../../tenants/tenant-registry.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
