@@ -250,6 +250,12 @@ export const oid4vpEntries = {
     help: 'Strict mode: a response in the shape of a pre-1.0 draft is refused. Send vp_token as {"<query id>": ["<presentation>"]}.',
     spec_ref: vp('8.1'),
   },
+  'draft.vp.request_shape': {
+    error: 'invalid_request', status: 400, severity: 'warning',
+    expected: 'a request in the OpenID4VP 1.0 shape (dcql_query, client_id with its prefix, vp_formats_supported)',
+    help: 'Served on purpose: this request was created with draft_request for a wallet of an older draft (named in the reason): presentation_definition instead of dcql_query, and for drafts 19 to 21 a bare client_id with client_id_scheme. The response is judged against the same DCQL query. Strict mode does not create such requests.',
+    spec_ref: vp('6'),
+  },
   'draft.vp.wallet_metadata': {
     error: 'invalid_request', status: 400, severity: 'warning',
     expected: 'wallet_metadata with the 1.0 names (client_id_prefixes_supported, vp_formats_supported with dc+sd-jwt / mso_mdoc / jwt_vc_json)',

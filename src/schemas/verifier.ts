@@ -10,6 +10,11 @@ export const zCreatePresentationRequest = z
     /** Ask the wallet to POST its metadata to the request_uri (OpenID4VP 1.0 §5.10); GET stays served. */
     request_uri_method: z.enum(['get', 'post']).optional(),
     strict: z.boolean().optional(),
+    /**
+     * Ask in the shape of an older draft (not in strict mode; dc+sd-jwt only): presentation_definition
+     * (drafts 22-25), or also a bare client_id with client_id_scheme (drafts 19-21).
+     */
+    draft_request: z.enum(['presentation_definition', 'client_id_scheme']).optional(),
     /** Seconds; short values test a wallet against an expired request. */
     expires_in: z.number().int().min(1).max(86_400).optional(),
     faults: z
@@ -35,7 +40,8 @@ export const zPresentationPresetList = z.array(
 export const zCreatedPresentationRequest = z.object({
   session_id: z.string(),
   request_id: z.string(),
-  client_id: z.string().describe('The full client identifier, prefix included (OpenID4VP 1.0 §5.9)'),
+  client_id: z.string().describe('The full client identifier, prefix included (OpenID4VP 1.0 §5.9); without it for draft_request client_id_scheme'),
+  client_id_scheme: z.string().optional().describe('Only for draft_request client_id_scheme (drafts 19-21): the prefix, sent as its own parameter'),
   response_mode: z.enum(['direct_post', 'direct_post.jwt']),
   request_uri: z.string().describe('Where the wallet fetches the signed request object (GET, or POST with wallet_metadata)'),
   request_url: z.string().describe('openid4vp://?client_id=…&request_uri=… (what the QR code holds)'),

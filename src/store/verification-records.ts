@@ -28,6 +28,8 @@ export interface PresentationOptions {
   responseUri: string;
   /** Refuse draft shapes, untrusted issuers, unrequested claims and unknown status. */
   strict: boolean;
+  /** Asked in the shape of an older draft (protocol/oid4vp/draft-request.ts). */
+  draftRequest?: 'presentation_definition' | 'client_id_scheme';
   faults: PresentationFaults;
   /** The request object as signed at each fetch (holds state: never presented; the session holds a redacted copy). */
   requestObject: Record<string, unknown>;

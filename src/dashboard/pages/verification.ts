@@ -27,6 +27,7 @@ export interface PresentationFormValues {
   response_mode: 'direct_post' | 'direct_post.jwt';
   client_id_prefix: 'x509_san_dns' | 'x509_hash' | 'redirect_uri';
   request_uri_method: 'get' | 'post';
+  draft_request: '' | 'presentation_definition' | 'client_id_scheme';
   strict: boolean;
   expires_in: string;
   unsigned_request: boolean;
@@ -62,6 +63,7 @@ export function presentationFormPage(ctx: PageContext, d: { presets: PresetView[
         <div>Response mode ${option('response_mode', 'direct_post.jwt', v.response_mode, 'direct_post.jwt (encrypted, HAIP)')} ${option('response_mode', 'direct_post', v.response_mode, 'direct_post')}</div>
         <div>Client identifier ${option('client_id_prefix', 'x509_san_dns', v.client_id_prefix, 'x509_san_dns')} ${option('client_id_prefix', 'x509_hash', v.client_id_prefix, 'x509_hash')} ${option('client_id_prefix', 'redirect_uri', v.client_id_prefix, 'redirect_uri (unsigned, by value)')}</div>
         <div>request_uri_method ${option('request_uri_method', 'get', v.request_uri_method, 'get')} ${option('request_uri_method', 'post', v.request_uri_method, 'post (wallet_metadata, §5.10)')}</div>
+        <div>Shape ${option('draft_request', '', v.draft_request, 'OpenID4VP 1.0')} ${option('draft_request', 'presentation_definition', v.draft_request, 'presentation_definition (drafts 22-25)')} ${option('draft_request', 'client_id_scheme', v.draft_request, 'client_id_scheme (drafts 19-21)')} <span class="muted small">older wallets; dc+sd-jwt only, not in strict mode</span></div>
       </fieldset>
       <fieldset id="vp-fault-fieldset" data-testid="fault-switches"><legend>Strict mode and fault injection</legend>
         <label class="block"><input type="checkbox" name="strict" value="on" ${checked(v.strict)}> strict: refuse draft shapes, untrusted issuers, unrequested claims and unknown status</label>
@@ -125,6 +127,7 @@ export interface VerificationSessionView {
   request_object: Record<string, unknown>;
   preset: string | null;
   client_id_prefix: string;
+  draft_request: string | null;
   strict: boolean;
   faults: Record<string, boolean>;
   request_fetches: number;
@@ -190,6 +193,7 @@ export function verificationFacts(s: VerificationSessionView, summary: SessionSu
       <dt>Kind</dt><dd>presentation (OpenID4VP 1.0)</dd>
       <dt>Client id</dt><dd><code class="break" data-testid="client-id">${s.client_id}</code> <span class="muted small">${s.client_id_prefix}</span></dd>
       <dt>Response mode</dt><dd>${s.response_mode}</dd>
+      ${s.draft_request ? html`<dt>Draft shape</dt><dd data-testid="draft-request"><code>${s.draft_request}</code> <span class="muted small">asked the way an older wallet reads it</span></dd>` : ''}
       <dt>Preset</dt><dd>${s.preset ?? html`<span class="muted">typed DCQL query</span>`}</dd>
       <dt>Created</dt><dd>${time(s.created_at)}</dd>
       <dt>Request expires</dt><dd>${time(s.expires_at)} (fetched <span data-testid="request-fetches">${s.request_fetches}</span>×, ${s.responses} response(s))</dd>

@@ -13,6 +13,7 @@ import type { ClientIdPrefix, PresentationOptions, PresentationRequestRecord, Re
 import { AdminRequestError } from '../admin-error.js';
 import type { IssuerDeps, IssuerUrls, Recorder } from '../deps.js';
 import { parseDcqlQuery } from './dcql.js';
+import { DRAFT_REQUEST_NAMES, draftClientMetadata, draftRequestProblems, presentationDefinitionFrom } from './draft-request.js';
 
 /** HAIP §5: verifiers accept both; the wallet picks (OpenID4VP 1.0 §8.3). */
 export const RESPONSE_ENC_VALUES = ['A128GCM', 'A256GCM'] as const;
@@ -23,6 +24,8 @@ export interface CreatedPresentationRequest {
   session_id: string;
   request_id: string;
   client_id: string;
+  /** Only for draft_request client_id_scheme: client_id is then the bare identifier. */
+  client_id_scheme?: ClientIdPrefix;
   response_mode: ResponseMode;
   request_uri: string;
   request_url: string;
@@ -57,7 +60,18 @@ export async function createPresentationRequest(
       `client_id_prefix: the verifier certificate names ${keys.dnsNames.join(', ') || 'no host'}, the response_uri host is ${host}; use x509_hash or a certificate for ${host}`,
     ]);
   }
-  const clientId = prefix === 'x509_san_dns' ? `x509_san_dns:${host}` : prefix === 'x509_hash' ? `x509_hash:${keys.x509Hash}` : `redirect_uri:${responseUri}`;
+  const draft = input.draft_request;
+  const strict = input.strict ?? deps.config.verifier.mode === 'strict';
+  if (draft) {
+    if (strict) throw new AdminRequestError(400, 'invalid_request', 'Draft-shaped requests are not served in strict mode', [`draft_request: ${DRAFT_REQUEST_NAMES[draft]}; strict mode serves OpenID4VP 1.0 only (set strict: false)`]);
+    const problems = draftRequestProblems(draft, parsed.query, prefix);
+    if (problems.length) throw new AdminRequestError(400, 'invalid_request', 'The query cannot be asked in this draft shape', problems);
+  }
+  // Drafts 19-21 name the prefix in client_id_scheme and send the identifier bare; the wallet signs its KB-JWT for that.
+  const clientId =
+    draft === 'client_id_scheme'
+      ? prefix === 'x509_san_dns' ? host : responseUri
+      : prefix === 'x509_san_dns' ? `x509_san_dns:${host}` : prefix === 'x509_hash' ? `x509_hash:${keys.x509Hash}` : `redirect_uri:${responseUri}`;
 
   const now = deps.clock.nowMs();
   const expiresAt = now + (input.expires_in ?? deps.config.verifier.requestTtlSeconds) * 1000;
@@ -77,21 +91,25 @@ export async function createPresentationRequest(
     encryptionKey = { ...full, kid };
     publicEncryptionJwk = { kty: 'EC', crv: 'P-256', x: full.x, y: full.y, kid, use: 'enc', alg: 'ECDH-ES' };
   }
-  const clientMetadata = {
+  const clientMetadata = draft
+    ? draftClientMetadata(publicEncryptionJwk ? { keys: [publicEncryptionJwk] } : null)
+    : {
     vp_formats_supported: {
       'dc+sd-jwt': { 'sd-jwt_alg_values': ['ES256'], 'kb-jwt_alg_values': ['ES256'] },
       mso_mdoc: { issuerauth_alg_values: [-7], deviceauth_alg_values: [-7] },
     },
     ...(publicEncryptionJwk ? { jwks: { keys: [publicEncryptionJwk] }, encrypted_response_enc_values_supported: [...RESPONSE_ENC_VALUES] } : {}),
   };
+  const dcqlQuery = (preset ? preset.dcql_query : input.dcql_query) as Record<string, unknown>;
   const requestObject: Record<string, unknown> = {
     client_id: clientId,
+    ...(draft === 'client_id_scheme' ? { client_id_scheme: prefix } : {}),
     response_type: 'vp_token',
     response_mode: responseMode,
     response_uri: responseUri,
     nonce,
     state,
-    dcql_query: preset ? preset.dcql_query : input.dcql_query,
+    ...(draft ? { presentation_definition: presentationDefinitionFrom(parsed.query, requestId) } : { dcql_query: dcqlQuery }),
     client_metadata: clientMetadata,
     aud: STATIC_WALLET_AUDIENCE,
   };
@@ -101,7 +119,8 @@ export async function createPresentationRequest(
     responseMode,
     clientIdPrefix: prefix,
     responseUri,
-    strict: input.strict ?? deps.config.verifier.mode === 'strict',
+    strict,
+    ...(draft ? { draftRequest: draft } : {}),
     faults: {
       ...(input.faults?.unsigned_request ? { unsignedRequest: true } : {}),
       ...(input.faults?.reject_first_response ? { rejectFirstResponse: true } : {}),
@@ -120,7 +139,7 @@ export async function createPresentationRequest(
     nonce,
     clientId,
     options,
-    dcqlQuery: requestObject.dcql_query as Record<string, unknown>,
+    dcqlQuery,
     encryptionKey,
     createdAt: now,
     expiresAt,
@@ -152,7 +171,7 @@ export async function createPresentationRequest(
   const query =
     prefix === 'redirect_uri'
       ? new URLSearchParams(Object.entries(requestObject).filter(([k]) => k !== 'aud').map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
-      : new URLSearchParams({ client_id: clientId, request_uri: requestUri, ...(input.request_uri_method ? { request_uri_method: input.request_uri_method } : {}) });
+      : new URLSearchParams({ client_id: clientId, ...(draft === 'client_id_scheme' ? { client_id_scheme: prefix } : {}), request_uri: requestUri, ...(input.request_uri_method ? { request_uri_method: input.request_uri_method } : {}) });
   const requestUrl = `openid4vp://?${query.toString()}`;
   rec.event('request_created', {
     preset: preset?.id ?? null,
@@ -161,6 +180,7 @@ export async function createPresentationRequest(
     strict: options.strict,
     faults: Object.keys(options.faults),
     credential_queries: parsed.query.credentials.map((c) => ({ id: c.id, format: c.format })),
+    ...(draft ? { draft_request: draft } : {}),
   });
   rec.log('info', 'Presentation request created', {
     request_id: requestId,
@@ -172,7 +192,8 @@ export async function createPresentationRequest(
     request_uri_method: input.request_uri_method ?? 'get',
     nonce,
     state: redactSecret(deps.serverSecret, state),
-    dcql_query: requestObject.dcql_query,
+    dcql_query: dcqlQuery,
+    ...(draft ? { draft_request: DRAFT_REQUEST_NAMES[draft], presentation_definition: requestObject.presentation_definition } : {}),
     client_metadata: clientMetadata,
     expires_at: new Date(expiresAt).toISOString(),
   });
@@ -180,6 +201,7 @@ export async function createPresentationRequest(
     session_id: sessionId,
     request_id: requestId,
     client_id: clientId,
+    ...(draft === 'client_id_scheme' ? { client_id_scheme: prefix } : {}),
     response_mode: responseMode,
     request_uri: requestUri,
     request_url: requestUrl,

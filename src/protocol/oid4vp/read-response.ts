@@ -97,7 +97,9 @@ export function readVpToken(raw: unknown, queryIds: string[], params: Record<str
   const submission = params.presentation_submission !== undefined ? ' with presentation_submission (Presentation Exchange, drafts up to 25)' : '';
   if (typeof value === 'string' || Array.isArray(value)) {
     const reason = `vp_token is a ${Array.isArray(value) ? 'JSON array' : 'single string'}${submission}: the shape of drafts up to 24`;
-    if (queryIds.length !== 1) fail('vp.vp_token.malformed', `${reason}; with ${queryIds.length} credential queries it cannot be tied to one`, { path: 'body.vp_token' });
+    const mapped = bySubmission(value, params.presentation_submission);
+    if (mapped) return { token: mapped, draft: refuse(reason) };
+    if (queryIds.length !== 1) fail('vp.vp_token.malformed', `${reason}; with ${queryIds.length} credential queries and no usable presentation_submission it cannot be tied to one`, { path: 'body.vp_token' });
     const draft = refuse(reason);
     return { token: { [queryIds[0]]: Array.isArray(value) ? value : [value] }, draft };
   }
@@ -108,4 +110,31 @@ export function readVpToken(raw: unknown, queryIds: string[], params: Record<str
   const token = Object.fromEntries(entries.map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
   if (single.length) return { token, draft: refuse(`vp_token values of ${single.join(', ')} are single presentations, not arrays${submission}: the shape of drafts 22 to 24`) };
   return { token };
+}
+
+/**
+ * Presentation Exchange (drafts up to 25): presentation_submission.descriptor_map ties each
+ * presentation to an input descriptor, whose id is the credential query id when we asked with a
+ * presentation_definition. Paths "$" (the whole vp_token) and "$[i]" are read; null otherwise.
+ */
+function bySubmission(value: string | unknown[], submission: unknown): Record<string, unknown[]> | null {
+  let parsed = submission;
+  if (typeof submission === 'string') {
+    try {
+      parsed = JSON.parse(submission);
+    } catch {
+      return null;
+    }
+  }
+  const map = (parsed as { descriptor_map?: unknown } | null)?.descriptor_map;
+  if (!Array.isArray(map) || map.length === 0) return null;
+  const token: Record<string, unknown[]> = {};
+  for (const entry of map as { id?: unknown; path?: unknown }[]) {
+    if (typeof entry?.id !== 'string' || typeof entry.path !== 'string') return null;
+    const index = /^\$\[(\d+)\]$/.exec(entry.path);
+    const presentation = entry.path === '$' && !Array.isArray(value) ? value : index && Array.isArray(value) ? value[Number(index[1])] : undefined;
+    if (presentation === undefined) return null;
+    (token[entry.id] ??= []).push(presentation);
+  }
+  return token;
 }

@@ -9,6 +9,7 @@ import { diagnose, fail, truncate } from '../../core/diagnostics.js';
 import { hashSecret } from '../../core/ids.js';
 import type { PresentationRequestRecord } from '../../store/verification-records.js';
 import type { IssuerDeps, ProtocolResponse, Recorder } from '../deps.js';
+import { DRAFT_REQUEST_NAMES } from './draft-request.js';
 
 export interface RequestUriHttpRequest {
   method: 'GET' | 'POST';
@@ -55,6 +56,8 @@ export async function handleRequestUriRequest(
     fail('fault.vp.single_fetch', `The request_uri was fetched ${fetches} times; this request allows one (single_fetch)`);
   }
   const jwt = createRequestObjectJwt(deps, request, { now, walletNonce: post.walletNonce });
+  const draft = request.options.draftRequest;
+  if (draft) rec.diagnostic(diagnose('draft.vp.request_shape', `served in the shape of ${DRAFT_REQUEST_NAMES[draft]}, as created; a 1.0 wallet expects dcql_query and a prefixed client_id`, { path: 'request_object', found: draft }));
   rec.event('request_retrieved', { fetch: fetches, method: http.method, signed: !jwt.unsigned, ...(post.walletMetadata ? { wallet_metadata: Object.keys(post.walletMetadata) } : {}) });
   rec.log('info', fetches > 1 ? `Request object fetched again (fetch ${fetches})` : 'Request object fetched by the wallet', {
     method: http.method,

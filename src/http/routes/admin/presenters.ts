@@ -100,6 +100,7 @@ export function presentPresentationRequest(r: PresentationRequestRecord): Record
     client_id_prefix: r.options.clientIdPrefix,
     response_uri: r.options.responseUri,
     strict: r.options.strict,
+    draft_request: r.options.draftRequest ?? null,
     faults: {
       unsigned_request: r.options.faults.unsignedRequest ?? false,
       reject_first_response: r.options.faults.rejectFirstResponse ?? false,
