@@ -1,14 +1,21 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { timingSafeEqualText } from '../crypto/constant-time.js';
 
 /**
- * Dashboard sign-in without server-side state (so it works across instances): the cookie is
- * `<expiry>.<HMAC(expiry)>` under a key derived from ADMIN_TOKEN, HttpOnly and SameSite=Strict.
- * Forms carry a CSRF token bound to the cookie value. Changing ADMIN_TOKEN signs everyone out.
+ * Dashboard sign-in: the cookie is `<expiry>.<sign-in id>.<HMAC>` under a key derived from
+ * ADMIN_TOKEN, HttpOnly and SameSite=Strict, so any instance can check it without a lookup of
+ * its own; sign-out records the sign-in id in the database, where every instance sees it
+ * (context.ts). Forms carry a CSRF token bound to the cookie value. Changing ADMIN_TOKEN signs
+ * everyone out.
  */
 
 export const COOKIE_NAME = 'il_dashboard';
 const SIGN_IN_HOURS = 12;
+
+export interface SignIn {
+  id: string;
+  expiresAt: number;
+}
 
 export class DashboardAuth {
   private readonly key: Buffer;
@@ -26,15 +33,16 @@ export class DashboardAuth {
   }
 
   issueCookieValue(nowMs: number): string {
-    const expiry = String(nowMs + SIGN_IN_HOURS * 3_600_000);
-    return `${expiry}.${this.mac('session', expiry)}`;
+    const signed = `${nowMs + SIGN_IN_HOURS * 3_600_000}.${randomBytes(16).toString('base64url')}`;
+    return `${signed}.${this.mac('session', signed)}`;
   }
 
-  verifyCookieValue(value: string | undefined, nowMs: number): boolean {
-    if (!value) return false;
-    const [expiry, mac] = value.split('.');
-    if (!expiry || !mac || !/^\d+$/.test(expiry) || Number(expiry) <= nowMs) return false;
-    return timingSafeEqualText(mac, this.mac('session', expiry));
+  /** The sign-in a cookie value stands for, when its MAC holds and it has not expired (sign-out is checked by the caller). */
+  verifyCookieValue(value: string | undefined, nowMs: number): SignIn | null {
+    if (!value) return null;
+    const [expiry, id, mac, extra] = value.split('.');
+    if (!expiry || !id || !mac || extra !== undefined || !/^\d+$/.test(expiry) || Number(expiry) <= nowMs) return null;
+    return timingSafeEqualText(mac, this.mac('session', `${expiry}.${id}`)) ? { id, expiresAt: Number(expiry) } : null;
   }
 
   csrfToken(cookieValue: string): string {

@@ -373,6 +373,12 @@ export interface Store extends OAuthStore, NotificationStore, VerificationStore 
     get(tokenHash: string): Promise<ShareLinkRecord | null>;
   };
 
+  /** Dashboard sign-ins ended by sign-out before their cookie expires, by hash of the sign-in id. */
+  dashboardSignOuts: {
+    record(signInHash: string, expiresAt: number): Promise<void>;
+    has(signInHash: string): Promise<boolean>;
+  };
+
   rateLimits: {
     /** Counts one request against `key` in the fixed window containing `now`; returns the count so far. */
     hit(key: string, windowMs: number, now: number): Promise<number>;

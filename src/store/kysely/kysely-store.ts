@@ -337,6 +337,15 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
       },
     },
 
+    dashboardSignOuts: {
+      async record(signInHash, expiresAt) {
+        await db.insertInto('dashboard_sign_outs').values({ sign_in_hash: signInHash, expires_at: expiresAt }).onConflict((oc) => oc.column('sign_in_hash').doNothing()).execute();
+      },
+      async has(signInHash) {
+        return (await db.selectFrom('dashboard_sign_outs').select('sign_in_hash').where('sign_in_hash', '=', signInHash).executeTakeFirst()) !== undefined;
+      },
+    },
+
     shares: {
       async create(link) {
         await groupCommit.run((trx) =>

@@ -140,6 +140,11 @@ export interface SharedStateTable {
   updated_at: number;
 }
 
+export interface DashboardSignOutsTable {
+  sign_in_hash: string;
+  expires_at: number;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: number;
@@ -196,5 +201,6 @@ export interface Database extends OAuthTables {
   session_events: SessionEventsTable;
   deferred_transactions: DeferredTransactionsTable;
   share_links: ShareLinksTable;
+  dashboard_sign_outs: DashboardSignOutsTable;
   shared_state: SharedStateTable;
 }

@@ -4,6 +4,7 @@ import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import { mountPath } from '../../urls.js';
+import { hashSecret } from '../../../core/ids.js';
 
 /** What every dashboard route needs: the signed-in check, the page context, form bodies. */
 export interface DashboardDeps extends IssuerDeps {
@@ -34,20 +35,34 @@ export function createDashboardContext(deps: DashboardDeps) {
   const auth = new DashboardAuth(deps.adminToken);
   const base = mountPath(deps.config);
   const cookieOf = (request: FastifyRequest) => readCookie(request.headers.cookie, COOKIE_NAME);
-  const signedIn = (request: FastifyRequest) => auth.verifyCookieValue(cookieOf(request), deps.clock.nowMs());
+  const signInOf = (request: FastifyRequest) => auth.verifyCookieValue(cookieOf(request), deps.clock.nowMs());
+  /** A valid cookie of a sign-in that has not signed out (on any instance). */
+  const signedIn = async (request: FastifyRequest) => {
+    const signIn = signInOf(request);
+    return signIn !== null && !(await deps.store.dashboardSignOuts.has(hashSecret(signIn.id)));
+  };
   return {
     auth,
     base,
     cookieOf,
     signedIn,
-    /** The page context of a request: CSRF token only when signed in. */
+    /** Ends the request's sign-in everywhere, until its cookie would have expired. */
+    signOut: async (request: FastifyRequest) => {
+      const signIn = signInOf(request);
+      if (signIn) await deps.store.dashboardSignOuts.record(hashSecret(signIn.id), signIn.expiresAt);
+    },
+    /**
+     * The page context of a request: CSRF token only with a valid cookie. Signed-in pages have
+     * passed requireSignedIn (sign-out checked); elsewhere a signed-out cookie only gets a
+     * token that no form accepts.
+     */
     page(request: FastifyRequest): PageContext {
       const cookie = cookieOf(request);
-      return signedIn(request) && cookie ? { base, csrf: auth.csrfToken(cookie) } : { base };
+      return signInOf(request) && cookie ? { base, csrf: auth.csrfToken(cookie) } : { base };
     },
     /** onRequest hook of the signed-in area: pages redirect to sign-in, everything else is 401. */
     requireSignedIn: async (request: FastifyRequest, reply: FastifyReply) => {
-      if (signedIn(request)) return;
+      if (await signedIn(request)) return;
       if (request.method === 'GET' && !request.url.includes('/stream')) return reply.redirect(`${base}/`, 303);
       return reply.code(401).type('text/plain').send('Sign in first');
     },

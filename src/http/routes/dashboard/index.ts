@@ -48,7 +48,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   });
 
   app.get('/', async (request, reply) => {
-    if (!dash.signedIn(request)) return sendPage(reply, signInPage(dash.page(request)));
+    if (!(await dash.signedIn(request))) return sendPage(reply, signInPage(dash.page(request)));
     return sessionPages.renderList(deps, dash, request, reply);
   });
 
@@ -122,9 +122,11 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   await app.register(async (signedIn) => {
     signedIn.addHook('onRequest', dash.requireSignedIn);
     signedIn.addHook('preHandler', dash.checkCsrf);
-    signedIn.post('/ui/sign-out', async (_request, reply) =>
-      reply.header('set-cookie', cookieHeader('', { path: dash.base || '/', secure, maxAgeSeconds: 0 })).redirect(`${dash.base}/`, 303),
-    );
+    signedIn.post('/ui/sign-out', async (request, reply) => {
+      // Server-side too: a copy of the cookie (another browser, a proxy log) stops working now.
+      await dash.signOut(request);
+      return reply.header('set-cookie', cookieHeader('', { path: dash.base || '/', secure, maxAgeSeconds: 0 })).redirect(`${dash.base}/`, 303);
+    });
     await sessionPages.register(signedIn, deps, dash);
     await offerPages(signedIn, deps, dash);
     // Wallet compatibility matrix, and the reference wallet run on a twin of an offer.
