@@ -21,6 +21,8 @@ export interface EventView {
 }
 
 export const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+/** With milliseconds: requests of one flow are often within the same second. */
+export const timeMs = (iso: string) => iso.replace('T', ' ').replace(/Z$/, ' UTC');
 
 /** Outcome label, coloured: green succeeded, red refused, grey in progress, amber expired/ended. */
 export function outcomeBadge(s: SessionSummary): Html {
@@ -63,18 +65,6 @@ export function specLink(ref: unknown): Html {
 
 export function jsonBlock(value: unknown): Html {
   return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`;
-}
-
-export function logItem(l: LogView): Html {
-  const d = l.data ?? {};
-  const summary = l.level === 'error' || l.level === 'warning'
-    ? html`<div class="diag">${d.reason && d.reason !== l.message ? html`<div><b>reason</b> ${String(d.reason)}</div>` : ''}${d.expected ? html`<div><b>expected</b> ${String(d.expected)}</div>` : ''}${d.help ? html`<div><b>help</b> ${String(d.help)}</div>` : ''}</div>`
-    : '';
-  return html`<li class="log level-${l.level}" id="log-${l.id}" data-level="${l.level}" data-id="${l.id}" data-testid="log-entry">
-    <div class="log-head"><time>${time(l.timestamp)}</time><span class="level">${l.level}</span><span class="endpoint">${l.endpoint}</span><span class="message">${l.message}</span>${specLink(d.spec_ref)}${d.code ? html`<code class="code">${String(d.code)}</code>` : ''}</div>
-    ${summary}
-    ${l.data ? html`<details><summary>data</summary>${jsonBlock(l.data)}</details>` : ''}
-  </li>`;
 }
 
 export function eventRow(e: EventView): Html {

@@ -4,7 +4,7 @@ import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
 import type { ProtocolRequest, RequestBody } from '../protocol/request.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
-import { redactBody, redactHeaders, redactPath } from '../session-log/redact.js';
+import { redactBody, redactHeaders, redactPath, redactResponseBody } from '../session-log/redact.js';
 import { readProtocolRequest } from './protocol-request.js';
 import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
 
@@ -49,8 +49,10 @@ export async function runEndpoint(
     ...requestEntry.data,
     status: response.status,
     duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    // An HTML page (login/consent) is not repeated in the log; its diagnostics are.
-    ...(response.status >= 400 ? { response: typeof response.body === 'string' ? '(HTML page)' : response.body } : {}),
+    // What the wallet got back, so the log reads as a conversation: headers and body with secrets
+    // fingerprinted and credentials as digests. An HTML page (login/consent) is not repeated.
+    response_headers: redactHeaders({ ...response.headers, 'x-request-id': request.id }, deps.serverSecret),
+    ...(response.body !== undefined ? { response: typeof response.body === 'string' ? '(HTML page)' : redactResponseBody(response.body, deps.serverSecret) } : {}),
   };
   await rec.flush(deps.store);
 

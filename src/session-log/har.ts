@@ -15,6 +15,7 @@ interface RequestLogData {
   status?: number;
   duration_ms?: number;
   response?: unknown;
+  response_headers?: Record<string, unknown>;
 }
 
 const SKIPPED_CURL_HEADERS = new Set(['host', 'content-length', 'connection', 'accept-encoding']);
@@ -61,11 +62,11 @@ function harEntry(log: LogEntry, origin: string): Record<string, unknown> {
       statusText: '',
       httpVersion: 'HTTP/1.1',
       cookies: [],
-      headers: [],
+      headers: Object.entries(d.response_headers ?? {}).map(([name, value]) => ({ name, value: String(value) })),
       content:
         d.response !== undefined
           ? { size: -1, mimeType: 'application/json', text: JSON.stringify(d.response) }
-          : { size: -1, mimeType: 'application/json', comment: 'success bodies are not recorded (they carry tokens and credentials)' },
+          : { size: -1, mimeType: 'application/json', comment: 'no response body recorded' },
       redirectURL: '',
       headersSize: -1,
       bodySize: -1,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { redactSecret } from '../core/ids.js';
 
 /**
@@ -108,6 +109,28 @@ export function redactBody(body: unknown, serverSecret: string, depth = 0): unkn
     // A repeated form parameter is logged with every value: each is as secret as one alone.
     else if (secretFields.has(key) && Array.isArray(value)) out[key] = value.map((v) => (typeof v === 'string' || typeof v === 'number' ? redactSecret(serverSecret, String(v)) : redactBody(v, serverSecret, depth + 1)));
     else out[key] = redactBody(value, serverSecret, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * A response body as the log keeps it: secrets fingerprinted as in requests, and each issued
+ * credential replaced by its size and SHA-256 (base64url, as in the issued-credentials table):
+ * the issuer keeps digests of what it issued, never the credentials.
+ */
+export function redactResponseBody(body: unknown, serverSecret: string): unknown {
+  return redactBody(replaceCredentials(body, 0), serverSecret);
+}
+
+function replaceCredentials(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => replaceCredentials(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'credential' && v !== null && v !== undefined) {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      out[key] = `<credential: ${text.length} characters, sha256 ${createHash('sha256').update(text).digest('base64url')}>`;
+    } else out[key] = replaceCredentials(v, depth + 1);
   }
   return out;
 }

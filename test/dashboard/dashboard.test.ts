@@ -135,7 +135,9 @@ describe('dashboard (headless Chromium)', () => {
     assert.match((await entry.locator('.diag').textContent())!, /expected aud = "http:\/\/localhost:\d+".*help Set aud to the credential_issuer/);
     assert.ok(await page.isVisible('#timeline li.failed'));
     assert.ok(await stillSamePage());
-    await entry.locator('details summary').click();
+    // The request's response, as the wallet got it.
+    await entry.locator('[data-testid=response] summary').click();
+    assert.match((await entry.locator('[data-testid=response] pre.json').textContent())!, /"error": "invalid_proof"/);
     await page.locator('h2:has-text("Session Logs")').evaluate((h) => h.scrollIntoView());
     await page.screenshot({ path: join(shots, 'session-logs.png') });
   });

@@ -109,4 +109,68 @@ describe('session page and list at a glance (headless Chromium)', () => {
     assert.ok(!ids.includes(clean.session_id), 'a session without errors is filtered out');
     for (const outcome of await page.$$eval('[data-testid=session-row] [data-testid=error-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))))) assert.ok(outcome > 0);
   });
+
+  it('log: one item per request with request and response, repeats folded live, request id searchable, milliseconds, counts follow the search', async () => {
+    const offer = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT], deferred: true });
+    await openLiveSessionPage(page, issuer, offer.session_id);
+    const token = await w.tokenRequest(issuer, { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': w.preAuthorizedCode(offer) }, ua);
+    const accessToken = token.body.access_token as string;
+    const proof = await w.signProof(await w.newHolderKey(), { aud: issuer.baseUrl, nonce: await w.fetchNonce(issuer) });
+    const deferred = await w.credentialRequest(issuer, accessToken, { credential_configuration_id: SD_JWT, proofs: { jwt: [proof] } }, ua);
+    assert.equal(deferred.status, 202);
+    const poll = () =>
+      fetch(`${issuer.baseUrl}/deferred_credential`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', ...ua },
+        body: JSON.stringify({ transaction_id: deferred.body.transaction_id }),
+      });
+    let lastPollId = '';
+    for (let i = 0; i < 5; i++) {
+      const res = await poll();
+      assert.equal(res.status, 202);
+      lastPollId = res.headers.get('x-request-id')!;
+      await page.waitForSelector(`[data-testid=request-id]:text-is("${lastPollId}")`);
+    }
+    // Five polls with the same answer: one item on top, the four older folded into it.
+    const top = page.locator('#logs > li').first();
+    assert.equal(await top.locator(':scope > .log-head [data-testid=request-id]').textContent(), lastPollId);
+    assert.match((await top.locator(':scope > [data-testid=repeats] > summary').textContent())!, /×5 /);
+    assert.equal(await page.locator('#logs > li > .log-head .endpoint:text-is("deferred_credential")').count(), 1, 'one visible item for the five polls');
+    assert.ok(await stillSamePage(page));
+
+    // One item per request: method, path, status, duration, wallet, time with milliseconds.
+    const credentialItem = page.locator(`#logs > li[data-request="${deferred.headers.get('x-request-id')}"]`);
+    const head = (await credentialItem.locator(':scope > .log-head').textContent())!.replace(/\s+/g, ' ');
+    assert.match(head, /\d\d:\d\d:\d\d\.\d{3} UTC.*POST credential \/credential 202 [\d.]+ ms ExampleWallet\/2\.1/);
+    // The response as the wallet got it, with secrets fingerprinted: the token response never shows the token.
+    const tokenItem = page.locator(`#logs > li[data-request="${token.headers.get('x-request-id')}"]`);
+    await tokenItem.locator('[data-testid=response] summary').click();
+    const tokenResponse = (await tokenItem.locator('[data-testid=response] pre').textContent())!;
+    assert.match(tokenResponse, /"access_token": "<redacted hmac:/);
+    assert.ok(!tokenResponse.includes(accessToken), 'no access token in clear');
+    assert.match(tokenResponse, /"token_type": "Bearer"/);
+    const pageText = await page.content();
+    assert.ok(!pageText.includes(accessToken) && !pageText.includes(deferred.body.transaction_id), 'no secret anywhere on the page');
+
+    // Search by request id: only that request, and the level counts follow.
+    const before = Number(await text('[data-testid=level-count-debug]'));
+    await page.fill('[data-testid=log-search]', token.headers.get('x-request-id')!);
+    assert.equal(await page.locator('#logs > li:not([hidden])').count(), 1);
+    assert.equal(await text('[data-testid=level-count-debug]'), '1');
+    assert.ok(before > 1);
+    assert.match(await text('[data-testid=log-shown]'), /^1 of \d+ requests shown$/);
+    await page.fill('[data-testid=log-search]', '');
+    await page.locator('h2:has-text("Session Logs")').evaluate((h) => h.scrollIntoView());
+    await page.screenshot({ path: join(shots, 'session-log-requests.png') });
+
+    // The proof opens in the inspector, pre-filled (through the URL fragment).
+    const link = credentialItem.locator('[data-testid=inspect-link][data-kind=proof]');
+    const href = (await link.getAttribute('href'))!;
+    assert.ok(href.startsWith('/inspect#'));
+    const inspector = await page.context().newPage();
+    await inspector.goto(`${issuer.baseUrl}${href}`);
+    assert.equal(await inspector.inputValue('#value'), proof);
+    assert.equal(await inspector.inputValue('#kind'), 'proof');
+    await inspector.close();
+  });
 });

@@ -2,20 +2,88 @@
 // The server renders every fragment (already escaped); this script only places it.
 'use strict';
 
-function levelFilter() {
+const LEVELS = ['debug', 'info', 'warning', 'error'];
+
+// The log: one item per request. Level switches and the search hide items; the per-level counts
+// and the "shown" figure follow the search and the switches.
+function logFilter() {
   const box = document.getElementById('level-filter');
-  if (!box) return () => {};
+  const list = document.getElementById('logs');
+  if (!box || !list) return () => {};
+  const search = document.getElementById('log-search');
   const apply = () => {
-    const shown = new Set([...box.querySelectorAll('input[name=level]:checked')].map((i) => i.value));
-    for (const li of document.querySelectorAll('#logs > li.log')) li.hidden = !shown.has(li.dataset.level);
+    const on = new Set([...box.querySelectorAll('input[name=level]:checked')].map((i) => i.value));
+    const q = (search ? search.value : '').trim().toLowerCase();
+    const counts = Object.fromEntries(LEVELS.map((l) => [l, 0]));
+    let shown = 0;
+    const items = [...list.children];
+    for (const li of items) {
+      const matches = !q || li.textContent.toLowerCase().includes(q) || (li.dataset.request || '').toLowerCase().includes(q);
+      if (matches) {
+        for (const item of [li, ...li.querySelectorAll('li[data-level-counts]')]) {
+          for (const pair of (item.dataset.levelCounts || '').split(' ')) {
+            const [level, n] = pair.split(':');
+            if (level in counts) counts[level] += Number(n);
+          }
+        }
+      }
+      const levels = (li.dataset.levels || li.dataset.level || '').split(' ');
+      li.hidden = !(matches && levels.some((l) => on.has(l)));
+      if (!li.hidden) shown++;
+    }
+    for (const l of LEVELS) {
+      const el = box.querySelector(`[data-level-count="${l}"]`);
+      if (el) el.textContent = String(counts[l]);
+    }
+    const out = document.getElementById('log-shown');
+    if (out) out.textContent = `${shown} of ${items.length} requests shown`;
   };
   box.addEventListener('change', apply);
+  if (search) search.addEventListener('input', apply);
   return apply;
 }
 
-function bump(id) {
+function bump(id, by = 1) {
   const el = document.getElementById(id);
-  if (el) el.textContent = String(Number(el.textContent || '0') + 1);
+  if (el) el.textContent = String(Number(el.textContent || '0') + by);
+}
+
+const repeatsOf = (li) => li.querySelector(':scope > .repeats');
+
+function setRepeats(li, older) {
+  const box = repeatsOf(li);
+  if (!box) return;
+  box.querySelector('ol').append(...older);
+  const n = box.querySelector('ol').children.length;
+  box.hidden = n === 0;
+  box.querySelector('summary').textContent = `×${n + 1} the same request and answer: show the ${n} older`;
+}
+
+// A request arrives whole (server-rendered): it replaces an earlier rendering of itself, or goes on
+// top, folding the previous top item into its repeats when it is the same request and answer.
+function placeRequest(markup) {
+  const list = document.getElementById('logs');
+  if (!list) return 0;
+  const tpl = document.createElement('template');
+  tpl.innerHTML = markup.trim();
+  const li = tpl.content.firstElementChild;
+  const existing = [...list.querySelectorAll('li[data-request]')].find((el) => el.dataset.request === li.dataset.request);
+  const entries = Number(li.dataset.entries || '1');
+  if (existing) {
+    const older = repeatsOf(existing) ? [...repeatsOf(existing).querySelector('ol').children] : [];
+    const before = Number(existing.dataset.entries || '1');
+    existing.replaceWith(li);
+    setRepeats(li, older);
+    return entries - before;
+  }
+  const top = list.firstElementChild;
+  if (top && top.dataset.signature && top.dataset.signature === li.dataset.signature) {
+    const older = repeatsOf(top) ? [...repeatsOf(top).querySelector('ol').children] : [];
+    setRepeats(li, [top, ...older]);
+    setRepeats(top, []);
+  }
+  list.prepend(li);
+  return entries;
 }
 
 function liveEntries(applyFilter) {
@@ -24,22 +92,28 @@ function liveEntries(applyFilter) {
   const seen = new Set([...document.querySelectorAll('[data-id]')].map((el) => el.dataset.id));
   const after = live.dataset.after;
   const source = new EventSource(live.dataset.stream + (after ? `?after=${encodeURIComponent(after)}` : ''));
-  const place = (containerId, countId) => (msg) => {
-    if (msg.lastEventId && seen.has(msg.lastEventId)) return;
+  const fresh = (msg) => {
+    if (msg.lastEventId && seen.has(msg.lastEventId)) return false;
     if (msg.lastEventId) seen.add(msg.lastEventId);
-    const container = document.getElementById(containerId);
+    return true;
+  };
+  source.addEventListener('request', (msg) => {
+    if (!fresh(msg)) return;
+    bump('log-count', placeRequest(msg.data));
+    applyFilter();
+  });
+  source.addEventListener('event', (msg) => {
+    if (!fresh(msg)) return;
+    const container = document.getElementById('events');
     if (!container) return;
     container.insertAdjacentHTML('afterbegin', msg.data);
-    bump(countId);
-    applyFilter();
-  };
-  source.addEventListener('log', place('logs', 'log-count'));
-  source.addEventListener('event', place('events', 'event-count'));
+    bump('event-count');
+  });
   // Every other part of the page, re-rendered by the server after each change: {element id: HTML}.
   source.addEventListener('fragments', (msg) => {
     for (const [id, markup] of Object.entries(JSON.parse(msg.data))) {
       const el = document.getElementById(id);
-      if (el && el.innerHTML !== markup) el.innerHTML = markup;
+      if (el) el.innerHTML = markup;
     }
   });
   source.addEventListener('open', () => document.body.classList.add('live-connected'));
@@ -147,7 +221,7 @@ function claimsForm() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
-  const applyFilter = levelFilter();
+  const applyFilter = logFilter();
   applyFilter();
   liveEntries(applyFilter);
   liveList();

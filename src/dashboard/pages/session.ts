@@ -1,5 +1,6 @@
 import type { SessionSummary } from '../../session-log/outcome.js';
-import { buildTimeline, diagnosticCounts, eventRow, logItem, outcomeBadge, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
+import { logFilters, requestLog } from '../request-log.js';
+import { buildTimeline, diagnosticCounts, eventRow, outcomeBadge, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import type { FaultView } from '../../protocol/faults/offer-faults.js';
@@ -69,7 +70,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
 
   ${d.readOnly ? '' : supplyClaimsForm(ctx, d)}
 
-  ${sessionActivity(d)}`;
+  ${sessionActivity(ctx, d)}`;
   return layout(ctx, `Session ${s.session_id}`, body, { script: true });
 }
 
@@ -80,13 +81,12 @@ export function sessionNotices(d: Pick<SessionPageData, 'shareUrl' | 'flash'>): 
 }
 
 /** Logs, events and the live stream anchor: the same on issuance and verification session pages. */
-export function sessionActivity(d: Pick<SessionPageData, 'logs' | 'logTotal' | 'events' | 'streamUrl'>): Html {
+export function sessionActivity(ctx: PageContext, d: Pick<SessionPageData, 'logs' | 'logTotal' | 'events' | 'streamUrl'>): Html {
   return html`<section>
     <h2>Session Logs <span class="count" id="log-count" data-testid="log-count">${d.logTotal}</span> <span class="muted small">total, newest first</span></h2>
-    <div class="filters" id="level-filter">
-      ${['debug', 'info', 'warning', 'error'].map((l) => html`<label><input type="checkbox" name="level" value="${l}" checked> ${l}</label>`)}
-    </div>
-    <ol class="logs" id="logs">${d.logs.map(logItem)}</ol>
+    <p class="muted small">One item per request (its request, response, diagnostics and notes); repeats of the same request and answer are folded.</p>
+    ${logFilters()}
+    <ol class="logs" id="logs">${requestLog(ctx.base, d.logs)}</ol>
     ${d.logTotal > d.logs.length ? html`<p class="muted">Showing the newest ${d.logs.length}; the export has all ${d.logTotal}.</p>` : ''}
   </section>
 

@@ -1,4 +1,5 @@
-import { jsonBlock, logItem, type LogView } from '../components.js';
+import { jsonBlock, type LogView } from '../components.js';
+import { logFilters, requestLog } from '../request-log.js';
 import { html, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 
@@ -25,10 +26,8 @@ export function unboundPage(ctx: PageContext, logs: LogView[], total: number): H
     html`<h1>Unbound requests <span class="count" id="log-count">${total}</span></h1>
     <p class="muted">Requests that could not be tied to a session: an unknown pre-authorized code or access token, a wrong path, garbage.
     A broken wallet's first request usually lands here. Newest first.</p>
-    <div class="filters" id="level-filter">
-      ${['debug', 'info', 'warning', 'error'].map((l) => html`<label><input type="checkbox" name="level" value="${l}" checked> ${l}</label>`)}
-    </div>
-    <ol class="logs" id="logs">${logs.map(logItem)}</ol>
+    ${logFilters()}
+    <ol class="logs" id="logs">${requestLog(ctx.base, logs)}</ol>
     <div id="live" data-stream="${ctx.base}/ui/unbound/stream" data-after="${logs[0]?.id ?? ''}" hidden></div>`,
     { script: true },
   );

@@ -178,7 +178,7 @@ export function verificationSessionPage(ctx: PageContext, d: VerificationPageDat
     </details>
   </section>
 
-  ${sessionActivity(d)}`;
+  ${sessionActivity(ctx, d)}`;
   return layout(ctx, `Session ${s.session_id}`, body, { script: true });
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { eventRow, logItem, timelineList, type LogView } from '../../../dashboard/components.js';
+import { eventRow, timelineList, type LogView } from '../../../dashboard/components.js';
+import { groupByRequest, requestItem } from '../../../dashboard/request-log.js';
 import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import { errorBanner, sessionFacts, sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
@@ -7,7 +8,8 @@ import { issuedSection, type IssuedView } from '../../../dashboard/pages/session
 import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
-import { resumeAfter, streamSession } from '../../sse.js';
+import { resumeAfter, streamSession, type SseMessage } from '../../sse.js';
+import { mountPath } from '../../urls.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
 import { describeFaults } from '../../../protocol/faults/offer-faults.js';
 import { presentationResultView, verificationFacts, verificationSessionPage, type VerificationSessionView } from '../../../dashboard/pages/verification.js';
@@ -122,15 +124,15 @@ export async function streamSessionPage(
   ctx?: PageContext,
 ) {
   const present = readOnly ? presentSharedLog : presentLog;
+  const base = ctx?.base ?? mountPath(deps.config);
   await streamSession(deps.store, request, reply, sessionId, {
     after: resumeAfter(request),
-    format: (item) =>
-      item.kind === 'log'
-        ? [{ event: 'log', id: item.entry.id, data: logItem(present(item.entry as LogEntry) as unknown as LogView).value }]
-        : [{ event: 'event', id: item.entry.id, data: eventRow(presentEvent(item.entry) as never).value }],
-    afterChange: async () => {
+    // Log entries go out grouped by request, after the change (below).
+    format: (item) => (item.kind === 'log' ? [] : [{ event: 'event', id: item.entry.id, data: eventRow(presentEvent(item.entry) as never).value }]),
+    afterChange: async (change) => {
       const session = await deps.store.sessions.get(sessionId);
       if (!session) return [];
+      const grouped = await requestMessages(deps, base, sessionId, change.logs, present);
       const [requests, events, issued, summary] = await Promise.all([
         deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
         deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
@@ -147,7 +149,7 @@ export async function streamSessionPage(
           'vp-result': presentationResultView(verification.result).value,
           timeline: timelineList(timeline).value,
         };
-        return [{ event: 'fragments', data: fragments }];
+        return [...grouped, { event: 'fragments', data: fragments }];
       }
       const view = (readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView;
       const fragments = {
@@ -156,15 +158,41 @@ export async function streamSessionPage(
         issued: issuedSection(issued, readOnly ? undefined : ctx, sessionId).value,
         timeline: timelineList(timeline).value,
       };
-      return [{ event: 'fragments', data: fragments }];
+      return [...grouped, { event: 'fragments', data: fragments }];
     },
   });
 }
 
 /** Unbound request logs, live, as HTML entries. */
-export async function streamUnbound(deps: Pick<IssuerDeps, 'store'>, request: FastifyRequest, reply: FastifyReply) {
+export async function streamUnbound(deps: Pick<IssuerDeps, 'store' | 'config'>, request: FastifyRequest, reply: FastifyReply) {
+  const base = mountPath(deps.config);
   await streamSession(deps.store, request, reply, null, {
     after: resumeAfter(request),
-    format: (item) => (item.kind === 'log' ? [{ event: 'log', id: item.entry.id, data: logItem(presentLog(item.entry) as unknown as LogView).value }] : []),
+    format: () => [],
+    afterChange: (change) => requestMessages(deps, base, null, change.logs, presentLog),
   });
+}
+
+/** Entries a request writes after its own commit (the self-check) are that far back at most. */
+const RECENT_FOR_GROUPS = 200;
+
+/**
+ * One `request` message per request the change touched, rendered from all of that request's
+ * entries (a later self-check entry, or a nonce request adopted by the session, re-renders the
+ * whole item); its id is the group's newest entry id.
+ */
+async function requestMessages(
+  deps: Pick<IssuerDeps, 'store'>,
+  base: string,
+  sessionId: string | null,
+  logs: readonly LogEntry[],
+  present: (l: LogEntry) => Record<string, unknown>,
+): Promise<SseMessage[]> {
+  const touched = new Set(logs.filter((l) => l.sessionId === sessionId).map((l) => l.requestId ?? l.id));
+  if (touched.size === 0) return [];
+  const recent = await deps.store.logs.list(sessionId, { limit: RECENT_FOR_GROUPS, offset: 0, order: 'desc' });
+  return groupByRequest(recent.items.map(present) as unknown as LogView[])
+    .filter((g) => touched.has(g.key))
+    .reverse()
+    .map((g) => ({ event: 'request', id: g.newestId, data: requestItem(base, g).value }));
 }

@@ -18,6 +18,9 @@ pre{background:#f6f8fa;padding:.6rem;overflow:auto;font-size:12px}#verdict{font-
 const SCRIPT = `
 const $ = (id) => document.getElementById(id);
 $('token').value = sessionStorage.getItem('issuance-lab-admin-token') || '';
+// Pre-filled from the dashboard's "open in inspector" links: the fragment never reaches a server.
+const given = new URLSearchParams(location.hash.slice(1));
+for (const k of ['kind', 'value', 'aud', 'nonce', 'htm', 'htu']) if (given.has(k)) $(k).value = given.get(k);
 $('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   sessionStorage.setItem('issuance-lab-admin-token', $('token').value);
