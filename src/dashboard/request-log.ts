@@ -101,6 +101,7 @@ export function requestItem(base: string, g: RequestGroup, repeats: RequestGroup
     ${r ? html`<details class="part"><summary>request</summary>${jsonBlock({ headers: d.headers, ...(d.client_ip !== undefined ? { client_ip: d.client_ip } : {}), ...(d.body !== undefined ? { body: d.body } : {}) })}</details>
       <details class="part" data-testid="response"><summary>response</summary>${jsonBlock({ status: d.status, headers: d.response_headers ?? '(not recorded)', body: d.response ?? '(none recorded)' })}</details>` : ''}
     ${!r && first.data ? html`<details class="part"><summary>data</summary>${jsonBlock(first.data)}</details>` : ''}
+    ${!r && others.some((e) => e !== first) ? html`<ol class="sub-entries">${others.filter((e) => e !== first).map(subEntry)}</ol>` : ''}
     ${others.length && r ? html`<details class="part"><summary>${others.length} more entr${others.length === 1 ? 'y' : 'ies'}</summary><ol class="sub-entries">${others.map(subEntry)}</ol></details>` : ''}
     ${r ? inspectorLinks(base, r) : ''}
     <details class="repeats" data-testid="repeats" ${repeats.length ? '' : 'hidden'}><summary>×<span class="repeat-count">${repeats.length + 1}</span> the same request and answer: show the ${repeats.length} older</summary>
