@@ -85,10 +85,12 @@ describe('limits over HTTP', () => {
 
   it('refuses an oversized DPoP header with invalid_dpop_proof, and nested authorization_details with invalid_authorization_details', async () => {
     const dpop = `${b64(JSON.stringify({ typ: 'dpop+jwt', pad: 'x'.repeat(MAX_JWT_LENGTH.dpop) }))}.${b64('{}')}.AAAA`;
+    // A live code: an unknown one is refused before any DPoP proof is read.
+    const live = await w.createOffer(issuer);
     const token = await fetch(`${issuer.baseUrl}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', dpop },
-      body: 'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=x',
+      body: `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=${encodeURIComponent(w.preAuthorizedCode(live))}`,
     });
     assert.equal(token.status, 400);
     assert.equal(((await token.json()) as any).error, 'invalid_dpop_proof');

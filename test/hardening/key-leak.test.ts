@@ -77,7 +77,10 @@ it('runs full flows and hostile requests carrying private keys', async () => {
   tokens.push(flow.code, tokenRes.body.access_token, ...(tokenRes.body.refresh_token ? [tokenRes.body.refresh_token] : []));
   const leakyDpop = await holder();
   const privateDpop = await dpopProof({ ...leakyDpop, publicJwk: await exportJWK(leakyDpop.privateKey) }, { htu: `${issuer.baseUrl}/token` });
-  const refused = await postForm(`${issuer.baseUrl}/token`, { grant_type: GRANT, 'pre-authorized_code': 'x' }, { dpop: privateDpop });
+  // A live code: an unknown one is refused before any DPoP proof is read.
+  const live = await w.createOffer(issuer);
+  sessionIds.push(live.session_id);
+  const refused = await postForm(`${issuer.baseUrl}/token`, { grant_type: GRANT, 'pre-authorized_code': w.preAuthorizedCode(live) }, { dpop: privateDpop });
   assert.equal(refused.body.error, 'invalid_dpop_proof');
 });
 

@@ -147,7 +147,7 @@ describe('token endpoint: pre-authorized code', () => {
 });
 
 describe('credential offer retrieval (OID4VCI 1.0 §4.1.3)', () => {
-  it('serves the offer repeatedly until the token exchange, each fetch an event', async () => {
+  it('serves the offer repeatedly until the token exchange, each fetch an event; after it refuses, and records that too', async () => {
     const offer = await w.createOffer(issuer);
     for (let i = 0; i < 2; i++) {
       const res = await fetch(offer.credential_offer_uri!);
@@ -160,7 +160,7 @@ describe('credential offer retrieval (OID4VCI 1.0 §4.1.3)', () => {
     const events = await admin(issuer, 'GET', `/sessions/${offer.session_id}/events`);
     assert.deepEqual(
       events.body.events.map((e: any) => e.type),
-      ['offer_created', 'offer_retrieved', 'offer_retrieved', 'token_exchanged'],
+      ['offer_created', 'offer_retrieved', 'offer_retrieved', 'token_exchanged', 'offer_retrieval_refused'],
     );
   });
 
