@@ -13,14 +13,24 @@ import { inspectCredential } from './credential.js';
 import { inspectCredentialRequest } from './credential-request.js';
 import { inspectDpop } from './dpop.js';
 import { inspectProof } from './proof.js';
+import { inspectDeviceResponse, inspectKbJwt, inspectVpToken, looksLikeDeviceResponse } from './presentation.js';
 
-export const inspectKinds = ['proof', 'dpop', 'wallet_attestation', 'key_attestation', 'credential_request', 'credential'] as const;
+/** {"<credential query id>": [presentation, …]}: the OpenID4VP 1.0 vp_token (§8.1). */
+function isVpTokenObject(value: unknown): boolean {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.values(value);
+  return entries.length > 0 && entries.every((v) => Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string'));
+}
+
+export const inspectKinds = ['proof', 'dpop', 'wallet_attestation', 'key_attestation', 'credential_request', 'credential', 'vp_token', 'kb_jwt', 'device_response'] as const;
 export type InspectKind = (typeof inspectKinds)[number];
 
 export const zInspectRequest = z.object({
   kind: z.enum(inspectKinds).optional(),
   value: z.union([z.string().min(1).max(200_000), z.record(z.string(), z.unknown())]),
-  expected: z.object({ aud: z.string().optional(), nonce: z.string().optional(), htm: z.string().optional(), htu: z.string().optional() }).optional(),
+  expected: z
+    .object({ aud: z.string().optional(), nonce: z.string().optional(), htm: z.string().optional(), htu: z.string().optional(), response_uri: z.string().optional(), jwk_thumbprint: z.string().optional() })
+    .optional(),
   ignore_time: z.boolean().optional(),
 });
 export type InspectRequest = z.infer<typeof zInspectRequest>;
@@ -44,17 +54,27 @@ const TYP_KINDS: Record<string, InspectKind> = {
   'keyattestation+jwt': 'key_attestation',
   'dc+sd-jwt': 'credential',
   'vc+sd-jwt': 'credential',
+  'kb+jwt': 'kb_jwt',
 };
 
 /** Kind from the shape: JSON object → request; JWT typ; `~` → SD-JWT; else an mdoc. */
 export function detectKind(value: string | Record<string, unknown>): { kind: InspectKind; reason: string } | undefined {
-  if (typeof value !== 'string') return { kind: 'credential_request', reason: 'a JSON object' };
+  if (typeof value !== 'string') return isVpTokenObject(value) ? { kind: 'vp_token', reason: 'an object of presentation arrays' } : { kind: 'credential_request', reason: 'a JSON object' };
   const text = value.trim();
-  if (text.startsWith('{')) return { kind: 'credential_request', reason: 'JSON object text' };
+  if (text.startsWith('{')) {
+    try {
+      if (isVpTokenObject(JSON.parse(text))) return { kind: 'vp_token', reason: 'JSON object of presentation arrays' };
+    } catch {
+      // not JSON: the credential request inspection says so
+    }
+    return { kind: 'credential_request', reason: 'JSON object text' };
+  }
   if (looksLikeSdJwt(text)) {
     const first = text.split('~')[0];
     const typ = looksLikeJwt(first) ? decodeJwt(first).header.typ : undefined;
-    return typ === 'oauth-client-attestation+jwt' ? { kind: 'wallet_attestation', reason: 'attestation~pop' } : { kind: 'credential', reason: 'SD-JWT (~-separated)' };
+    if (typ === 'oauth-client-attestation+jwt') return { kind: 'wallet_attestation', reason: 'attestation~pop' };
+    // An issued credential ends with ~; one followed by a KB-JWT is a presentation.
+    return looksLikeJwt(text.slice(text.lastIndexOf('~') + 1)) ? { kind: 'vp_token', reason: 'SD-JWT with a KB-JWT (a presentation)' } : { kind: 'credential', reason: 'SD-JWT (~-separated)' };
   }
   if (looksLikeJwt(text)) {
     const { header, payload } = decodeJwt(text);
@@ -67,6 +87,7 @@ export function detectKind(value: string | Record<string, unknown>): { kind: Ins
     if (payload.aud !== undefined && payload.iat !== undefined) return { kind: 'proof', reason: 'aud and iat claims' };
     return undefined;
   }
+  if (looksLikeDeviceResponse(text)) return { kind: 'device_response', reason: 'base64url CBOR with documents (DeviceResponse)' };
   if (/^[A-Za-z0-9_-]{20,}$/.test(text)) return { kind: 'credential', reason: 'base64url (mso_mdoc)' };
   return undefined;
 }
@@ -88,7 +109,10 @@ export async function inspect(ctx: InspectContext, input: InspectRequest): Promi
       : kind === 'wallet_attestation' ? inspectWalletAttestation(ctx, text)
         : kind === 'key_attestation' ? inspectKeyAttestation(ctx, text)
           : kind === 'credential_request' ? await inspectCredentialRequest(ctx, input.value)
-            : inspectCredential(ctx, text);
+            : kind === 'vp_token' ? await inspectVpToken(ctx, input.value)
+              : kind === 'kb_jwt' ? inspectKbJwt(ctx, text)
+                : kind === 'device_response' ? await inspectDeviceResponse(ctx, text)
+                  : inspectCredential(ctx, text);
   const checks = result.checks.checks;
   const count = (s: string) => checks.filter((c) => c.status === s).length;
   return {

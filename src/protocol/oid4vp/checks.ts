@@ -57,7 +57,8 @@ export interface PresentationContext {
   /** How old a KB-JWT / device signature may be, and how far in the future (seconds). */
   iatMaxAgeSeconds: number;
   iatSkewSeconds: number;
-  fetch: typeof fetch;
+  /** How status lists are fetched; null: not at all (the inspector), the status check is skipped. */
+  fetch: typeof fetch | null;
 }
 
 /** Leaf paths of a JSON value: ["address","locality"], ["nationalities",0] ... */

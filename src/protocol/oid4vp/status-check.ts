@@ -31,16 +31,21 @@ export function readStatusReference(status: unknown): StatusReference | null {
 
 export async function checkCredentialStatus(
   ref: StatusReference | null,
-  ctx: { fetch: typeof fetch; trust: TrustList; nowMs: number; strict: boolean },
+  ctx: { fetch: typeof fetch | null; trust: TrustList; nowMs: number; strict: boolean },
   checks: CheckList,
 ): Promise<CredentialStatus> {
   if (!ref) {
     checks.skip('status', 'the credential carries no status_list reference');
     return 'none';
   }
+  if (!ctx.fetch) {
+    checks.skip('status', `index ${ref.idx} of ${ref.uri.slice(0, 120)}: not fetched here (present the credential to a verification request to check its status)`);
+    return 'unknown';
+  }
+  const fetchList = ctx.fetch;
   let value: number;
   try {
-    value = await readStatusEntry(ref, ctx);
+    value = await readStatusEntry(ref, { ...ctx, fetch: fetchList });
   } catch (e) {
     const reason = `status list ${ref.uri.slice(0, 120)}: ${(e as Error).message}`;
     checks.judge(ctx.strict, { warning: 'vp.status.unavailable', refused: 'vp.status.unavailable' }, 'status', reason, { found: ref });

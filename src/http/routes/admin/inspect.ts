@@ -24,6 +24,7 @@ export async function inspectRoutes(app: FastifyInstance, deps: IssuerDeps): Pro
       issuerJwks: deps.keys.jwks,
       issuerRootPem: deps.keys.rootCertificatePem,
       strict: deps.config.compat.strictMode,
+      verifierTrust: deps.verifier.trust,
     };
     try {
       const result = await inspect(ctx, input);

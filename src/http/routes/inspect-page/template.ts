@@ -25,7 +25,7 @@ $('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   sessionStorage.setItem('issuance-lab-admin-token', $('token').value);
   const expected = {};
-  for (const k of ['aud', 'nonce', 'htm', 'htu']) if ($(k).value.trim()) expected[k] = $(k).value.trim();
+  for (const k of ['aud', 'nonce', 'htm', 'htu', 'response_uri']) if ($(k).value.trim()) expected[k] = $(k).value.trim();
   const body = { value: $('value').value.trim(), expected, ignore_time: $('ignore_time').checked };
   if ($('kind').value) body.kind = $('kind').value;
   const res = await fetch($('form').dataset.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + $('token').value }, body: JSON.stringify(body) });
@@ -45,14 +45,14 @@ $('form').addEventListener('submit', async (event) => {
 });`;
 
 export function renderInspectPage(opts: { endpoint: string; issuer: string; nonce: string }): string {
-  const kinds = ['', 'proof', 'dpop', 'wallet_attestation', 'key_attestation', 'credential_request', 'credential'];
+  const kinds = ['', 'proof', 'dpop', 'wallet_attestation', 'key_attestation', 'credential_request', 'credential', 'vp_token', 'kb_jwt', 'device_response'];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Inspector - issuance-lab</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>
 <body>
 <h1>Inspector</h1>
 <p>Paste a key proof JWT, a DPoP proof, a wallet or key attestation, a credential request (JSON) or an issued credential
-(SD-JWT VC, JWT VC, base64url mdoc). Every check is listed with its outcome, diagnostic code and spec reference.</p>
+(SD-JWT VC, JWT VC, base64url mdoc), or what a wallet presents: a vp_token, an SD-JWT+KB, a KB-JWT, an mdoc DeviceResponse. Every check is listed with its outcome, diagnostic code and spec reference.</p>
 <form id="form" data-endpoint="${escapeHtml(opts.endpoint)}">
 <label>Admin token <input type="password" id="token" autocomplete="off"></label>
 <label>Kind <select id="kind">${kinds.map((k) => `<option value="${k}">${k || 'detect automatically'}</option>`).join('')}</select></label>
@@ -61,6 +61,7 @@ export function renderInspectPage(opts: { endpoint: string; issuer: string; nonc
 <label>Expected nonce <input type="text" id="nonce"></label>
 <label>Expected htm (DPoP) <input type="text" id="htm"></label>
 <label>Expected htu (DPoP) <input type="text" id="htu"></label>
+<label>Expected response_uri (mdoc presentation; aud is then the client_id) <input type="text" id="response_uri"></label>
 <label><input type="checkbox" id="ignore_time"> Ignore time (old samples)</label>
 <button type="submit">Inspect</button>
 </form>
