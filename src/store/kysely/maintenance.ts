@@ -153,73 +153,48 @@ export function createMaintenance(db: Kysely<Database>, poolStats: () => PoolSta
         for (const r of await query(st, limit - found.length)) found.push({ id: r.id, state: r.state as SessionState, reason, endedAt: Number(r.ended_at) });
       };
       // An offer (or a presentation request: its session's offer_expires_at) no wallet redeemed in time.
-      await take('offer_expired', ['offer_created', 'offer_retrieved'], (st, n) =>
-        db.selectFrom('sessions').select(['id', 'state', 'offer_expires_at as ended_at']).where('state', 'in', st).where('offer_expires_at', '<', now).limit(n).execute(),
-      );
-      await take('request_expired', ['created', 'request_retrieved'], (st, n) =>
-        db.selectFrom('sessions').select(['id', 'state', 'offer_expires_at as ended_at']).where('state', 'in', st).where('offer_expires_at', '<', now).limit(n).execute(),
-      );
-      // The wallet went to the authorization page (or got a code) and never came back in time.
-      await take('authorization_expired', ['authorization_requested'], (st, n) =>
-        db
-          .selectFrom('sessions as s')
-          .innerJoin('oauth_authorization_requests as r', 'r.session_id', 's.id')
-          .select(['s.id', 's.state', (eb) => eb.fn.max('r.expires_at').as('ended_at')])
-          .where('s.state', 'in', st)
-          .groupBy(['s.id', 's.state'])
-          .having((eb) => eb.fn.max('r.expires_at'), '<', now)
-          .limit(n)
-          .execute(),
-      );
-      await take('authorization_code_expired', ['authorization_granted'], (st, n) =>
-        db
-          .selectFrom('sessions as s')
-          .innerJoin('oauth_authorization_codes as c', 'c.session_id', 's.id')
-          .select(['s.id', 's.state', (eb) => eb.fn.max('c.expires_at').as('ended_at')])
-          .where('s.state', 'in', st)
-          .groupBy(['s.id', 's.state'])
-          .having((eb) => eb.fn.max('c.expires_at'), '<', now)
-          .limit(n)
-          .execute(),
-      );
-      // Tokens obtained, no credential requested before the last access token expired and no
-      // refresh token left to get another. Sessions whose token rows are gone are left alone.
-      await take('access_token_expired', ['token_exchanged'], (st, n) =>
-        db
-          .selectFrom('sessions as s')
-          .innerJoin('access_tokens as t', 't.session_id', 's.id')
-          .select(['s.id', 's.state', (eb) => eb.fn.max('t.expires_at').as('ended_at')])
-          .where('s.state', 'in', st)
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('oauth_refresh_tokens as rt')
-                  .select('rt.token_hash')
-                  .whereRef('rt.session_id', '=', 's.id')
-                  .where('rt.revoked_at', 'is', null)
-                  .where('rt.rotated_at', 'is', null)
-                  .where('rt.expires_at', '>=', now),
-              ),
-            ),
+      const offerExpired = (st: SessionState[], n: number) =>
+        db.selectFrom('sessions').select(['id', 'state', 'offer_expires_at as ended_at']).where('state', 'in', st).where('offer_expires_at', '<', now).limit(n).execute();
+      // Sessions in `st` all of whose rows in `table` expired; `refine` narrows further. Sessions
+      // without such rows (purged long ago) are left alone.
+      const allExpired =
+        (table: string, refine: (q: any) => any = (q) => q) =>
+        (st: SessionState[], n: number): Promise<{ id: string; state: string; ended_at: unknown }[]> =>
+          refine(
+            any
+              .selectFrom('sessions as s')
+              .innerJoin(`${table} as x`, 'x.session_id', 's.id')
+              .select(['s.id', 's.state', (eb) => eb.fn.max('x.expires_at').as('ended_at')])
+              .where('s.state', 'in', st),
           )
-          .groupBy(['s.id', 's.state'])
-          .having((eb) => eb.fn.max('t.expires_at'), '<', now)
-          .limit(n)
-          .execute(),
-      );
+            .groupBy(['s.id', 's.state'])
+            .having((eb: any) => eb.fn.max('x.expires_at'), '<', now)
+            .limit(n)
+            .execute();
+      const noLiveRefreshToken = (q: any) =>
+        q.where((eb: any) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('oauth_refresh_tokens as rt')
+                .select('rt.token_hash')
+                .whereRef('rt.session_id', '=', 's.id')
+                .where('rt.revoked_at', 'is', null)
+                .where('rt.rotated_at', 'is', null)
+                .where('rt.expires_at', '>=', now),
+            ),
+          ),
+        );
+      await take('offer_expired', ['offer_created', 'offer_retrieved'], offerExpired);
+      await take('request_expired', ['created', 'request_retrieved'], offerExpired);
+      // The wallet went to the authorization page (or got a code) and never came back in time.
+      await take('authorization_expired', ['authorization_requested'], allExpired('oauth_authorization_requests'));
+      await take('authorization_code_expired', ['authorization_granted'], allExpired('oauth_authorization_codes'));
+      // Tokens obtained, no credential requested before the last access token expired, and no
+      // refresh token left to get another.
+      await take('access_token_expired', ['token_exchanged'], allExpired('access_tokens', noLiveRefreshToken));
       // Deferred, and the transaction expired before its credential was picked up.
-      await take('transaction_expired', ['deferred'], (st, n) =>
-        db
-          .selectFrom('sessions as s')
-          .innerJoin('deferred_transactions as d', 'd.session_id', 's.id')
-          .select(['s.id', 's.state', (eb) => eb.fn.max('d.expires_at').as('ended_at')])
-          .where('s.state', 'in', st)
-          .groupBy(['s.id', 's.state'])
-          .having((eb) => eb.fn.max('d.expires_at'), '<', now)
-          .limit(n)
-          .execute(),
-      );
+      await take('transaction_expired', ['deferred'], allExpired('deferred_transactions'));
       const expired: typeof found = [];
       for (const c of found) {
         // Compare-and-set on the state read: a wallet moving the session on right now, or another
