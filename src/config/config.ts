@@ -45,6 +45,8 @@ const zEnv = z.object({
   PROOF_IAT_SKEW_SECONDS: zSeconds.default(60),
   PROOF_MAX_AGE_SECONDS: zSeconds.default(300),
   BATCH_SIZE: z.coerce.number().int().min(1).default(10),
+  /** Credentials one access token may obtain in all (deferred included); default 4 × BATCH_SIZE. */
+  CREDENTIALS_PER_ACCESS_TOKEN: z.coerce.number().int().min(1).optional(),
   BODY_LIMIT_BYTES: zSeconds.default(256 * 1024),
   /** Keep client addresses (X-Forwarded-For, socket address) in session logs; shown to admins only. */
   KEEP_CLIENT_IPS: zBool.default(false),
@@ -140,6 +142,7 @@ export interface Config {
   txCodeMaxAttempts: number;
   proof: { iatSkewSeconds: number; maxAgeSeconds: number };
   batchSize: number;
+  credentialsPerAccessToken: number;
   bodyLimitBytes: number;
   logLevel: string;
   databasePoolMax: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     txCodeMaxAttempts: e.TX_CODE_MAX_ATTEMPTS,
     proof: { iatSkewSeconds: e.PROOF_IAT_SKEW_SECONDS, maxAgeSeconds: e.PROOF_MAX_AGE_SECONDS },
     batchSize: e.BATCH_SIZE,
+    credentialsPerAccessToken: e.CREDENTIALS_PER_ACCESS_TOKEN ?? 4 * e.BATCH_SIZE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
     databasePoolMax: e.DATABASE_POOL_MAX,

@@ -242,6 +242,12 @@ const entries = {
     help: 'Send the credential request as a JSON object with Content-Type application/json.',
     spec_ref: oid4vci('8.2'),
   },
+  'credential.token.credentials_exhausted': {
+    error: 'credential_request_denied', status: 400, severity: 'error',
+    expected: 'at most CREDENTIALS_PER_ACCESS_TOKEN credentials per access token (default 4 × batch_size)',
+    help: 'This access token has obtained as many credentials as one token may. A wallet needs one credential per key, batch_size at most per request; requesting more in a loop is a bug. Start a new issuance for more.',
+    spec_ref: oid4vci('8.3.1.2'),
+  },
   'credential.issuance.failed': {
     error: 'credential_request_denied', status: 400, severity: 'error',
     expected: 'claims that can be encoded as the configuration declares',

@@ -336,6 +336,12 @@ export interface Store extends OAuthStore, NotificationStore, VerificationStore 
   tokens: {
     create(token: AccessTokenRecord): Promise<void>;
     get(tokenHash: string): Promise<StoredAccessToken | null>;
+    /**
+     * Counts `count` more credentials against the token, only if that keeps it at most `max`:
+     * one conditional update, so concurrent requests cannot overshoot. The new total, or null
+     * (nothing counted) when it would exceed `max`.
+     */
+    countCredentials(tokenHash: string, count: number, max: number): Promise<number | null>;
   };
 
   nonces: {

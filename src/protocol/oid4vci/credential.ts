@@ -48,6 +48,7 @@ export async function handleCredentialRequest(
   const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec, { requireKeyAttestation: session.options.requireKeyAttestation });
   noteLegacyNonce(proven[0]?.nonce, rec);
   const keys: BoundKey[] = proven.map((p) => ({ holderKey: p.holderKey, keySource: p.keySource, thumbprint: p.jwkThumbprint }));
+  await countAgainstToken(deps, token, keys.length);
   // §9: a deferred session without claims for this configuration gets a transaction_id.
   if (session.options.deferred && !session.options.claims[target.configuration.id]) {
     return sealResponse(responseEncryption, await createDeferredTransaction(deps, session, target.configuration.id, target.credentialIdentifier, keys, rec, draft), rec);
@@ -75,6 +76,22 @@ export async function handleCredentialRequest(
   const notificationId = createNotificationId(deps, rec, session.id, target.configuration.id, issued.records.map((r) => r.id));
   const response = await shapeCredentialResponse(deps, draft, requestedFormat, { status: 200, headers: { 'cache-control': 'no-store' }, body: { credentials, notification_id: notificationId } }, rec);
   return sealResponse(responseEncryption, response, rec);
+}
+
+/**
+ * One access token obtains at most CREDENTIALS_PER_ACCESS_TOKEN credentials (deferred ones
+ * included): a leaked or looping token cannot mint without end. Counted once the proofs hold,
+ * so a refused request costs the wallet nothing.
+ */
+async function countAgainstToken(deps: Pick<IssuerDeps, 'store' | 'config'>, token: AccessTokenRecord, count: number): Promise<void> {
+  const max = deps.config.credentialsPerAccessToken;
+  if ((await deps.store.tokens.countCredentials(token.tokenHash, count, max)) === null) {
+    fail('credential.token.credentials_exhausted', `This access token may obtain ${max} credential(s) in all (CREDENTIALS_PER_ACCESS_TOKEN), and ${count} more would pass that`, {
+      path: 'body.proofs',
+      found: { requested: count },
+      expected: `at most ${max} credentials per access token`,
+    });
+  }
 }
 
 /** Content type, JSON and depth limits are read by readRequestBody (encryption.ts). */

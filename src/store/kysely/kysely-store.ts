@@ -1,4 +1,4 @@
-import { Kysely, sql, type Selectable, type Transaction } from 'kysely';
+import { Kysely, sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { SessionState } from '../../core/session-state.js';
 import type { GrantRevocationReason } from '../oauth-records.js';
 import type {
@@ -159,6 +159,11 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     tokens: {
       async create(token) {
         await created({ kind: 'access_token', token });
+      },
+      async countCredentials(tokenHash, count, max) {
+        // In the group commit, like nonce consumption: the count is durable before any credential is sent.
+        const [row] = await groupCommit.run((trx) => q.countCredentials(trx, count, tokenHash, max));
+        return row ? Number(row.credentials_issued) : null;
       },
       async get(tokenHash) {
         const [row] = await q.tokenByHash(tokenHash);
@@ -455,6 +460,14 @@ function preparedQueries(db: Kysely<Database>) {
         .select(['revoked_grants.reason as revoked_reason', 'revoked_grants.revoked_at as revoked_at'])
         .where('access_tokens.token_hash', '=', a(0)),
     ),
+    countCredentials: preparedOn<{ credentials_issued: number }, [number, string, number]>(db, (a) =>
+      db
+        .updateTable('access_tokens')
+        .set((eb) => ({ credentials_issued: eb('credentials_issued', '+', a(0)) }))
+        .where('token_hash', '=', a(1))
+        .where((eb) => eb(eb('credentials_issued', '+', a(0)), '<=', a(2)))
+        .returning('credentials_issued'),
+    ),
     consumeNonce: preparedOn<{ request_id: string | null }, [number, string]>(db, (a) =>
       db
         .updateTable('nonces')
@@ -479,7 +492,7 @@ function createdRowInserts(db: Kysely<Database>) {
   const insertGrant = preparedInsert<'pre_authorized_codes', Database['pre_authorized_codes']>(db, 'pre_authorized_codes', [
     'code_hash', 'session_id', 'tx_code_hash', 'tx_code_attempts', 'burnt', 'expires_at', 'consumed_at',
   ]);
-  const insertToken = preparedInsert<'access_tokens', Database['access_tokens']>(db, 'access_tokens', [
+  const insertToken = preparedInsert<'access_tokens', Insertable<Database['access_tokens']>>(db, 'access_tokens', [
     'token_hash', 'session_id', 'grant_type', 'authorization_details_json', 'details_returned', 'anonymous', 'client_id', 'dpop_jkt', 'expires_at', 'created_at', 'grant_id',
   ]);
   const insertNonce = preparedInsert<'nonces', Database['nonces']>(db, 'nonces', ['nonce', 'request_id', 'expires_at', 'created_at', 'consumed_at']);

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { OAuthTables } from './oauth-tables.js';
 
 /** Row shapes as stored: snake_case columns, text JSON, integer epoch milliseconds, text ids. */
@@ -40,6 +41,7 @@ export interface AccessTokensTable {
   expires_at: number;
   created_at: number;
   grant_id: string | null;
+  credentials_issued: Generated<number>;
 }
 
 export interface RevokedGrantsTable {

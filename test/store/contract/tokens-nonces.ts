@@ -24,6 +24,25 @@ export const tokenAndNonceCases: ContractCase = (ctx) => {
     assert.equal(await ctx.store().tokens.get(uid('tok')), null);
   });
 
+  it('counts credentials against a token up to a bound, never past it, also when requests race', async () => {
+    const t: AccessTokenRecord = {
+      tokenHash: uid('tok'), sessionId: uid('ses'), grantType: 'pre-authorized_code', authorizationDetails: [], detailsReturned: false,
+      anonymous: true, clientId: null, dpopJkt: null, expiresAt: T0 + 300_000, createdAt: T0, grantId: null,
+    };
+    await ctx.store().tokens.create(t);
+    assert.equal(await ctx.store().tokens.countCredentials(t.tokenHash, 3, 8), 3);
+    assert.equal(await ctx.store().tokens.countCredentials(t.tokenHash, 6, 8), null, 'would pass the bound: nothing counted');
+    assert.equal(await ctx.store().tokens.countCredentials(t.tokenHash, 5, 8), 8);
+    assert.equal(await ctx.store().tokens.countCredentials(t.tokenHash, 1, 8), null);
+    assert.equal(await ctx.store().tokens.countCredentials(uid('tok'), 1, 8), null, 'unknown token');
+
+    const raced: AccessTokenRecord = { ...t, tokenHash: uid('tok') };
+    await ctx.store().tokens.create(raced);
+    const stores: Store[] = [ctx.store(), ctx.second() ?? ctx.store()];
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2].tokens.countCredentials(raced.tokenHash, 2, 10)));
+    assert.equal(results.filter((r) => r !== null).length, 5);
+  });
+
   it('revokes every token of a grant, on every instance, also one written after the revocation', async () => {
     const family = uid('fam');
     const sessionId = uid('ses');
