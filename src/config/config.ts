@@ -90,6 +90,10 @@ const zEnv = z.object({
   HEADER_LIMIT_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024).default(16 * 1024),
   /** A request must arrive in full within this time (slow-loris); 0 turns it off. Streams that answer slowly are not affected. */
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Live views (SSE) open at once on this instance: in total, per session, per share link. Beyond: 503 / 429. */
+  SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(200),
+  SSE_MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).default(10),
+  SSE_MAX_STREAMS_PER_SHARE_LINK: z.coerce.number().int().min(1).default(5),
   /** Encrypts generated private key files (PKCS#8, AES-256-CBC, PBKDF2 from this secret); unset keeps them 0600 plain. */
   KEY_ENCRYPTION_SECRET: z.string().min(16, 'KEY_ENCRYPTION_SECRET must be at least 16 characters').optional(),
   // ---- wallet and key attestation, encryption
@@ -182,6 +186,8 @@ export interface HardeningConfig {
   headerLimitBytes: number;
   requestTimeoutSeconds: number;
   keyEncryptionSecret?: string;
+  /** Caps on open live views (src/http/sse.ts). */
+  streams: { total: number; perSession: number; perShareLink: number };
 }
 
 /** TRUST_PROXY: the n nearest peers are proxies, or the peers at these addresses/CIDRs are. */
@@ -254,7 +260,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     },
     compat: { strictMode: e.STRICT_MODE, metadataWellKnown: e.METADATA_WELL_KNOWN },
-    hardening: { headerLimitBytes: e.HEADER_LIMIT_BYTES, requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS, keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET || undefined },
+    hardening: {
+      headerLimitBytes: e.HEADER_LIMIT_BYTES,
+      requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
+      keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET || undefined,
+      streams: { total: e.SSE_MAX_STREAMS, perSession: e.SSE_MAX_STREAMS_PER_SESSION, perShareLink: e.SSE_MAX_STREAMS_PER_SHARE_LINK },
+    },
     attestation: {
       mode: e.ATTESTATION_MODE,
       walletTrust: e.WALLET_ATTESTATION_TRUST || undefined,

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BoundedCache } from '../core/bounded-cache.js';
 import type { EventEntry, LogEntry, Store, StoreChange } from '../store/store.js';
 
 /**
@@ -20,10 +21,110 @@ export interface SseMessage {
 export interface SessionStreamOptions {
   /** Formats one log/event entry as one or more messages (JSON for the API, HTML for the dashboard). */
   format(item: StreamEntry): SseMessage[];
-  /** Called after a change that touched the session (e.g. to send its state). */
+  /** Names `format` (e.g. 'page', 'share', 'api'): an entry is formatted once per name for all viewers. */
+  formatKey: string;
+  /** Cheap messages after each change that touched the session, in order with the entries (the API's state per transition). */
   afterChange?(change: StoreChange): Promise<SseMessage[]>;
+  /**
+   * Names what afterChange computes when it depends on nothing but the change and this key:
+   * then it runs once per change for every stream with the same key (all streams get the same
+   * change object), not once per viewer.
+   */
+  afterChangeKey?: string;
+  /**
+   * What the view shows besides the entries (state, timeline), re-read after changes that touch
+   * the session. Rendered at most once per SUMMARY_DELAY_MS for all streams with the same `key`
+   * (see coalesced), so a change costs one read however many viewers watch.
+   */
+  summary?: { key: string; touchedBy(change: StoreChange): boolean; render(): Promise<SseMessage[]> };
   after?: string;
   heartbeatMs?: number;
+  /** Who the stream counts against (caps). */
+  scope: StreamScope;
+  /** The stream ends this many ms from now (a share link's expiry), after an `expired` message. */
+  endsInMs?: number;
+}
+
+/** Caps on open streams (SSE_MAX_STREAMS*): in total, per session and per share link. */
+export interface StreamLimits {
+  total: number;
+  perSession: number;
+  perShareLink: number;
+}
+
+/** What one stream counts against: always the total; a session stream its session; a share stream its link. */
+export interface StreamScope {
+  limits: StreamLimits;
+  sessionId?: string;
+  /** The link's token hash (never the token). */
+  shareLink?: string;
+}
+
+/**
+ * Open streams per key ('total', 'session:<id>', 'link:<hash>') on this instance. Every open
+ * stream costs a socket, a subscription and a re-render per session change, so a share link
+ * opened in 300 tabs must not cost 300 of each (each instance counts its own streams).
+ */
+const streamCounts = new Map<string, number>();
+
+function admit(scope: StreamScope): { status: number; description: string; keys: string[] } {
+  const { limits } = scope;
+  const caps: [string, number, number, string][] = [
+    ...(scope.shareLink ? [[`link:${scope.shareLink}`, limits.perShareLink, 429, `This share link already has ${limits.perShareLink} live views open (SSE_MAX_STREAMS_PER_SHARE_LINK); close one, or reload later.`] as [string, number, number, string]] : []),
+    ...(scope.sessionId ? [[`session:${scope.sessionId}`, limits.perSession, 429, `This session already has ${limits.perSession} live views open (SSE_MAX_STREAMS_PER_SESSION); close one, or reload later.`] as [string, number, number, string]] : []),
+    ['total', limits.total, 503, `The server already serves ${limits.total} live views (SSE_MAX_STREAMS); try again later.`],
+  ];
+  for (const [key, cap, status, description] of caps) {
+    if ((streamCounts.get(key) ?? 0) >= cap) return { status, description, keys: [] };
+  }
+  const keys = caps.map(([key]) => key);
+  for (const key of keys) streamCounts.set(key, (streamCounts.get(key) ?? 0) + 1);
+  return { status: 200, description: '', keys };
+}
+
+function release(keys: string[]): void {
+  for (const key of keys) {
+    const left = (streamCounts.get(key) ?? 1) - 1;
+    if (left > 0) streamCounts.set(key, left);
+    else streamCounts.delete(key);
+  }
+}
+
+/** Entries as sent, by format and entry id: every viewer of a session gets the same bytes. */
+const formatted = new BoundedCache<string, string>({ maxEntries: 4096, maxBytes: 8 * 1024 * 1024, sizeOf: (k, v) => k.length + v.length });
+
+/** afterChange results by change and key, shared by the streams that get the same change. */
+const afterChangeResults = new WeakMap<StoreChange, Map<string, Promise<string>>>();
+
+function afterChangeWire(change: StoreChange, key: string | undefined, compute: (change: StoreChange) => Promise<SseMessage[]>): Promise<string> {
+  const encode = async () => (await compute(change)).map(encodeSseMessage).join('');
+  if (key === undefined) return encode();
+  let byKey = afterChangeResults.get(change);
+  if (!byKey) afterChangeResults.set(change, (byKey = new Map()));
+  let wire = byKey.get(key);
+  if (!wire) byKey.set(key, (wire = encode()));
+  return wire;
+}
+
+/** How long a summary re-render waits for more changes: one render per burst, shared by all viewers. */
+export const SUMMARY_DELAY_MS = 200;
+const pendingSummaries = new Map<string, Promise<unknown>>();
+
+/**
+ * `render` once for every caller that asks for `key` within `delayMs`. The render starts after
+ * the delay and the entry is dropped as it starts, so a caller that asks later (after a newer
+ * change) gets a newer render, never one that began before its change was committed.
+ */
+function coalesced<T>(key: string, delayMs: number, render: () => Promise<T>): Promise<T> {
+  let pending = pendingSummaries.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    pending = new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => {
+      pendingSummaries.delete(key);
+      return render();
+    });
+    pendingSummaries.set(key, pending);
+  }
+  return pending;
 }
 
 /**
@@ -59,7 +160,28 @@ export function resumeAfter(request: FastifyRequest): string | undefined {
   return typeof after === 'string' && after ? after.slice(0, 64) : undefined;
 }
 
-export function openEventStream(request: FastifyRequest, reply: FastifyReply): { send(m: SseMessage): void; onClose(fn: () => void): void } {
+export interface EventStream {
+  send(m: SseMessage): void;
+  /** Writes messages already encoded (encodeSseMessage). */
+  write(encoded: string): void;
+  onClose(fn: () => void): void;
+  close(): void;
+}
+
+/**
+ * Opens a stream, or answers 429 (a per-session or per-link cap) / 503 (the total cap) with
+ * Retry-After and a description, and returns null.
+ */
+export function openEventStream(request: FastifyRequest, reply: FastifyReply, scope: StreamScope): EventStream | null {
+  const admitted = admit(scope);
+  if (admitted.status !== 200) {
+    void reply
+      .code(admitted.status)
+      .header('retry-after', '30')
+      .header('cache-control', 'no-store')
+      .send({ error: admitted.status === 503 ? 'temporarily_unavailable' : 'too_many_streams', error_description: admitted.description });
+    return null;
+  }
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -76,6 +198,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): {
     if (closed) return;
     closed = true;
     openStreams.delete(close);
+    release(admitted.keys);
     closers.forEach((fn) => fn());
     if (!res.writableEnded) res.end();
   };
@@ -87,9 +210,14 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): {
       if (res.writableEnded) return;
       res.write(encodeSseMessage(m));
     },
+    write(encoded) {
+      if (res.writableEnded || !encoded) return;
+      res.write(encoded);
+    },
     onClose(fn) {
       closers.push(fn);
     },
+    close,
   };
 }
 
@@ -101,7 +229,8 @@ export async function streamSession(
   sessionId: string | null,
   opts: SessionStreamOptions,
 ): Promise<void> {
-  const stream = openEventStream(request, reply);
+  const stream = openEventStream(request, reply, opts.scope);
+  if (!stream) return;
   let held: StoreChange[] | null = [];
   let lastId = opts.after ?? '';
   let closed = false;
@@ -127,26 +256,74 @@ export async function streamSession(
     const items = entriesOf(change).filter((i) => !sent.has(i.entry.id) && !(opts.after && i.entry.id <= opts.after));
     if (items.length === 0 && !change.transitions.some((t) => t.sessionId === sessionId)) return;
     for (const item of items) {
-      for (const m of opts.format(item)) stream.send(m);
+      const key = `${opts.formatKey}:${item.kind}:${item.entry.id}`;
+      let wire = formatted.get(key);
+      if (wire === undefined) {
+        wire = opts.format(item).map(encodeSseMessage).join('');
+        formatted.set(key, wire);
+      }
+      stream.write(wire);
       sent.add(item.entry.id);
       if (item.entry.id > lastId) lastId = item.entry.id;
     }
     if (sent.size > 20_000) sent.clear(); // a stream open for days: bound the memory, keep going
-    if (opts.afterChange) for (const m of await opts.afterChange(change)) stream.send(m);
+    if (opts.afterChange) stream.write(await afterChangeWire(change, opts.afterChangeKey, opts.afterChange));
   };
 
-  // Deliveries run one after another, so an async afterChange cannot reorder messages.
+  // One summary loop per stream: a change marks it dirty; the loop renders (shared, delayed)
+  // until no change came in meanwhile. Summaries replace what they show, so they need not be
+  // ordered with the entries.
+  let dirty = false;
+  let summarizing = false;
+  const summarize = async () => {
+    const summary = opts.summary;
+    if (!summary || summarizing) return;
+    summarizing = true;
+    try {
+      while (dirty && !closed) {
+        dirty = false;
+        const wire = await coalesced(summary.key, SUMMARY_DELAY_MS, async () => (await summary.render()).map(encodeSseMessage).join(''));
+        if (!closed) stream.write(wire);
+      }
+    } finally {
+      summarizing = false;
+    }
+  };
+  const touched = (change: StoreChange) => {
+    if (opts.summary?.touchedBy(change)) {
+      dirty = true;
+      void summarize().catch(() => undefined);
+    }
+  };
+
+  // Deliveries run one after another, so a catch-up read or an async afterChange cannot reorder messages.
   let chain = Promise.resolve();
   const unsubscribe = store.changes.subscribe((change) => {
     if (closed) return;
+    touched(change);
     if (held) held.push(change);
     else chain = chain.then(() => deliver(change)).catch(() => undefined);
   });
   const heartbeat = setInterval(() => stream.send({ event: 'ping', data: '' }), opts.heartbeatMs ?? 15_000);
+  // setTimeout holds at most 2^31-1 ms (~24.8 days); share links live up to 30 days.
+  let expiry: NodeJS.Timeout | undefined;
+  const endAt = opts.endsInMs === undefined ? undefined : Date.now() + opts.endsInMs;
+  const armExpiry = () => {
+    if (endAt === undefined) return;
+    const left = endAt - Date.now();
+    if (left > 0) {
+      expiry = setTimeout(armExpiry, Math.min(left, 2 ** 31 - 1));
+      return;
+    }
+    stream.send({ event: 'expired', data: 'This link has expired.' });
+    stream.close();
+  };
+  armExpiry();
   stream.onClose(() => {
     closed = true;
     unsubscribe();
     clearInterval(heartbeat);
+    clearTimeout(expiry);
   });
 
   if (opts.after) {
@@ -154,7 +331,9 @@ export async function streamSession(
       store.logs.list(sessionId, { limit: 1000, offset: 0, order: 'asc', afterId: opts.after }),
       sessionId === null ? Promise.resolve({ items: [] as EventEntry[], total: 0 }) : store.events.list(sessionId, { limit: 1000, offset: 0, afterId: opts.after }),
     ]);
-    await deliver({ logs: logs.items, events: events.items, transitions: [] });
+    const backlog = { logs: logs.items, events: events.items, transitions: [] };
+    await deliver(backlog);
+    touched(backlog);
   }
   const pending = held;
   held = null;

@@ -71,7 +71,7 @@ function runOn(label: string, env: () => Record<string, string>) {
         s.close();
         const events = parseEventStream(s.text());
         assert.ok(events.length > 0, name);
-        assert.deepEqual(events.filter((e) => !['log', 'event', 'state', 'timeline', 'ping'].includes(e.event)), [], `${name}: only the server's own events`);
+        assert.deepEqual(events.filter((e) => !['log', 'request', 'event', 'state', 'timeline', 'fragments', 'ping'].includes(e.event)), [], `${name}: only the server's own events`);
         assert.ok(!events.some((e) => e.id === 'forged'), `${name}: no forged id`);
         assert.ok(!/\r/.test(s.text()), `${name}: no raw CR on the wire`);
       }

@@ -117,6 +117,11 @@ function liveEntries(applyFilter) {
     }
   });
   source.addEventListener('open', () => document.body.classList.add('live-connected'));
+  // A share link past its expiry: the server ends the stream; reconnecting would only get a 404.
+  source.addEventListener('expired', () => {
+    source.close();
+    document.body.classList.remove('live-connected');
+  });
 }
 
 function liveList() {

@@ -49,15 +49,18 @@ export async function adminSessionRoutes(app: FastifyInstance, deps: IssuerDeps)
     zStreamQuery.parse(request.query);
     await streamSession(deps.store, request, reply, id, {
       after: resumeAfter(request),
+      formatKey: 'api',
       format: (item) =>
         item.kind === 'log'
           ? [{ event: 'log', id: item.entry.id, data: presentLog(item.entry) }]
           : [{ event: 'event', id: item.entry.id, data: presentEvent(item.entry) }],
+      // One read by key per transition (a handful per session), in order: API clients see every state.
       afterChange: async (change) => {
         if (!change.transitions.some((t) => t.sessionId === id)) return [];
         const current = await deps.store.sessions.get(id);
         return current ? [{ event: 'state', data: { session_id: id, state: current.state } }] : [];
       },
+      scope: { limits: deps.config.hardening.streams, sessionId: id },
     });
   });
 }

@@ -116,7 +116,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.get('/share/:token/stream', async (request, reply) => {
     const link = await sharedSession((request.params as { token: string }).token);
     if (!link) return reply.code(404).send();
-    await streamSessionPage(deps, request, reply, link.sessionId, true);
+    await streamSessionPage(deps, request, reply, link.sessionId, { tokenHash: link.tokenHash, endsInMs: link.expiresAt - deps.clock.nowMs() });
   });
 
   await app.register(async (signedIn) => {

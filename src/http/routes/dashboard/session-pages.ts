@@ -73,7 +73,8 @@ export const sessionPages = {
 
     // The list page re-fetches its rows when any session changes.
     app.get('/ui/sessions/stream', async (request, reply) => {
-      const stream = openEventStream(request, reply);
+      const stream = openEventStream(request, reply, { limits: deps.config.hardening.streams });
+      if (!stream) return;
       const unsubscribe = deps.store.changes.subscribe((change) => {
         if (change.events.length || change.transitions.length) stream.send({ event: 'changed', data: { sessions: [...new Set(change.events.map((e) => e.sessionId))] } });
       });
@@ -87,7 +88,7 @@ export const sessionPages = {
     app.get('/ui/sessions/:id', (request, reply) => show(request, reply));
     app.get('/ui/sessions/:id/stream', async (request, reply) => {
       if (!(await deps.store.sessions.get(idOf(request)))) return reply.code(404).send();
-      await streamSessionPage(deps, request, reply, idOf(request), false, dash.page(request));
+      await streamSessionPage(deps, request, reply, idOf(request), null, dash.page(request));
     });
 
     app.post('/ui/sessions/:id/claims', async (request, reply) => {

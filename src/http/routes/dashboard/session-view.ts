@@ -120,45 +120,59 @@ export async function streamSessionPage(
   request: FastifyRequest,
   reply: FastifyReply,
   sessionId: string,
-  readOnly: boolean,
+  share: { tokenHash: string; endsInMs: number } | null,
   ctx?: PageContext,
 ) {
+  const readOnly = share !== null;
   const present = readOnly ? presentSharedLog : presentLog;
   const base = ctx?.base ?? mountPath(deps.config);
   await streamSession(deps.store, request, reply, sessionId, {
+    scope: { limits: deps.config.hardening.streams, sessionId, shareLink: share?.tokenHash },
+    endsInMs: share?.endsInMs,
+    formatKey: share ? 'share' : 'page',
     after: resumeAfter(request),
     // Log entries go out grouped by request, after the change (below).
     format: (item) => (item.kind === 'log' ? [] : [{ event: 'event', id: item.entry.id, data: eventRow(presentEvent(item.entry) as never).value }]),
-    afterChange: async (change) => {
-      const session = await deps.store.sessions.get(sessionId);
-      if (!session) return [];
-      const grouped = await requestMessages(deps, base, sessionId, change.logs, present);
-      const [requests, events, issued, summary] = await Promise.all([
-        deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
-        deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
-        loadIssued(deps, sessionId),
-        loadSessionSummary(deps.store, session),
-      ]);
-      const timeline = timelineOf(requests.items.map(presentLog) as unknown as LogView[], events.items.map(presentEvent) as never[]);
-      if (session.kind === 'presentation') {
-        const verification = await loadVerificationView(deps, session, readOnly);
-        if (!verification) return [];
+    afterChange: (change) => requestMessages(deps, base, sessionId, change.logs, present),
+    afterChangeKey: `${readOnly ? 'share' : 'page'}:${sessionId}`,
+    summary: {
+      // Share links all see the same page; a signed-in page carries its own CSRF token in the forms.
+      key: readOnly ? `share:${sessionId}` : `page:${sessionId}:${ctx?.csrf ?? ''}`,
+      touchedBy: (change) =>
+        change.logs.some((l) => l.sessionId === sessionId) ||
+        change.events.some((e) => e.sessionId === sessionId) ||
+        change.transitions.some((t) => t.sessionId === sessionId) ||
+        Boolean(change.rebound?.some((r) => r.sessionId === sessionId)),
+      render: async () => {
+        const session = await deps.store.sessions.get(sessionId);
+        if (!session) return [];
+        const [requests, events, issued, summary] = await Promise.all([
+          deps.store.logs.list(sessionId, { level: ['debug'], limit: 5000, offset: 0, order: 'asc' }),
+          deps.store.events.list(sessionId, { limit: 1000, offset: 0 }),
+          loadIssued(deps, sessionId),
+          loadSessionSummary(deps.store, session),
+        ]);
+        const timeline = timelineOf(requests.items.map(presentLog) as unknown as LogView[], events.items.map(presentEvent) as never[]);
+        if (session.kind === 'presentation') {
+          const verification = await loadVerificationView(deps, session, readOnly);
+          if (!verification) return [];
+          const fragments = {
+            'session-facts': verificationFacts(verification, summary).value,
+            'error-banner': errorBanner(summary).value,
+            'vp-result': presentationResultView(verification.result).value,
+            timeline: timelineList(timeline).value,
+          };
+          return [{ event: 'fragments', data: fragments }];
+        }
+        const view = (readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView;
         const fragments = {
-          'session-facts': verificationFacts(verification, summary).value,
+          'session-facts': sessionFacts({ session: view, summary, faults: describeFaults(session.options, deps.config) }).value,
           'error-banner': errorBanner(summary).value,
-          'vp-result': presentationResultView(verification.result).value,
+          issued: issuedSection(issued, readOnly ? undefined : ctx, sessionId).value,
           timeline: timelineList(timeline).value,
         };
-        return [...grouped, { event: 'fragments', data: fragments }];
-      }
-      const view = (readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView;
-      const fragments = {
-        'session-facts': sessionFacts({ session: view, summary, faults: describeFaults(session.options, deps.config) }).value,
-        'error-banner': errorBanner(summary).value,
-        issued: issuedSection(issued, readOnly ? undefined : ctx, sessionId).value,
-        timeline: timelineList(timeline).value,
-      };
-      return [...grouped, { event: 'fragments', data: fragments }];
+        return [{ event: 'fragments', data: fragments }];
+      },
     },
   });
 }
@@ -167,9 +181,12 @@ export async function streamSessionPage(
 export async function streamUnbound(deps: Pick<IssuerDeps, 'store' | 'config'>, request: FastifyRequest, reply: FastifyReply) {
   const base = mountPath(deps.config);
   await streamSession(deps.store, request, reply, null, {
+    scope: { limits: deps.config.hardening.streams },
+    formatKey: 'unbound',
     after: resumeAfter(request),
     format: () => [],
     afterChange: (change) => requestMessages(deps, base, null, change.logs, presentLog),
+    afterChangeKey: 'unbound',
   });
 }
 
