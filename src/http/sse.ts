@@ -106,20 +106,24 @@ function afterChangeWire(change: StoreChange, key: string | undefined, compute: 
   return wire;
 }
 
-/** How long a summary re-render waits for more changes: one render per burst, shared by all viewers. */
+/** Summary renders of one key start at least this far apart: at most five a second, shared by all viewers. */
 export const SUMMARY_DELAY_MS = 200;
 const pendingSummaries = new Map<string, Promise<unknown>>();
+const lastSummaryStart = new BoundedCache<string, number>({ maxEntries: 10_000, maxBytes: 1024 * 1024, sizeOf: (k) => k.length + 8 });
 
 /**
- * `render` once for every caller that asks for `key` within `delayMs`. The render starts after
- * the delay and the entry is dropped as it starts, so a caller that asks later (after a newer
- * change) gets a newer render, never one that began before its change was committed.
+ * `render` once for every caller that asks for `key` until it starts: at once after a quiet
+ * spell (the callers of one change all ask in the same tick), else SUMMARY_DELAY_MS after the
+ * previous start. The entry is dropped as the render starts, so a caller that asks later (after
+ * a newer change) gets a newer render, never one that began before its change was committed.
  */
-function coalesced<T>(key: string, delayMs: number, render: () => Promise<T>): Promise<T> {
+function coalesced<T>(key: string, render: () => Promise<T>): Promise<T> {
   let pending = pendingSummaries.get(key) as Promise<T> | undefined;
   if (!pending) {
-    pending = new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => {
+    const wait = Math.max(0, (lastSummaryStart.get(key) ?? 0) + SUMMARY_DELAY_MS - Date.now());
+    pending = new Promise((resolve) => setTimeout(resolve, wait)).then(() => {
       pendingSummaries.delete(key);
+      lastSummaryStart.set(key, Date.now());
       return render();
     });
     pendingSummaries.set(key, pending);
@@ -282,7 +286,7 @@ export async function streamSession(
     try {
       while (dirty && !closed) {
         dirty = false;
-        const wire = await coalesced(summary.key, SUMMARY_DELAY_MS, async () => (await summary.render()).map(encodeSseMessage).join(''));
+        const wire = await coalesced(summary.key, async () => (await summary.render()).map(encodeSseMessage).join(''));
         if (!closed) stream.write(wire);
       }
     } finally {
