@@ -19,6 +19,7 @@ import { defaultPresetsPath, loadPresentationPresets } from './protocol/oid4vp/p
 import type { VerifierDeps } from './protocol/deps.js';
 import type { AppDeps } from './http/app-deps.js';
 import { selfCheckAfterReply } from './self-check/record-self-check.js';
+import { defaultTestPlansDir, loadTestPlans } from './test-plans/plan.js';
 
 
 /** Builds everything the app needs from the config; shared by the server, tests and benchmarks. */
@@ -29,6 +30,8 @@ export async function loadRuntime(
   options: { onBackgroundError?: (err: Error, where: string) => void } = {},
 ) {
   const configurations = loadCredentialConfigurations(config.credentialConfigurationsPath ?? defaultConfigurationsPath);
+  // A bad plan file fails the boot, like a bad credential configuration.
+  const testPlans = loadTestPlans([defaultTestPlansDir, ...(config.testPlansDir ? [config.testPlansDir] : [])], new Set(configurations.byId.keys()));
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -77,7 +80,7 @@ export async function loadRuntime(
   const verifier = await loadVerifier(config, store, keys.rootCertificatePem, clock, say);
   // A live key rotation updates `keys` in place, so the self-check always reads the current ones.
   const selfCheck = selfCheckAfterReply({ store, clock, keys });
-  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier, selfCheck };
+  const deps: AppDeps = { config, clock, store, configurations, keys, adminToken, serverSecret, attestationTrust, encryptionKey: encryption.key, verifier, selfCheck, testPlans };
   // Live rotation (crypto/issuer-key-watch.ts): generated keys only; the server process starts it.
   const watchKeys = (hooks: Pick<KeyWatchOptions, 'onRotated' | 'onError'> = {}): KeyWatch | null =>
     config.issuerKeyPemPath || config.keyReloadIntervalSeconds === 0

@@ -115,6 +115,9 @@ const zEnv = z.object({
   VERIFIER_TRUST: z.string().optional(),
   /** Presentation presets (config/presentation-presets.json by default). */
   PRESENTATION_PRESETS: z.string().optional(),
+  // ---- wallet test plans
+  /** A directory of the operator's own test plan files (*.json), beside the shipped config/test-plans/. */
+  TEST_PLANS_DIR: z.string().optional(),
   /** Lifetime of a presentation request: its request_uri, nonce and state. */
   PRESENTATION_REQUEST_TTL_SECONDS: zSeconds.default(600),
   /** The operator's request-signing key and chain (leaf first) instead of generated ones. */
@@ -179,6 +182,8 @@ export interface Config {
   encryption: { requestRequired: boolean; responseRequired: boolean };
   /** The OpenID4VP 1.0 verifier beside the issuer. */
   verifier: { mode: 'playground' | 'strict'; trust?: string; presetsPath?: string; requestTtlSeconds: number; keyPemPath?: string; chainPemPath?: string };
+  /** The operator's test plan directory, read beside the shipped plans. */
+  testPlansDir?: string;
 }
 
 /** Input limits and secrets at rest. */
@@ -281,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyPemPath: e.VERIFIER_KEY_PEM || undefined,
       chainPemPath: e.VERIFIER_CHAIN_PEM || undefined,
     },
+    testPlansDir: e.TEST_PLANS_DIR || undefined,
   });
 }
 

@@ -25,17 +25,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   protocol: ['config', 'core', 'credential-configurations', 'crypto', 'formats', 'schemas', 'session-log', 'store'],
   inspector: ['core', 'credential-configurations', 'crypto', 'formats', 'protocol'],
   'self-check': ['core', 'credential-configurations', 'crypto', 'formats', 'inspector', 'protocol', 'store'],
+  'test-plans': ['core', 'credential-configurations', 'protocol', 'schemas', 'session-log', 'store'],
   wallet: ['core', 'crypto', 'formats', 'protocol'],
   'check-issuer': ['core', 'crypto', 'formats', 'inspector', 'protocol'],
   dashboard: ['core', 'crypto', 'inspector', 'protocol', 'schemas', 'session-log', 'store'],
-  http: ['config', 'core', 'credential-configurations', 'crypto', 'dashboard', 'inspector', 'protocol', 'schemas', 'self-check', 'session-log', 'store', 'tenants', 'wallet'],
+  http: ['config', 'core', 'credential-configurations', 'crypto', 'dashboard', 'inspector', 'protocol', 'schemas', 'self-check', 'session-log', 'store', 'tenants', 'test-plans', 'wallet'],
   tenants: ['config', 'core', 'http', 'store'],
   cli: ['config', 'core', 'crypto', 'store'],
 };
 
 /** Packages only the HTTP wiring and the store may use (@fastify/proxy-addr is an address matcher, for TRUST_PROXY). */
 const FRAMEWORK = /^(fastify|@fastify\/(?!proxy-addr$)|kysely|pg|better-sqlite3|light-my-request)/;
-const FRAMEWORK_FREE = ['core', 'config', 'crypto', 'schemas', 'credential-configurations', 'formats', 'protocol', 'inspector', 'self-check', 'session-log', 'wallet', 'check-issuer'];
+const FRAMEWORK_FREE = ['core', 'config', 'crypto', 'schemas', 'credential-configurations', 'formats', 'protocol', 'inspector', 'self-check', 'session-log', 'test-plans', 'wallet', 'check-issuer'];
 
 interface Import {
   from: string;
