@@ -80,6 +80,15 @@ describe('verifier dashboard (headless Chromium)', () => {
     const claims = JSON.parse((await page.textContent('[data-testid=vp-credential] [data-testid=disclosed-claims] pre'))!);
     assert.deepEqual(Object.keys(claims['eu.europa.ec.eudi.pid.1']).sort(), ['birth_date', 'family_name', 'given_name']);
     await page.waitForSelector('li.log[data-testid=log-entry]:has-text("Reference wallet presented 1 credential(s)")');
+    // The session page runs it again on a twin request (the link was shown once): a session of its own.
+    const original = (await page.textContent('[data-testid=session-id]'))!.trim();
+    await page.click('[data-testid=present-twin-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=vp-result][data-verified=true]', { timeout: 150_000 });
+    const twin = (await page.textContent('[data-testid=session-id]'))!.trim();
+    assert.notEqual(twin, original);
+    assert.match((await page.textContent('[data-testid=client-id]'))!, /^x509_hash:/, 'same options as the original');
+    const originalLogs = (await admin(issuer, 'GET', `/sessions/${original}`)).body.logs.map((l: any) => l.message);
+    assert.ok(originalLogs.some((m: string) => m.includes(`twin of this request: session ${twin}`)), 'the original session says where the twin went');
   });
 
   it('validates a typed DCQL query and names the problem; the fault switches of the form reach the session', async () => {

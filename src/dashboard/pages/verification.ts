@@ -157,7 +157,7 @@ export function verificationSessionPage(ctx: PageContext, d: VerificationPageDat
     <p class="muted">Inspect a single verification session${d.readOnly ? ' (read-only shared view)' : ''}</p>
     <div id="error-banner">${errorBanner(d.summary)}</div>
     <dl class="facts" id="session-facts">${verificationFacts(s, d.summary)}</dl>
-    ${d.readOnly ? '' : sessionActions(ctx, s.session_id)}
+    ${d.readOnly ? '' : sessionActions(ctx, s.session_id, presentTwinForm(ctx, s))}
     ${sessionNotices(d)}
   </section>
 
@@ -180,6 +180,16 @@ export function verificationSessionPage(ctx: PageContext, d: VerificationPageDat
 
   ${sessionActivity(ctx, d)}`;
   return layout(ctx, `Session ${s.session_id}`, body, { script: true });
+}
+
+/** The reference wallet on a twin of this request (the request link itself is shown only once, at creation). */
+function presentTwinForm(ctx: PageContext, s: VerificationSessionView): Html {
+  const hasFaults = Object.values(s.faults).some(Boolean);
+  return html`<form method="post" action="${ctx.base}/ui/sessions/${s.session_id}/present-twin" class="inline" data-testid="present-twin-form">
+    <input type="hidden" name="csrf" value="${ctx.csrf}">
+    <button type="submit" title="This issuer issues the reference wallet matching credentials; the wallet presents them to a new request with the same query and options. Compare its session with your wallet's.">Present a twin request with the reference wallet</button>
+    ${hasFaults ? html`<label class="small"><input type="checkbox" name="keep_faults" value="on"> with this request's fault switches</label>` : ''}
+  </form>`;
 }
 
 /** The header facts: rendered with the page and again, live, after every change of the session. */

@@ -36,6 +36,47 @@ export async function verifierPages(app: FastifyInstance, deps: DashboardDeps, d
     for (const c of running) c.abort();
   });
 
+  /**
+   * Issues the reference wallet what answers the request's query, then has it present to the
+   * request (child processes); the outcome is a log entry of the verification session.
+   */
+  const present = async (request: FastifyRequest, sessionId: string, record: PresentationRequestRecord, requestUrl: string): Promise<{ status: number; text: string } | null> => {
+    if (running.size >= MAX_RUNNING) return { status: 429, text: `${running.size} reference wallet runs are in progress; try again when one has finished.` };
+    const query = parseDcqlQuery(record.dcqlQuery);
+    if (!query.ok) throw new TypeError(`stored DCQL query of ${sessionId} does not parse`);
+    const { answered, unanswered } = configurationsAnswering(query.query, deps.configurations.ids.map((id) => deps.configurations.byId.get(id)!) as never);
+    if (answered.length === 0) {
+      return { status: 400, text: `This issuer has no credential configuration that answers the query (${unanswered.join(', ')}): the reference wallet would hold nothing to present.` };
+    }
+    const rec = new RequestRecorder(deps.clock, newId('req'), 'reference_wallet');
+    const offer = await createOffer(deps, urlsFor(deps.config, request), zCreateOfferRequest.parse({ credential_configuration_ids: answered, grants: { pre_authorized_code: true }, by_reference: true }), rec);
+    rec.log('info', `Issued to the reference wallet, which then presents to verification session ${sessionId} (dashboard)`, { verification_session_id: sessionId });
+    await rec.flush(deps.store);
+    await note(deps, sessionId, rec.requestId, 'info', `Reference wallet run started: issuance session ${offer.session_id} gives it ${answered.join(', ')}, then it presents here`, {
+      issuance_session_id: offer.session_id,
+      credential_configuration_ids: answered,
+      ...(unanswered.length ? { unanswered_credential_queries: unanswered } : {}),
+    });
+    const abort = new AbortController();
+    running.add(abort);
+    const insecure = urlsFor(deps.config, request).issuer.startsWith('http:');
+    void runReferenceWalletPresentation({ offerUrl: offer.offer_url, requestUrl, insecure, timeoutMs: TIMEOUT_MS, signal: abort.signal })
+      .then(({ issuance, presentation }) => {
+        if (abort.signal.aborted) return;
+        const failed = !issuance.ok ? issuance : presentation && !presentation.ok ? presentation : null;
+        const presented = (presentation?.summary?.presented as { credential_query_id: string; format: string; disclosed: string[] }[] | undefined) ?? [];
+        return note(deps, sessionId, rec.requestId, failed ? 'error' : 'info', failed ? `Reference wallet failed ${issuance.ok ? 'to present' : 'to get its credentials'}: ${failed.error ?? 'no result'}` : `Reference wallet presented ${presented.length} credential(s)`, {
+          ok: !failed,
+          ...(failed?.error ? { error: failed.error } : {}),
+          timed_out: failed?.timedOut ?? false,
+          presented: presented.map((p) => ({ credential_query_id: p.credential_query_id, format: p.format, disclosed: p.disclosed })),
+        });
+      })
+      .catch(() => undefined)
+      .finally(() => running.delete(abort));
+    return null;
+  };
+
   app.get('/ui/presentations/new', async (request, reply) => {
     const first = presets[0];
     return sendPage(
@@ -88,41 +129,55 @@ export async function verifierPages(app: FastifyInstance, deps: DashboardDeps, d
     if (!isRequestOf(requestUrl, record, urlsFor(deps.config, request).endpoint('vp_request'))) {
       return sendPage(reply, errorPage(dash.page(request), 400, 'That is not the request link of this session.'), 400);
     }
-    if (running.size >= MAX_RUNNING) return sendPage(reply, errorPage(dash.page(request), 429, `${running.size} reference wallet runs are in progress; try again when one has finished.`), 429);
-    const query = parseDcqlQuery(record.dcqlQuery);
-    if (!query.ok) throw new TypeError(`stored DCQL query of ${sessionId} does not parse`);
-    const { answered, unanswered } = configurationsAnswering(query.query, deps.configurations.ids.map((id) => deps.configurations.byId.get(id)!) as never);
-    if (answered.length === 0) {
-      return sendPage(reply, errorPage(dash.page(request), 400, `This issuer has no credential configuration that answers the query (${unanswered.join(', ')}): the reference wallet would hold nothing to present.`), 400);
-    }
-    const rec = new RequestRecorder(deps.clock, newId('req'), 'reference_wallet');
-    const offer = await createOffer(deps, urlsFor(deps.config, request), zCreateOfferRequest.parse({ credential_configuration_ids: answered, grants: { pre_authorized_code: true }, by_reference: true }), rec);
-    rec.log('info', `Issued to the reference wallet, which then presents to verification session ${sessionId} (dashboard)`, { verification_session_id: sessionId });
-    await rec.flush(deps.store);
-    await note(deps, sessionId, rec.requestId, 'info', `Reference wallet run started: issuance session ${offer.session_id} gives it ${answered.join(', ')}, then it presents here`, {
-      issuance_session_id: offer.session_id,
-      credential_configuration_ids: answered,
-      ...(unanswered.length ? { unanswered_credential_queries: unanswered } : {}),
-    });
-    const abort = new AbortController();
-    running.add(abort);
-    const insecure = urlsFor(deps.config, request).issuer.startsWith('http:');
-    void runReferenceWalletPresentation({ offerUrl: offer.offer_url, requestUrl, insecure, timeoutMs: TIMEOUT_MS, signal: abort.signal })
-      .then(({ issuance, presentation }) => {
-        if (abort.signal.aborted) return;
-        const failed = !issuance.ok ? issuance : presentation && !presentation.ok ? presentation : null;
-        const presented = (presentation?.summary?.presented as { credential_query_id: string; format: string; disclosed: string[] }[] | undefined) ?? [];
-        return note(deps, sessionId, rec.requestId, failed ? 'error' : 'info', failed ? `Reference wallet failed ${issuance.ok ? 'to present' : 'to get its credentials'}: ${failed.error ?? 'no result'}` : `Reference wallet presented ${presented.length} credential(s)`, {
-          ok: !failed,
-          ...(failed?.error ? { error: failed.error } : {}),
-          timed_out: failed?.timedOut ?? false,
-          presented: presented.map((p) => ({ credential_query_id: p.credential_query_id, format: p.format, disclosed: p.disclosed })),
-        });
-      })
-      .catch(() => undefined)
-      .finally(() => running.delete(abort));
+    const refused = await present(request, sessionId, record, requestUrl);
+    if (refused) return sendPage(reply, errorPage(dash.page(request), refused.status, refused.text), refused.status);
     return reply.redirect(`${dash.base}/ui/sessions/${sessionId}`, 303);
   });
+
+  // The session page's button: the request link is shown once, so the wallet presents to a twin
+  // request (same query and options; fault switches only when asked), a session of its own.
+  app.post('/ui/sessions/:id/present-twin', async (request, reply) => {
+    const original = await deps.store.presentations.get((request.params as { id: string }).id);
+    if (!original) return sendPage(reply, errorPage(dash.page(request), 404, 'No such verification session'), 404);
+    const keepFaults = field((request.body ?? {}) as FormBody, 'keep_faults') === 'on';
+    const rec = new RequestRecorder(deps.clock, newId('req'), 'reference_wallet');
+    let twin: Awaited<ReturnType<typeof createPresentationRequest>>;
+    try {
+      twin = await createPresentationRequest(deps, urlsFor(deps.config, request), twinPresentationRequest(original, keepFaults), rec);
+    } catch (e) {
+      if (!(e instanceof AdminRequestError)) throw e;
+      return sendPage(reply, errorPage(dash.page(request), e.status, `${e.message}: ${e.problems.join('; ')}`), e.status);
+    }
+    rec.log('info', `Twin of verification session ${original.sessionId}, presented to by the reference wallet (dashboard)`, { original_session_id: original.sessionId, fault_switches_copied: keepFaults });
+    await rec.flush(deps.store);
+    await note(deps, original.sessionId, rec.requestId, 'info', `Reference wallet run started on a twin of this request: session ${twin.session_id}`, { twin_session_id: twin.session_id });
+    const record = (await deps.store.presentations.get(twin.session_id))!;
+    const refused = await present(request, twin.session_id, record, twin.request_url);
+    if (refused) return sendPage(reply, errorPage(dash.page(request), refused.status, refused.text), refused.status);
+    return reply.redirect(`${dash.base}/ui/sessions/${twin.session_id}`, 303);
+  });
+}
+
+/** The admin request of a twin: the same query and options, the fault switches only when asked for. */
+export function twinPresentationRequest(r: PresentationRequestRecord, keepFaults: boolean): CreatePresentationRequest {
+  const f = r.options.faults;
+  return {
+    ...(r.options.preset ? { preset: r.options.preset } : { dcql_query: r.dcqlQuery }),
+    response_mode: r.options.responseMode,
+    client_id_prefix: r.options.clientIdPrefix,
+    strict: r.options.strict,
+    ...(r.options.draftRequest ? { draft_request: r.options.draftRequest } : {}),
+    ...(keepFaults
+      ? {
+          faults: {
+            ...(f.unsignedRequest ? { unsigned_request: true } : {}),
+            ...(f.rejectFirstResponse ? { reject_first_response: true } : {}),
+            ...(f.singleFetch ? { single_fetch: true } : {}),
+            ...(f.requireEncryptedResponse ? { require_encrypted_response: true } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 function isRequestOf(requestUrl: string, record: PresentationRequestRecord, requestEndpoint: string): boolean {
