@@ -160,10 +160,10 @@ function inspectorLinks(base: string, r: LogView): Html {
  * Level switches with live counts (entries of each level among the requests the search matches)
  * and a search over everything shown, request ids included. app.js applies them.
  */
-export function logFilters(): Html {
+export function logFilters(query = ''): Html {
   return html`<div class="filters" id="level-filter">
     ${LEVELS.map((l) => html`<label><input type="checkbox" name="level" value="${l}" checked> ${l} <span class="count" data-level-count="${l}" data-testid="level-count-${l}">0</span></label>`)}
-    <label class="search">Search <input type="search" id="log-search" placeholder="request id, path, code, text" data-testid="log-search"></label>
+    <label class="search">Search <input type="search" id="log-search" value="${query}" placeholder="request id, path, code, text" data-testid="log-search"></label>
     <span class="muted small" id="log-shown" data-testid="log-shown"></span>
   </div>`;
 }

@@ -3,6 +3,7 @@ import { diagnose, ProtocolError, toErrorDescription } from '../core/diagnostics
 import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
 import type { ProtocolRequest, RequestBody } from '../protocol/request.js';
+import { secretsCarried, sessionOfSecrets } from '../session-log/attach.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
 import { redactBody, redactHeaders, redactPath, redactResponseBody } from '../session-log/redact.js';
 import { readProtocolRequest } from './protocol-request.js';
@@ -42,6 +43,15 @@ export async function runEndpoint(
     response = await handler(request, rec);
   } catch (err) {
     response = errorResponse(err, rec);
+  }
+  if (!rec.sessionId) {
+    // Refused before its session was known (wrong media type, misspelled grant_type): a secret it
+    // carries still tells which session it belongs to.
+    const found = await sessionOfSecrets(deps.store, secretsCarried(request));
+    if (found) {
+      rec.bindSession(found.sessionId);
+      rec.log('info', `Attached to this session by the ${found.via} the request carries (it was refused before the session was known)`, { attached_by: found.via });
+    }
   }
   // The request entry also carries the outcome: one row per request, not two.
   requestEntry.message = `${request.method} ${endpoint} -> ${response.status}`;

@@ -173,4 +173,26 @@ describe('session page and list at a glance (headless Chromium)', () => {
     assert.equal(await inspector.inputValue('#kind'), 'proof');
     await inspector.close();
   });
+
+  it('links the unbound requests of the same client around the session, and a refused request carrying its code lands on it', async () => {
+    const offer = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT] });
+    // The wallet's first attempt: a code it mangled, so nothing ties it to the session.
+    const stray = await w.tokenRequest(issuer, { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': `${w.preAuthorizedCode(offer)}-mangled` }, ua);
+    assert.equal(stray.status, 400);
+    // Then the right code, but as JSON: refused, yet it carries the session's code.
+    const asJson = await fetch(`${issuer.baseUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...ua },
+      body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': w.preAuthorizedCode(offer) }),
+    });
+    assert.equal(asJson.status, 400);
+    await page.goto(`${issuer.baseUrl}/ui/sessions/${offer.session_id}`);
+    assert.equal(await page.getAttribute('[data-testid=outcome]', 'data-outcome'), 'refused');
+    assert.ok(await page.isVisible(`#logs > li[data-request="${asJson.headers.get('x-request-id')}"]`), 'the JSON token request is on the session page');
+    const link = page.locator(`[data-testid=nearby-link]:text-is("${stray.headers.get('x-request-id')}")`);
+    await link.click();
+    await page.waitForSelector('h1:has-text("Unbound requests")');
+    assert.equal(await page.locator('#logs > li:not([hidden])').count(), 1);
+    assert.equal(await page.getAttribute('#logs > li:not([hidden])', 'data-request'), stray.headers.get('x-request-id'));
+  });
 });

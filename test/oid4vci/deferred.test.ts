@@ -167,13 +167,18 @@ describe('deferred issuance (OID4VCI 1.0 §9)', () => {
     await expectRefusal(t.offer.session_id, await deferredRequest(t.accessToken, `transaction_id=${t.transactionId}`, 'application/x-www-form-urlencoded'), 'invalid_credential_request', 'deferred.request.content_type');
   });
 
-  it('returns invalid_token without a valid access token, logged as an unbound request', async () => {
+  it('returns invalid_token without a valid access token, logged on the session its transaction_id names', async () => {
     const t = await deferredTransaction();
     const res = await deferredRequest('not-a-token', { transaction_id: t.transactionId });
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_token');
+    const logs = await sessionLogs(t.offer.session_id);
+    assert.ok(logs.some((l: any) => l.request_id === res.requestId && l.data?.code === 'credential.token.unknown'));
+    assert.ok(logs.some((l: any) => l.request_id === res.requestId && l.data?.attached_by === 'transaction_id'));
+    // Carrying nothing of any session, it stays unbound.
+    const stray = await deferredRequest('not-a-token', { transaction_id: 'txn_not-a-real-one' });
     const unbound = await admin(issuer, 'GET', '/unbound_requests/logs?limit=50');
-    assert.ok(unbound.body.logs.some((l: any) => l.request_id === res.requestId && l.data?.code === 'credential.token.unknown'));
+    assert.ok(unbound.body.logs.some((l: any) => l.request_id === stray.requestId && l.data?.code === 'credential.token.unknown'));
   });
 
   it('issues at once when the claims were supplied before the credential request, and keeps the transaction id out of the session view', async () => {

@@ -1,6 +1,6 @@
 import type { SessionSummary } from '../../session-log/outcome.js';
 import { logFilters, requestLog } from '../request-log.js';
-import { buildTimeline, diagnosticCounts, eventRow, outcomeBadge, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
+import { buildTimeline, diagnosticCounts, eventRow, outcomeBadge, timeMs, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import type { FaultView } from '../../protocol/faults/offer-faults.js';
@@ -36,6 +36,8 @@ export interface SessionPageData {
   faults?: FaultView[];
   issued?: IssuedView[];
   summary: SessionSummary;
+  /** Unbound requests from this session's client around its time (newest first). */
+  nearbyUnbound?: LogView[];
 }
 
 const EVENT_LABELS: Record<string, string> = { offer_created: 'offer created', claims_supplied: 'claims supplied' };
@@ -65,6 +67,8 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <h2>Timeline</h2>
     <div id="timeline">${timelineList(d.timeline)}</div>
   </section>
+
+  ${nearbySection(ctx, d.nearbyUnbound ?? [])}
 
   <div id="issued">${issuedSection(d.issued ?? [], d.readOnly ? undefined : ctx, s.session_id)}</div>
 
@@ -111,6 +115,17 @@ export function sessionActions(ctx: PageContext, sessionId: string, extra: Html 
       </form>
       ${extra}
     </div>`;
+}
+
+function nearbySection(ctx: PageContext, entries: LogView[]): Html {
+  if (entries.length === 0) return html``;
+  return html`<section data-testid="nearby-unbound">
+    <h2>Unbound requests from the same client <span class="count">${entries.length}</span></h2>
+    <p class="muted small">Same User-Agent (or client address), from a minute before this session to ten minutes after its last request, carrying none of its secrets:
+      often the wallet's first, broken attempt.</p>
+    <ul class="small">${entries.map((l) => html`<li><time>${timeMs(l.timestamp)}</time> ${String(l.data?.method ?? '')} <b>${l.endpoint}</b> <span class="status ${Number(l.data?.status) >= 400 ? 'status-4xx' : ''}">${String(l.data?.status ?? '')}</span>
+      <a href="${ctx.base}/ui/unbound?q=${encodeURIComponent(l.request_id ?? '')}" data-testid="nearby-link">${l.request_id}</a></li>`)}</ul>
+  </section>`;
 }
 
 /** The header facts: rendered with the page and again, live, after every change of the session. */

@@ -19,14 +19,14 @@ export function signInPage(ctx: PageContext, error?: string): Html {
   );
 }
 
-export function unboundPage(ctx: PageContext, logs: LogView[], total: number): Html {
+export function unboundPage(ctx: PageContext, logs: LogView[], total: number, query = ''): Html {
   return layout(
     ctx,
     'Unbound requests',
     html`<h1>Unbound requests <span class="count" id="log-count">${total}</span></h1>
     <p class="muted">Requests that could not be tied to a session: an unknown pre-authorized code or access token, a wrong path, garbage.
     A broken wallet's first request usually lands here. Newest first.</p>
-    ${logFilters()}
+    ${logFilters(query)}
     <ol class="logs" id="logs">${requestLog(ctx.base, logs)}</ol>
     <div id="live" data-stream="${ctx.base}/ui/unbound/stream" data-after="${logs[0]?.id ?? ''}" hidden></div>`,
     { script: true },

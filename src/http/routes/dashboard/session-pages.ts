@@ -144,7 +144,8 @@ export const sessionPages = {
 
     app.get('/ui/unbound', async (request, reply) => {
       const page = await deps.store.logs.list(null, { limit: 500, offset: 0, order: 'desc' });
-      return sendPage(reply, unboundPage(dash.page(request), page.items.map(presentLog) as unknown as LogView[], page.total));
+      const q = (request.query as { q?: unknown }).q;
+      return sendPage(reply, unboundPage(dash.page(request), page.items.map(presentLog) as unknown as LogView[], page.total, typeof q === 'string' ? q.slice(0, 200) : ''));
     });
     app.get('/ui/unbound/stream', (request, reply) => streamUnbound(deps, request, reply));
   },

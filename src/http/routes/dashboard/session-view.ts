@@ -5,6 +5,7 @@ import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import { errorBanner, sessionFacts, sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
 import { issuedSection, type IssuedView } from '../../../dashboard/pages/session-issued.js';
+import { nearbyUnbound } from '../../../session-log/attach.js';
 import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
@@ -73,6 +74,8 @@ export async function renderSessionPage(
     loadIssued(deps, sessionId),
     loadSessionSummary(deps.store, session),
   ]);
+  // Not on a share link: unbound requests are not the session's, only maybe its wallet's.
+  const nearby = opts.readOnly ? [] : nearbyUnbound((await deps.store.logs.list(null, { level: ['debug'], limit: 500, offset: 0, order: 'desc' })).items, allForTimeline.items, session.createdAt);
   const eventViews = events.items.map(presentEvent) as never[];
   const sampleClaims = Object.fromEntries(
     session.credentialConfigurationIds.map((id) => [id, deps.configurations.byId.get(id)?.issuance.sample_claims ?? {}]),
@@ -92,6 +95,7 @@ export async function renderSessionPage(
     faults: describeFaults(session.options, deps.config),
     issued,
     summary,
+    nearbyUnbound: nearby.slice(0, 20).map(presentLog) as unknown as LogView[],
   };
   return sessionPage(ctx, data);
 }
