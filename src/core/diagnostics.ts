@@ -624,6 +624,12 @@ const entries = {
     help: 'The form did not come from the consent page of this authorization (CSRF protection). Reload the authorization from the wallet.',
     spec_ref: rfc(6749, '10.12'),
   },
+  'consent.claims.locked': {
+    error: 'invalid_request', status: 400, severity: 'error',
+    expected: 'the claims the offer carries (the offer does not set claims_editable: true)',
+    help: 'The operator set the claims of this credential on the offer; the consent page issues exactly those. Create the offer with claims_editable: true to let the holder pick a persona or edit them.',
+    spec_ref: oid4vci('Appendix B.2'),
+  },
   'consent.claims.invalid': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'claims that fit the credential configuration',

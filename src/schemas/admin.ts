@@ -20,6 +20,11 @@ export const zCreateOfferRequest = z.strictObject({
     })
     .optional(),
   claims: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Whether the holder may replace the claims at the consent page (authorization code flow):
+   * default false for configurations the offer carries claims for, true for the others.
+   */
+  claims_editable: z.boolean().optional(),
   subject_id: z.string().max(200).optional(),
   require_wallet_attestation: z.boolean().optional(),
   require_key_attestation: z.boolean().optional(),

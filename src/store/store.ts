@@ -21,6 +21,11 @@ export interface TxCodeSpec {
 export interface OfferOptions {
   /** Claims per credential configuration id; absent ids use the sample claims. */
   claims: Record<string, Record<string, unknown>>;
+  /**
+   * Whether the holder may replace the claims on the consent page (persona or edited JSON).
+   * Absent: only for configurations the offer carries no claims for.
+   */
+  claimsEditable?: boolean;
   subjectId?: string;
   deferred: boolean;
   requireWalletAttestation: boolean;

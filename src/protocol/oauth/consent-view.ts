@@ -30,6 +30,8 @@ export interface ConsentCredential {
   /** Text of the claims editor (the selected persona's claims, or what the person typed). */
   customText: string;
   problems: string[];
+  /** False when the offer fixes the claims: no editor, no other persona. */
+  editable: boolean;
 }
 
 export interface ConsentView {
@@ -50,15 +52,22 @@ export function consentActionPath(urls: IssuerUrls): string {
 }
 
 /** The personas of one configuration; the default is the offer's claims when it has some. */
-export function personasFor(configuration: CredentialConfiguration, session: SessionRecord): { personas: Persona[]; selected: Persona['key'] } {
+/**
+ * The claim sets the holder may pick for one configuration. Claims the operator set on the
+ * offer are all there is unless the offer says `claims_editable: true`; without offer claims
+ * the holder picks a persona or edits, unless the offer says `claims_editable: false`.
+ */
+export function personasFor(configuration: CredentialConfiguration, session: SessionRecord): { personas: Persona[]; selected: Persona['key']; editable: boolean } {
   const sample = configuration.issuance.sample_claims;
-  const personas: Persona[] = [{ key: 'sample', label: `Sample persona: ${personaName(sample) ?? 'the configuration sample claims'}`, claims: sample }];
   const offered = session.options.claims[configuration.id];
+  const editable = session.options.claimsEditable ?? !offered;
+  const personas: Persona[] = [];
+  if (editable || !offered) personas.push({ key: 'sample', label: `Sample persona: ${personaName(sample) ?? 'the configuration sample claims'}`, claims: sample });
   if (offered) personas.push({ key: 'offer', label: `Claims of the offer${personaName(offered) ? `: ${personaName(offered)}` : ''}`, claims: offered });
   if (session.options.deferred && !offered) personas.push({ key: 'deferred', label: 'Supply the claims later (deferred issuance)', claims: null });
-  personas.push({ key: 'custom', label: 'Edit the claims (JSON below)', claims: null });
+  if (editable) personas.push({ key: 'custom', label: 'Edit the claims (JSON below)', claims: null });
   const selected = offered ? 'offer' : session.options.deferred ? 'deferred' : 'sample';
-  return { personas, selected };
+  return { personas, selected, editable };
 }
 
 export function buildConsentView(
@@ -71,7 +80,7 @@ export function buildConsentView(
 ): ConsentView {
   const credentials = record.credentialConfigurationIds.map((id): ConsentCredential => {
     const configuration = deps.configurations.byId.get(id)!;
-    const { personas, selected } = personasFor(configuration, session);
+    const { personas, selected, editable } = personasFor(configuration, session);
     const shown = personas.find((p) => p.key === selected)?.claims ?? configuration.issuance.sample_claims;
     const edit = edits[id];
     return {
@@ -82,6 +91,7 @@ export function buildConsentView(
       selected: edit?.selected ?? selected,
       customText: edit?.customText ?? JSON.stringify(shown, null, 2),
       problems: edit?.problems ?? [],
+      editable,
     };
   });
   return {

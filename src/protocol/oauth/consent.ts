@@ -46,11 +46,19 @@ export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, request
     let invalid = false;
     for (const id of record.credentialConfigurationIds) {
       const configuration = deps.configurations.byId.get(id)!;
-      const { personas } = personasFor(configuration, session);
+      const { personas, editable } = personasFor(configuration, session);
       const selected = (form[`persona.${id}`] ?? '') as Persona['key'];
       const customText = form[`claims.${id}`] ?? '';
       const persona = personas.find((p) => p.key === selected);
       let problems: string[] = [];
+      if (!persona && !editable && (selected === 'custom' || selected === 'sample')) {
+        // A form the page never showed: the operator's claims are not the holder's to replace.
+        problems = [`the offer fixes the claims of ${id} (claims_editable is not true): only "${personas.map((p) => p.key).join('", "')}" can be chosen`];
+        invalid = true;
+        rec.diagnostic(diagnose('consent.claims.locked', `The consent form tried to replace the claims the offer fixes for ${id} (persona ${selected})`, { path: `body.persona.${id}`, found: selected }));
+        edits[id] = { selected: personas[0].key, customText: JSON.stringify(personas[0].claims, null, 2), problems };
+        continue;
+      }
       if (!persona) problems = [`pick one of: ${personas.map((p) => p.key).join(', ')}`];
       else if (persona.key === 'custom') {
         const parsed = parseJson(customText);

@@ -67,6 +67,7 @@ export async function createOffer(
   };
   const options: OfferOptions = {
     claims,
+    ...(input.claims_editable !== undefined ? { claimsEditable: input.claims_editable } : {}),
     subjectId: input.subject_id,
     deferred: input.deferred ?? false,
     // Token/PAR need a wallet attestation; every proof needs a key attestation.

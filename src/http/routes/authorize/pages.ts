@@ -16,8 +16,13 @@ export function renderConsentPage(view: ConsentView): string {
 <legend>${e(c.name)} <small>(<code>${e(c.id)}</code>, ${e(c.format)})</small></legend>
 ${radios}
 ${problems}
-<label for="claims-${e(c.id)}">Claims to issue as JSON (used when "Edit the claims" is picked)</label>
-<textarea id="claims-${e(c.id)}" name="claims.${e(c.id)}" spellcheck="false">${e(c.customText)}</textarea>
+${
+  c.editable
+    ? `<label for="claims-${e(c.id)}">Claims to issue as JSON (used when "Edit the claims" is picked)</label>
+<textarea id="claims-${e(c.id)}" name="claims.${e(c.id)}" spellcheck="false">${e(c.customText)}</textarea>`
+    : `<p>The offer fixes these claims:</p>
+<pre class="claims">${e(c.customText)}</pre>`
+}
 </fieldset>`;
     })
     .join('\n');
