@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { runReferenceWalletPresentation } from '../../src/wallet/run-child.js';
-import { decodeQr, launchChromium, openLiveSessionPage, signIn, stillSamePage } from '../helpers/browser.js';
+import { join } from 'node:path';
+import { decodeQr, launchChromium, openLiveSessionPage, screenshotDir, signIn, stillSamePage } from '../helpers/browser.js';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 
 /**
@@ -12,6 +13,7 @@ import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
  * disclosed claims; a typed DCQL query is validated; share links stay read-only.
  */
 
+const shots = screenshotDir();
 let issuer: RunningIssuer;
 let browser: Browser;
 let page: Page;
@@ -45,6 +47,7 @@ describe('verifier dashboard (headless Chromium)', () => {
     const { requestUrl, sessionId } = await createFromPreset('pid_sd_jwt');
     assert.match(requestUrl, /^openid4vp:\/\/\?client_id=x509_san_dns%3A.+&request_uri=/);
     assert.equal(await decodeQr(page, '[data-testid=request-qr] svg'), requestUrl, 'the QR code carries the deep link');
+    await page.screenshot({ path: join(shots, 'presentation-request.png') });
 
     await openLiveSessionPage(page, issuer, sessionId);
     assert.equal(await page.textContent('[data-testid=session-state]'), 'created');
@@ -64,6 +67,8 @@ describe('verifier dashboard (headless Chromium)', () => {
     for (const e of ['request_created', 'request_retrieved', 'response_received', 'presentation_verified']) assert.ok(events.includes(e), `${e} in ${events.join(', ')}`);
     assert.ok(await page.$$eval('[data-testid=vp-check][data-status=pass]', (l) => l.length) > 5, 'the checks that passed are listed');
     assert.ok(await stillSamePage(page), 'updated in place, not reloaded');
+    await page.evaluate(() => document.querySelectorAll('[data-testid=vp-credential] details').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    await page.screenshot({ path: join(shots, 'verification-session.png'), fullPage: true });
   });
 
   it('"Present with the reference wallet" issues it matching credentials and presents them (mdoc, direct_post)', async () => {

@@ -172,7 +172,7 @@ export function verificationSessionPage(ctx: PageContext, d: VerificationPageDat
   </section>
 
   <section>
-    <details><summary><h2 class="inline">DCQL query and client metadata</h2></summary>
+    <details class="folded"><summary><h2>DCQL query and client metadata</h2></summary>
       <h3>DCQL query</h3>${jsonBlock(s.dcql_query)}
       <h3>Request object</h3><p class="muted small">As signed at each fetch (state redacted; nonce and wallet_nonce, iat, exp are added per fetch).</p>${jsonBlock(s.request_object)}
     </details>
@@ -199,7 +199,7 @@ export function verificationFacts(s: VerificationSessionView, summary: SessionSu
       <dt>Session</dt><dd><code data-testid="session-id">${s.session_id}</code></dd>
       <dt>Outcome</dt><dd>${outcomeBadge(summary)} ${diagnosticCounts(summary)}</dd>
       <dt>State</dt><dd id="session-state">${stateBadge(s.state)}</dd>
-      <dt>Wallet</dt><dd>${walletLabel(summary)}</dd>
+      <dt>Wallet</dt><dd>${summary.wallet ? html`<span data-testid="wallet"><code class="break">${summary.wallet.user_agent}</code></span>` : walletLabel(summary)}</dd>
       <dt>Kind</dt><dd>presentation (OpenID4VP 1.0)</dd>
       <dt>Client id</dt><dd><code class="break" data-testid="client-id">${s.client_id}</code> <span class="muted small">${s.client_id_prefix}</span></dd>
       <dt>Response mode</dt><dd>${s.response_mode}</dd>
