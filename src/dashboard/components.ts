@@ -43,12 +43,13 @@ export function stateBadge(state: string): Html {
   return html`<span class="state state-${state}" data-testid="session-state">${state}</span>`;
 }
 
-/** "OID4VCI 1.0 §8.3.1.2" / "OID4VCI 1.0 Appendix F.1" / "RFC 6750 §3" → a link to the section. */
+/** "OID4VCI 1.0 §8.3.1.2" / "OID4VP 1.0 Appendix B.3.6" / "RFC 6750 §3" → a link to the section. */
 export function specUrl(ref: string): string | undefined {
-  const vci = /^OID4VCI 1\.0 (?:§([\d.]+)|Appendix ([A-Z](?:\.[\d.]+)?))$/.exec(ref);
-  if (vci) {
-    const anchor = vci[1] ? `section-${vci[1]}` : `appendix-${vci[2]}`;
-    return `https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#${anchor}`;
+  const openid = /^(OID4VCI|OID4VP) 1\.0 (?:§([\d.]+)|Appendix ([A-Z](?:\.[\d.]+)?))$/.exec(ref);
+  if (openid) {
+    const anchor = openid[2] ? `section-${openid[2]}` : `appendix-${openid[3]}`;
+    const doc = openid[1] === 'OID4VCI' ? 'openid-4-verifiable-credential-issuance-1_0' : 'openid-4-verifiable-presentations-1_0';
+    return `https://openid.net/specs/${doc}.html#${anchor}`;
   }
   const rfc = /^RFC (\d+) §([\d.]+)$/.exec(ref);
   if (rfc) return `https://www.rfc-editor.org/rfc/rfc${rfc[1]}#section-${rfc[2]}`;
