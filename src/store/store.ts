@@ -9,6 +9,7 @@ import type { SessionState } from '../core/session-state.js';
 import type { GrantRevocationReason, OAuthStore } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
 import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
+import type { TestPlanRunStore } from './test-plan-run-records.js';
 
 export type GrantType = 'pre-authorized_code' | 'authorization_code';
 
@@ -311,7 +312,7 @@ export interface SharedValue {
 }
 
 /** `OAuthStore` (oauth-records.ts): authorization code flow, refresh tokens, DPoP replay, secrets. */
-export interface Store extends OAuthStore, NotificationStore, VerificationStore {
+export interface Store extends OAuthStore, NotificationStore, VerificationStore, TestPlanRunStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   sessions: {

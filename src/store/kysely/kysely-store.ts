@@ -23,6 +23,7 @@ import type {
 import { createMaintenance, createSharedState } from './maintenance.js';
 import { createOAuthStore } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
+import { createTestPlanRunStore } from './test-plan-run-store.js';
 import { createVerificationStore, presentationRequestToRow } from './verification-store.js';
 import type { ChangeRelay } from './postgres-changes.js';
 import { prepared, preparedInsert, preparedOn, type QueryRunner } from './prepared.js';
@@ -60,6 +61,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     ...createNotificationStore(db, (notification) => created({ kind: 'notification', notification })),
     // Presentation requests of the verifier (verification-store.ts).
     ...createVerificationStore(db),
+    // Wallet test plan runs (test-plan-run-store.ts).
+    ...createTestPlanRunStore(db, async (run) => { await groupCommit.run(run); }),
 
     sessions: {
       async create(session) {

@@ -19,6 +19,8 @@ const EXPIRING: { table: string; key: string; column?: string }[] = [
   { table: 'access_tokens', key: 'token_hash' },
   { table: 'deferred_transactions', key: 'transaction_id_hash' },
   { table: 'share_links', key: 'token_hash' },
+  { table: 'test_plan_runs', key: 'id' },
+  { table: 'test_plan_run_shares', key: 'token_hash' },
   { table: 'dashboard_sign_outs', key: 'sign_in_hash' },
   { table: 'oauth_issuer_states', key: 'issuer_state_hash' },
   { table: 'oauth_authorization_requests', key: 'id' },

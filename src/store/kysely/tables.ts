@@ -185,7 +185,29 @@ export interface PresentationRequestsTable {
   result_json: string | null;
 }
 
+/** Row shapes (migration 2026-12-08-test-plan-runs). */
+export interface TestPlanRunsTable {
+  id: string;
+  plan_id: string;
+  plan_version: string;
+  wallet_token_hash: string;
+  /** [{caseId, sessionId, txCodeSealed}] */
+  cases_json: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface TestPlanRunSharesTable {
+  token_hash: string;
+  run_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database extends OAuthTables {
+  /** Wallet test plan runs and their report links (test-plan-run-store.ts). */
+  test_plan_runs: TestPlanRunsTable;
+  test_plan_run_shares: TestPlanRunSharesTable;
   /** Notification ids and the events wallets reported (notification-store.ts). */
   notifications: NotificationsTable;
   /** The verifier (verification-store.ts). */

@@ -7,6 +7,7 @@ import { sessionCases } from './sessions.js';
 import { statusListCases } from './status-lists.js';
 import { maintenanceCases, sharedStateCases } from './shared-state.js';
 import { tokenAndNonceCases } from './tokens-nonces.js';
+import { testPlanRunCases } from './test-plan-runs.js';
 
 /**
  * Every case group of the store contract, run on each backend by store-contract.test.ts.
@@ -22,4 +23,5 @@ export const contractCases: Record<string, ContractCase> = {
   'shared state': sharedStateCases,
   maintenance: maintenanceCases,
   'status list slots': statusListCases,
+  'test plan runs': testPlanRunCases,
 };
