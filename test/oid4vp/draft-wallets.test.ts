@@ -85,6 +85,33 @@ describe('older wallets: requests in draft shapes', () => {
     assert.match(r.session.logs.find((l: any) => l.data?.code === 'draft.vp.request_shape').data.reason, /drafts 19 to 21/);
   });
 
+  it('a presentation_submission ties each element of an array vp_token to its input descriptor (two credential queries)', async () => {
+    const dcql_query = {
+      credentials: [
+        { id: 'names', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] }, claims: [{ path: ['family_name'] }] },
+        { id: 'birth', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] }, claims: [{ path: ['birthdate'] }] },
+      ],
+    };
+    const created = await admin(issuer, 'POST', '/presentation_requests', { dcql_query, response_mode: 'direct_post', draft_request: 'presentation_definition' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const jar = await (await fetch(created.body.request_uri.replace(issuer.baseUrl, issuer.localUrl))).text();
+    const request = JSON.parse(Buffer.from(jar.split('.')[1], 'base64url').toString());
+    assert.deepEqual(request.presentation_definition.input_descriptors.map((d: any) => d.id), ['names', 'birth']);
+    const kb = { nonce: request.nonce, aud: request.client_id };
+    const vpToken = [await presentSdJwt(pid, { birthdate: true }, kb), await presentSdJwt(pid, { family_name: true }, kb)];
+    const submission = { id: 's', definition_id: request.presentation_definition.id, descriptor_map: [{ id: 'birth', format: 'dc+sd-jwt', path: '$[0]' }, { id: 'names', format: 'dc+sd-jwt', path: '$[1]' }] };
+    const posted = await fetch(request.response_uri.replace(issuer.baseUrl, issuer.localUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ vp_token: JSON.stringify(vpToken), presentation_submission: JSON.stringify(submission), state: request.state }).toString(),
+    });
+    assert.equal(posted.status, 200, await posted.clone().text());
+    const session = (await admin(issuer, 'GET', `/sessions/${created.body.session_id}`)).body;
+    assert.equal(session.state, 'verified', JSON.stringify(session.logs.filter((l: any) => l.level !== 'debug'), null, 1));
+    const claims = Object.fromEntries(session.result.credentials.map((c: any) => [c.credential_query_id, c.claims]));
+    assert.deepEqual(claims, { birth: { birthdate: '1984-01-12' }, names: { family_name: 'Mustermann' } });
+  });
+
   it('refuses draft requests in strict mode, for mdoc, and x509_hash with client_id_scheme, saying why', async () => {
     const strict = await admin(issuer, 'POST', '/presentation_requests', { preset: 'pid_sd_jwt', draft_request: 'presentation_definition', strict: true });
     assert.equal(strict.status, 400);
