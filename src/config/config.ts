@@ -94,6 +94,8 @@ const zEnv = z.object({
   SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(200),
   SSE_MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).default(10),
   SSE_MAX_STREAMS_PER_SHARE_LINK: z.coerce.number().int().min(1).default(5),
+  /** Requests to unknown routes per client address and minute; past it 429 and nothing is logged. 0 turns the limit off. */
+  RATE_LIMIT_UNBOUND_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   /** Encrypts generated private key files (PKCS#8, AES-256-CBC, PBKDF2 from this secret); unset keeps them 0600 plain. */
   KEY_ENCRYPTION_SECRET: z.string().min(16, 'KEY_ENCRYPTION_SECRET must be at least 16 characters').optional(),
   // ---- wallet and key attestation, encryption
@@ -193,6 +195,8 @@ export interface HardeningConfig {
   keyEncryptionSecret?: string;
   /** Caps on open live views (src/http/sse.ts). */
   streams: { total: number; perSession: number; perShareLink: number };
+  /** Requests to unknown routes per client address and minute (0: no limit). */
+  unboundPerMinute: number;
 }
 
 /** TRUST_PROXY: the n nearest peers are proxies, or the peers at these addresses/CIDRs are. */
@@ -270,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
       keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET || undefined,
       streams: { total: e.SSE_MAX_STREAMS, perSession: e.SSE_MAX_STREAMS_PER_SESSION, perShareLink: e.SSE_MAX_STREAMS_PER_SHARE_LINK },
+      unboundPerMinute: e.RATE_LIMIT_UNBOUND_PER_MINUTE,
     },
     attestation: {
       mode: e.ATTESTATION_MODE,

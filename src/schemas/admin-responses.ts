@@ -88,7 +88,11 @@ export const zDeferredTransaction = z.object({
 const page = { total: z.number().int(), limit: z.number().int(), offset: z.number().int() };
 
 export const zSessionList = z.object({ ...page, sessions: z.array(zSessionSummary) });
-export const zLogList = z.object({ ...page, logs: z.array(zLogEntry) });
+export const zLogList = z.object({
+  ...page,
+  next_offset: z.number().int().optional().describe('Where the next page starts, when entries remain (a page ends at `limit` rows or 1 MiB of entries, whichever comes first)'),
+  logs: z.array(zLogEntry),
+});
 export const zEventList = z.object({ ...page, events: z.array(zEventEntry) });
 
 export const zSessionDetail = zSessionSummary.extend({

@@ -1,3 +1,4 @@
+import { boundUnboundData } from './log-bounds.js';
 import { redactPrivateKeys } from './redact-keys.js';
 import type { Clock } from '../core/clock.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -76,8 +77,12 @@ export class RequestRecorder {
 
   toWrites(): StoreWrites {
     const sessionId = this.sessionId;
-    // No private key is ever stored, even one a wallet sent by mistake.
-    const logs = this.logs.map((l) => ({ ...l, sessionId, data: redactPrivateKeys(l.data) }));
+    // No private key is ever stored, even one a wallet sent by mistake; of an entry nobody's
+    // session vouches for, only a few KiB.
+    const logs = this.logs.map((l) => {
+      const data = redactPrivateKeys(l.data);
+      return { ...l, sessionId, data: sessionId ? data : boundUnboundData(data) };
+    });
     const created = this.created;
     if (!sessionId) return { created, logs, events: [], transitions: [], issued: [] };
     const events = this.events.map((e) => ({ ...e, sessionId }));

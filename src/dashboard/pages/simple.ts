@@ -19,16 +19,18 @@ export function signInPage(ctx: PageContext, error?: string): Html {
   );
 }
 
-export function unboundPage(ctx: PageContext, logs: LogView[], total: number, query = ''): Html {
+/** `page.next`: where older entries start (a page holds 500 entries or 1 MiB of them, whichever is less). */
+export function unboundPage(ctx: PageContext, logs: LogView[], total: number, page: { offset: number; next?: number } = { offset: 0 }, query = ''): Html {
   return layout(
     ctx,
     'Unbound requests',
     html`<h1>Unbound requests <span class="count" id="log-count">${total}</span></h1>
     <p class="muted">Requests that could not be tied to a session: an unknown pre-authorized code or access token, a wrong path, garbage.
-    A broken wallet's first request usually lands here. Newest first.</p>
+    A broken wallet's first request usually lands here. Newest first. Of each, the fields larger than 1 KiB are kept as their first KiB and their size.</p>
     ${logFilters(query)}
     <ol class="logs" id="logs">${requestLog(ctx.base, logs)}</ol>
-    <div id="live" data-stream="${ctx.base}/ui/unbound/stream" data-after="${logs[0]?.id ?? ''}" hidden></div>`,
+    ${page.offset > 0 || page.next !== undefined ? html`<nav class="pager" data-testid="unbound-pager">${page.offset > 0 ? html`<a href="${ctx.base}/ui/unbound">Newest</a> ` : ''}${page.next !== undefined ? html`<a href="${ctx.base}/ui/unbound?offset=${page.next}" data-testid="older">Older entries</a>` : ''}</nav>` : ''}
+    ${page.offset === 0 ? html`<div id="live" data-stream="${ctx.base}/ui/unbound/stream" data-after="${logs[0]?.id ?? ''}" hidden></div>` : ''}`,
     { script: true },
   );
 }

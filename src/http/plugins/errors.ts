@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { catalogue, fail, toErrorDescription } from '../../core/diagnostics.js';
+import { catalogue, fail, ProtocolError, toErrorDescription } from '../../core/diagnostics.js';
 import type { IssuerDeps } from '../../protocol/deps.js';
 import { runEndpoint } from '../endpoint.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 /**
  * The root context's error and not-found handlers. Contexts with their own handler
@@ -52,6 +53,16 @@ async function answerUnknownRoute(deps: Pick<IssuerDeps, 'store' | 'clock' | 'co
   if (browserGet || request.method === 'OPTIONS') {
     const entry = catalogue['request.route.unknown'];
     return reply.code(entry.status).header('cache-control', 'no-store').send({ error: entry.error, error_description: toErrorDescription(reason) });
+  }
+  // Anyone can call unknown paths: past the limit nothing more is written for this address.
+  try {
+    await enforceRateLimit(deps, 'unbound', request.ip, deps.config.hardening.unboundPerMinute);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return reply
+      .code(err.status)
+      .headers({ ...err.headers, 'cache-control': 'no-store' })
+      .send({ error: err.error, error_description: toErrorDescription(`${err.diagnostic.reason} (unknown paths; RATE_LIMIT_UNBOUND_PER_MINUTE)`) });
   }
   return runEndpoint(deps, 'unknown_route', request, reply, async () => fail('request.route.unknown', reason, { path: 'url' }));
 }

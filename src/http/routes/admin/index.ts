@@ -6,7 +6,8 @@ import { createOffer } from '../../../protocol/oid4vci/offer.js';
 import { zCreateOfferRequest, zListQuery, zLogQuery, zSessionQuery } from '../../../schemas/admin.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { newId } from '../../../core/ids.js';
-import type { LogLevel } from '../../../store/store.js';
+import type { LogEntry, LogLevel } from '../../../store/store.js';
+import { withinBytes } from '../../../session-log/log-bounds.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
 import { routePaths, urlsFor } from '../../urls.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, sessionFilterFrom } from './presenters.js';
@@ -63,7 +64,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
       ...presentSession(session, deps.serverSecret),
       ...(presentation ? presentPresentationRequest(presentation) : {}),
       events: events.items.map(presentEvent),
-      logs: logs.items.map(presentLog),
+      logs: withinBytes(logs.items.map(presentLog)).items,
       issued_credentials: credentials.map(presentIssuedCredential),
     };
   });
@@ -78,7 +79,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
       offset: q.offset,
       order: q.order ?? 'desc',
     });
-    return { total: page.total, limit: q.limit, offset: q.offset, logs: page.items.map(presentLog) };
+    return logPage(page, q);
   });
 
   app.get(`${routePaths.session}/:id/events`, async (request, reply) => {
@@ -98,12 +99,19 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
       offset: q.offset,
       order: q.order ?? 'desc',
     });
-    return { total: page.total, limit: q.limit, offset: q.offset, logs: page.items.map(presentLog) };
+    return logPage(page, q);
   });
 
   await adminSessionRoutes(app, deps);
   await verifierAdminRoutes(app, deps);
   await compatibilityRoutes(app, deps);
+}
+
+/** One page of log entries, cut at VIEW_BYTES as well as at `limit`; next_offset says where the rest starts. */
+function logPage(page: { items: LogEntry[]; total: number }, q: { limit: number; offset: number }) {
+  const shown = withinBytes(page.items.map(presentLog));
+  const next = q.offset + shown.items.length;
+  return { total: page.total, limit: q.limit, offset: q.offset, ...(next < page.total ? { next_offset: next } : {}), logs: shown.items };
 }
 
 function notFound(reply: FastifyReply, id: string) {

@@ -11,6 +11,7 @@ import { supplyClaims } from '../../../protocol/oid4vci/supply-claims.js';
 import { changeCredentialStatus } from '../../../protocol/status-list/status.js';
 import { zSessionQuery } from '../../../schemas/admin.js';
 import { loadSessionSummary } from '../../../session-log/outcome.js';
+import { withinBytes } from '../../../session-log/log-bounds.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { openEventStream } from '../../sse.js';
 import { urlsFor } from '../../urls.js';
@@ -143,9 +144,12 @@ export const sessionPages = {
     });
 
     app.get('/ui/unbound', async (request, reply) => {
-      const page = await deps.store.logs.list(null, { limit: 500, offset: 0, order: 'desc' });
+      const offset = Math.max(0, Math.floor(Number((request.query as { offset?: string }).offset) || 0));
+      const page = await deps.store.logs.list(null, { limit: 500, offset, order: 'desc' });
+      const shown = withinBytes(page.items.map(presentLog));
+      const next = offset + shown.items.length < page.total ? offset + shown.items.length : undefined;
       const q = (request.query as { q?: unknown }).q;
-      return sendPage(reply, unboundPage(dash.page(request), page.items.map(presentLog) as unknown as LogView[], page.total, typeof q === 'string' ? q.slice(0, 200) : ''));
+      return sendPage(reply, unboundPage(dash.page(request), shown.items as unknown as LogView[], page.total, { offset, next }, typeof q === 'string' ? q.slice(0, 200) : ''));
     });
     app.get('/ui/unbound/stream', (request, reply) => streamUnbound(deps, request, reply));
   },

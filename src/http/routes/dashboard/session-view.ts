@@ -9,6 +9,7 @@ import { nearbyUnbound } from '../../../session-log/attach.js';
 import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
+import { withinBytes } from '../../../session-log/log-bounds.js';
 import { resumeAfter, streamSession, type SseMessage } from '../../sse.js';
 import { mountPath } from '../../urls.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
@@ -21,6 +22,7 @@ import type { SessionRecord } from '../../../store/store.js';
  * share links. A shared view never shows client addresses.
  */
 
+/** Newest entries on the page: 500 rows, and no more than VIEW_BYTES of them (withinBytes). */
 const PAGE_LOGS = 500;
 
 export interface SessionViewOptions {
@@ -57,7 +59,7 @@ export async function renderSessionPage(
     return verificationSessionPage(ctx, {
       session: view,
       summary,
-      logs: logs.items.map(present) as unknown as LogView[],
+      logs: withinBytes(logs.items.map(present)).items as unknown as LogView[],
       logTotal: logs.total,
       events: [...eventViews].reverse(),
       timeline: timelineOf(allForTimeline.items.map(presentLog) as unknown as LogView[], eventViews),
@@ -82,7 +84,7 @@ export async function renderSessionPage(
   );
   const data: SessionPageData = {
     session: (opts.readOnly ? presentSharedSession : presentSession)(session, deps.serverSecret) as unknown as SessionView,
-    logs: logs.items.map(present) as unknown as LogView[],
+    logs: withinBytes(logs.items.map(present)).items as unknown as LogView[],
     logTotal: logs.total,
     events: [...eventViews].reverse(),
     timeline: timelineOf(allForTimeline.items.map(presentLog) as unknown as LogView[], eventViews),

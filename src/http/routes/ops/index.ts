@@ -24,8 +24,8 @@ const READY_TIMEOUT_MS = 2000;
  * Probes and metrics for operators, at the server root (not under PUBLIC_URL's path): load
  * balancers and Prometheus talk to each instance directly.
  * - GET /healthz: the process is up and serving (liveness). No dependencies checked.
- * - GET /readyz: the database answers a trivial query and the issuer keys are loaded, and the
- *   instance is not shutting down (readiness). Details of a failure go to the process log, not
+ * - GET /readyz: the database answers a trivial query and takes a write, the issuer keys are
+ *   loaded, and the instance is not shutting down (readiness). Details of a failure go to the process log, not
  *   to the unauthenticated caller.
  * - GET /metrics: Prometheus text; Bearer METRICS_TOKEN (scrapers need no admin power) or
  *   ADMIN_TOKEN. Counts are not secrets, but they tell an outsider how busy the issuer is.
@@ -41,6 +41,16 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps, metrics: Pr
     } catch (err) {
       checks.database = 'failed';
       request.log.warn({ err }, 'readiness: database unreachable');
+    }
+    // Reads can work while writes fail (a full disk, a locked or read-only database): then every
+    // offer, nonce and token request fails, so readiness needs a write too. One counter row per
+    // minute, the same upsert the rate limits use.
+    try {
+      await withTimeout(deps.store.rateLimits.hit('readyz:write-probe', 60_000, Date.now()), READY_TIMEOUT_MS);
+      checks.database_writes = 'ok';
+    } catch (err) {
+      checks.database_writes = 'failed';
+      request.log.warn({ err }, 'readiness: database refuses writes');
     }
     checks.keys = deps.keys.signer && deps.keys.jwks.keys.length > 0 ? 'ok' : 'failed';
     checks.accepting = state.draining() ? 'failed' : 'ok';
