@@ -50,7 +50,7 @@ describe('health, readiness and metrics', () => {
     assert.equal(health.status, 200);
     const ready = await fetch(`${s.issuer.baseUrl}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', keys: 'ok', accepting: 'ok' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', database_writes: 'ok', keys: 'ok', accepting: 'ok' } });
   });
 
   it('turns /readyz to 503 while draining, /healthz stays 200', async () => {
