@@ -27,6 +27,8 @@ const zEnv = z.object({
   TRUST_PROXY: z.string().default(''),
   /** Tenants defined by the operator (JSON {tenants: [{id, display_name?, credential_configurations?, admin_token?}]}). */
   TENANTS_FILE: z.string().optional(),
+  /** The only directory POST /tenants may take credential configuration files from (by file name). */
+  TENANT_CONFIGURATIONS_DIR: z.string().optional(),
   /** Per client address and minute at token, nonce and PAR; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** Per client address and minute at the dashboard sign-in. */
@@ -140,6 +142,7 @@ export interface Config {
   /** Whose X-Forwarded-For/-Host/-Proto/-Prefix count (http/trusted-proxies.ts); false: nobody's. */
   trustProxy: TrustProxy;
   tenantsFile?: string;
+  tenantConfigurationsDir?: string;
   rateLimitPerMinute: number;
   rateLimitSigninPerMinute: number;
   signedMetadata: boolean;
@@ -231,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     trustProxy,
     tenantsFile: e.TENANTS_FILE,
+    tenantConfigurationsDir: e.TENANT_CONFIGURATIONS_DIR,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitSigninPerMinute: e.RATE_LIMIT_SIGNIN_PER_MINUTE,
     signedMetadata: e.SIGNED_METADATA,

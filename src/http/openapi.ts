@@ -151,6 +151,36 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
           responses: { '200': { description: 'One row per wallet and draft', content: content(res.zCompatibilityMatrix) }, ...errors },
         },
       },
+      '/tenants': {
+        get: {
+          operationId: 'listTenants',
+          summary: "The deployment's tenants (operator API: the deployment's ADMIN_TOKEN); admin tokens are never listed",
+          responses: { '200': { description: 'Every tenant, from TENANTS_FILE and from this API', content: content(res.zTenantList) }, ...errors },
+        },
+        post: {
+          operationId: 'createTenant',
+          summary: 'Start a tenant: a credential issuer of its own at PUBLIC_URL/{tenant_id}; recorded only once it has started',
+          requestBody: { required: true, content: content(req.zCreateTenantRequest, 'input') },
+          responses: {
+            '201': { description: "Started; the tenant's admin token is in this answer only", content: content(res.zCreatedTenant) },
+            ...errors,
+            '409': { description: 'A tenant with this id exists', content: content(res.zErrorResponse) },
+          },
+        },
+      },
+      '/tenants/{tenant_id}': {
+        delete: {
+          operationId: 'deleteTenant',
+          summary: 'Stop a tenant and delete it with its data: sessions, keys, admin token (its SQLite files, or its PostgreSQL schema)',
+          parameters: [{ name: 'tenant_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '204': { description: 'Deleted' },
+            ...errors,
+            '404': { description: 'No such tenant', content: content(res.zErrorResponse) },
+            '409': { description: 'The tenant is defined in TENANTS_FILE', content: content(res.zErrorResponse) },
+          },
+        },
+      },
       '/unbound_requests/logs': {
         get: {
           operationId: 'listUnboundRequestLogs',

@@ -120,6 +120,16 @@ export const zClaimsSupplied = z.object({
 
 export const zShareLink = z.object({ url: z.string(), expires_at: zTimestamp });
 
+export const zTenantList = z.object({
+  tenants: z.array(z.object({ tenant_id: z.string(), display_name: z.string().nullable(), credential_issuer: z.string(), created_at: z.string().nullable() })),
+});
+
+export const zCreatedTenant = z.object({
+  tenant_id: z.string(),
+  credential_issuer: z.string(),
+  admin_token: z.string().describe("The tenant's admin token: shown in this answer only, never logged"),
+});
+
 export const zSessionExport = z.object({
   exported_at: zTimestamp,
   credential_issuer: z.string(),

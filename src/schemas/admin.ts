@@ -50,6 +50,14 @@ export const zCreateOfferRequest = z.strictObject({
 });
 export type CreateOfferRequest = z.infer<typeof zCreateOfferRequest>;
 
+/** POST /tenants (operator API on the deployment's own issuer). */
+export const zCreateTenantRequest = z.strictObject({
+  tenant_id: z.string().describe('1-40 lowercase letters, digits and inner hyphens; the tenant is served at PUBLIC_URL/{tenant_id}'),
+  display_name: z.string().max(200).optional(),
+  credential_configurations: z.string().optional().describe("File name in TENANT_CONFIGURATIONS_DIR; the deployment's configurations when absent"),
+});
+export type CreateTenantRequest = z.infer<typeof zCreateTenantRequest>;
+
 export const zListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),

@@ -1,4 +1,6 @@
+import { existsSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CredentialConfigurationError } from '../credential-configurations/load.js';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -37,16 +39,54 @@ export class TenantHost {
     this.mount = mountPath(options.config);
   }
 
-  /** Starts every known tenant; called once the main app's own paths are reserved. */
+  /**
+   * Starts every known tenant; called once the main app's own paths are reserved. A tenant
+   * that cannot start is left out with a line saying so: one bad tenant must not keep the
+   * deployment (and every other tenant) down.
+   */
   async start(reservedSegments: ReadonlySet<string>): Promise<void> {
     this.registry.reserve(reservedSegments);
-    for (const tenant of this.registry.records()) await this.launch(tenant);
+    for (const tenant of this.registry.records()) {
+      try {
+        await this.launch(tenant);
+      } catch (err) {
+        this.options.say?.(`warning: tenant ${tenant.id} not started: ${launchFailure(err)}`);
+      }
+    }
   }
 
+  /** A tenant of the operator API: started first, recorded only once it runs. */
   async create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date) {
-    const tenant = this.registry.create(input, now);
-    const runtime = await this.launch(tenant);
+    const tenant = this.registry.prepare(input, now, this.options.config.tenantConfigurationsDir);
+    const dataDir = this.registry.dataDirOf(tenant.id);
+    const fresh = !existsSync(dataDir);
+    let runtime: TenantRuntime;
+    try {
+      runtime = await this.launch(tenant);
+    } catch (err) {
+      if (fresh) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (this.options.config.databaseUrl) await dropSchema(this.options.config.databaseUrl, schemaOf(tenant)).catch(() => undefined);
+      }
+      if (err instanceof TenantError) throw err;
+      throw new TenantError(400, `Tenant ${tenant.id} did not start: ${launchFailure(err)}`);
+    }
+    this.registry.record(tenant);
     return { tenant, runtime };
+  }
+
+  /** Stops a tenant of the operator API and deletes it with its data (SQLite files or PostgreSQL schema, keys, admin token). */
+  async remove(id: string): Promise<void> {
+    const tenant = this.registry.get(id);
+    this.registry.remove(id);
+    const runtime = this.running.get(id);
+    this.running.delete(id);
+    if (runtime) {
+      await runtime.app.close();
+      await runtime.deps.store.close();
+    }
+    if (tenant && this.options.config.databaseUrl) await dropSchema(this.options.config.databaseUrl, schemaOf(tenant));
+    rmSync(this.registry.dataDirOf(id), { recursive: true, force: true });
   }
 
   list(): { tenant: TenantRecord; issuer: string }[] {
@@ -97,6 +137,25 @@ export function tenantConfig(base: Readonly<Config>, tenant: TenantRecord, dataD
 
 function schemaOf(tenant: TenantRecord): string {
   return `tenant_${tenant.id.replace(/-/g, '_')}`;
+}
+
+/** Why a tenant did not start, in words that quote nothing from the files it read. */
+function launchFailure(err: unknown): string {
+  if (err instanceof CredentialConfigurationError) {
+    return `its credential configurations file is not valid (${err.problems.length} problem(s); its contents are not shown here)`;
+  }
+  if (err instanceof TenantError) return err.message;
+  return `${(err as Error)?.name ?? 'error'} while starting it`;
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function createSchema(databaseUrl: string, schema: string): Promise<void> {

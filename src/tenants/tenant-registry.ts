@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -74,16 +74,35 @@ export class TenantRegistry {
     return join(this.dataDir, 'tenants', id);
   }
 
-  /** Records a tenant created through the operator API. */
-  create(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date): TenantRecord {
+  /**
+   * Checks a tenant asked for through the operator API, without recording it: it is recorded
+   * (`record`) only once it has started, so a tenant that cannot start never reaches
+   * tenants.json. A configurations file is named by file name and read only from
+   * TENANT_CONFIGURATIONS_DIR.
+   */
+  prepare(input: { id: string; display_name?: string; credential_configurations?: string }, now: Date, configurationsDir: string | undefined): TenantRecord {
     const parsed = zTenant.safeParse(input);
     if (!parsed.success) throw new TenantError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     if (this.tenants.has(input.id)) throw new TenantError(409, `Tenant ${input.id} exists`);
     if (this.reserved.has(input.id)) throw new TenantError(400, `Tenant id ${input.id} is a path the issuer itself uses`);
     const tenant: TenantRecord = { ...parsed.data, created_at: now.toISOString() };
+    if (tenant.credential_configurations !== undefined) tenant.credential_configurations = configurationsFileIn(configurationsDir, tenant.credential_configurations);
+    return tenant;
+  }
+
+  /** Records a started tenant of the operator API (tenants.json). */
+  record(tenant: TenantRecord): void {
     this.add({ ...tenant, source: 'api' });
     this.persist();
-    return tenant;
+  }
+
+  /** Forgets a tenant of the operator API; a tenant of TENANTS_FILE cannot be removed here. */
+  remove(id: string): void {
+    const tenant = this.tenants.get(id);
+    if (!tenant) throw new TenantError(404, `No tenant ${id}`);
+    if (tenant.source === 'file') throw new TenantError(409, `Tenant ${id} is defined in TENANTS_FILE; remove it there`);
+    this.tenants.delete(id);
+    this.persist();
   }
 
   private add(t: TenantRecord & { source: 'file' | 'api' }): void {
@@ -98,6 +117,27 @@ export class TenantRegistry {
     writeFileSync(`${this.storePath}.tmp`, `${JSON.stringify({ tenants: api }, null, 2)}\n`, { mode: 0o600 });
     renameSync(`${this.storePath}.tmp`, this.storePath);
   }
+}
+
+/**
+ * A configurations file named by the operator API: a plain file name inside `dir`, also after
+ * symbolic links are resolved. Errors name the file, never anything in it.
+ */
+function configurationsFileIn(dir: string | undefined, name: string): string {
+  if (!dir) throw new TenantError(400, 'credential_configurations can name a file only when TENANT_CONFIGURATIONS_DIR is set (the directory tenant configuration files are taken from)');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
+    throw new TenantError(400, 'credential_configurations is the name of a file in TENANT_CONFIGURATIONS_DIR (letters, digits, dot, dash, underscore; no path)');
+  }
+  let root: string;
+  let file: string;
+  try {
+    root = realpathSync(dir);
+    file = realpathSync(join(root, name));
+  } catch {
+    throw new TenantError(400, `There is no file ${name} in TENANT_CONFIGURATIONS_DIR`);
+  }
+  if (!file.startsWith(root + sep) || !statSync(file).isFile()) throw new TenantError(400, `There is no file ${name} in TENANT_CONFIGURATIONS_DIR`);
+  return file;
 }
 
 function readTenantsFile(path: string): TenantRecord[] {

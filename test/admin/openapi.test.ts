@@ -8,6 +8,8 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { adminRoutes } from '../../src/http/routes/admin/index.js';
+import { tenantRoutes } from '../../src/http/routes/admin/tenants.js';
+import { TenantHost } from '../../src/tenants/tenant-host.js';
 import { createOpenApiDocument } from '../../src/http/openapi.js';
 import { loadRuntime } from '../../src/runtime.js';
 
@@ -35,10 +37,14 @@ describe('OpenAPI document of the admin API', () => {
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) {
         if (method === 'HEAD') continue; // fastify's automatic HEAD for every GET
-        registered.add(`${method.toLowerCase()} ${route.url.replace(/:([A-Za-z_]+)/g, '{session_id}')}`);
+        // Path parameters by their documented names (the session's, or a tenant's).
+        registered.add(`${method.toLowerCase()} ${route.url.replace(/:tenantId/g, '{tenant_id}').replace(/:([A-Za-z_]+)/g, '{session_id}')}`);
       }
     });
     await app.register(async (instance) => adminRoutes(instance, runtime.deps));
+    // The operator's tenant routes are part of the same document.
+    const tenants = new TenantHost({ config: runtime.deps.config, build: async () => { throw new Error('no tenant is started here'); } });
+    await app.register(async (instance) => tenantRoutes(instance, runtime.deps, tenants));
     await app.ready();
     const doc = createOpenApiDocument('http://localhost:8080') as { paths: Record<string, Record<string, unknown>> };
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));

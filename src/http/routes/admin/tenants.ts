@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import type { TenantHost } from '../../../tenants/tenant-host.js';
 import { TenantError } from '../../../tenants/tenant-registry.js';
 import { adminAuth } from '../../plugins/admin-auth.js';
+import { zCreateTenantRequest } from '../../../schemas/admin.js';
 
 /**
  * Operator API for tenants, on the deployment's own issuer with its ADMIN_TOKEN. A tenant's
@@ -21,13 +22,21 @@ export async function tenantRoutes(app: FastifyInstance, deps: AppDeps, host: Te
   }));
 
   app.post('/tenants', async (request, reply) => {
-    const body = (request.body ?? {}) as { tenant_id?: unknown; display_name?: unknown; credential_configurations?: unknown };
+    const parsed = zCreateTenantRequest.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      return reply.code(400).send({
+        error: 'invalid_request',
+        error_description: 'The request does not fit the schema',
+        problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+      });
+    }
+    const body = parsed.data;
     try {
       const { tenant, runtime } = await host.create(
         {
-          id: String(body.tenant_id ?? ''),
-          ...(typeof body.display_name === 'string' ? { display_name: body.display_name } : {}),
-          ...(typeof body.credential_configurations === 'string' ? { credential_configurations: body.credential_configurations } : {}),
+          id: body.tenant_id,
+          ...(body.display_name !== undefined ? { display_name: body.display_name } : {}),
+          ...(body.credential_configurations !== undefined ? { credential_configurations: body.credential_configurations } : {}),
         },
         new Date(deps.clock.nowMs()),
       );
@@ -36,6 +45,17 @@ export async function tenantRoutes(app: FastifyInstance, deps: AppDeps, host: Te
         credential_issuer: runtime.deps.config.publicUrl.href.replace(/\/$/, ''),
         admin_token: runtime.deps.adminToken,
       });
+    } catch (err) {
+      if (err instanceof TenantError) return reply.code(err.status).send({ error: 'invalid_request', error_description: err.message });
+      throw err;
+    }
+  });
+
+  // Stops the tenant and deletes it with everything it holds: sessions, keys, admin token.
+  app.delete('/tenants/:tenantId', async (request, reply) => {
+    try {
+      await host.remove((request.params as { tenantId: string }).tenantId);
+      return reply.code(204).send();
     } catch (err) {
       if (err instanceof TenantError) return reply.code(err.status).send({ error: 'invalid_request', error_description: err.message });
       throw err;
