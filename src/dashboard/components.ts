@@ -56,12 +56,12 @@ export function specUrl(ref: string): string | undefined {
   return undefined;
 }
 
-export function specLink(ref: unknown): Html {
+export function specLink(ref: unknown, testid = 'spec-ref'): Html {
   if (typeof ref !== 'string') return html``;
   const url = specUrl(ref);
   return url
-    ? html`<a class="spec" href="${url}" target="_blank" rel="noreferrer" data-testid="spec-ref">${ref}</a>`
-    : html`<span class="spec" data-testid="spec-ref">${ref}</span>`;
+    ? html`<a class="spec" href="${url}" target="_blank" rel="noreferrer" data-testid="${testid}">${ref}</a>`
+    : html`<span class="spec" data-testid="${testid}">${ref}</span>`;
 }
 
 export function jsonBlock(value: unknown): Html {

@@ -1,4 +1,5 @@
 import { jsonBlock, specLink, timeMs, type LogView } from './components.js';
+import { artefactsOf, type ArtefactChecks } from '../session-log/artefacts.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -65,8 +66,10 @@ export function collapseRepeats(groups: readonly RequestGroup[]): { group: Reque
   return out;
 }
 
-export function requestLog(base: string, logs: readonly LogView[]): Html {
-  return html`${collapseRepeats(groupByRequest(logs)).map(({ group, repeats }) => requestItem(base, group, repeats))}`;
+export type ChecksByRequest = ReadonlyMap<string, ArtefactChecks[]>;
+
+export function requestLog(base: string, logs: readonly LogView[], checks?: ChecksByRequest): Html {
+  return html`${collapseRepeats(groupByRequest(logs)).map(({ group, repeats }) => requestItem(base, group, repeats, checks))}`;
 }
 
 function shortAgent(headers: unknown): string | undefined {
@@ -79,7 +82,7 @@ function statusClass(status: unknown): string {
 }
 
 /** One request: its line, its diagnostics, and request / response / other entries to expand. */
-export function requestItem(base: string, g: RequestGroup, repeats: RequestGroup[] = []): Html {
+export function requestItem(base: string, g: RequestGroup, repeats: RequestGroup[] = [], checks?: ChecksByRequest): Html {
   const r = g.request;
   const d = r?.data ?? {};
   const first = g.entries[0];
@@ -103,10 +106,22 @@ export function requestItem(base: string, g: RequestGroup, repeats: RequestGroup
     ${!r && first.data ? html`<details class="part"><summary>data</summary>${jsonBlock(first.data)}</details>` : ''}
     ${!r && others.some((e) => e !== first) ? html`<ol class="sub-entries">${others.filter((e) => e !== first).map(subEntry)}</ol>` : ''}
     ${others.length && r ? html`<details class="part"><summary>${others.length} more entr${others.length === 1 ? 'y' : 'ies'}</summary><ol class="sub-entries">${others.map(subEntry)}</ol></details>` : ''}
+    ${g.requestId && checks?.get(g.requestId) ? checksPart(checks.get(g.requestId)!) : ''}
     ${r ? inspectorLinks(base, r) : ''}
     <details class="repeats" data-testid="repeats" ${repeats.length ? '' : 'hidden'}><summary>×<span class="repeat-count">${repeats.length + 1}</span> the same request and answer: show the ${repeats.length} older</summary>
-      <ol class="logs">${repeats.map((x) => requestItem(base, x))}</ol></details>
+      <ol class="logs">${repeats.map((x) => requestItem(base, x, [], checks))}</ol></details>
   </li>`;
+}
+
+/** Every check the inspector made of the request's artefacts, folded: what was verified, not only what failed. */
+function checksPart(all: ArtefactChecks[]): Html {
+  const count = (s: string) => all.reduce((n, a) => n + a.checks.filter((c) => c.status === s).length, 0);
+  const [pass, fail, warn] = [count('pass'), count('fail'), count('warn')];
+  return html`<details class="part" data-testid="checks" data-passed="${pass}" data-failed="${fail}"><summary>checks: <span class="cell-pass">${pass} passed</span>${fail ? html`, <span class="cell-fail">${fail} failed</span>` : ''}${warn ? html`, <span class="warn-text">${warn} warnings</span>` : ''}</summary>
+    <p class="muted small">The inspector's re-reading of what this request carried, as at the time of the request.</p>
+    ${all.map((a) => html`<h4 class="small">${a.label} <span class="muted">(${a.verdict})</span></h4>
+      <ul class="checks small">${a.checks.map((c) => html`<li data-status="${c.status}"><span class="selfcheck-${c.status === 'skip' ? 'warn' : c.status}">${c.status}</span> <code>${c.check}</code> ${c.detail} ${specLink(c.spec_ref, 'check-spec-ref')}</li>`)}</ul>`)}
+  </details>`;
 }
 
 function diagnosticLine(e: LogView): Html {
@@ -122,31 +137,12 @@ function subEntry(e: LogView): Html {
     ${e.data ? html`<details><summary>data</summary>${jsonBlock(e.data)}</details>` : ''}</li>`;
 }
 
-/** Artefacts a request carries that the inspector reads: proofs, DPoP, attestations, the request itself. */
-export function artefactsOf(r: LogView): { kind: string; label: string; value: string }[] {
-  const d = r.data ?? {};
-  const headers = (d.headers ?? {}) as Record<string, unknown>;
-  const body = (d.body && typeof d.body === 'object' ? d.body : {}) as Record<string, unknown>;
-  const out: { kind: string; label: string; value: string }[] = [];
-  const jwt = (v: unknown) => typeof v === 'string' && /^[\w-]+\.[\w-]+\.[\w-]*/.test(v);
-  if (jwt(headers.dpop)) out.push({ kind: 'dpop', label: 'DPoP proof', value: headers.dpop as string });
-  if (jwt(headers['oauth-client-attestation'])) out.push({ kind: 'wallet_attestation', label: 'wallet attestation', value: headers['oauth-client-attestation'] as string });
-  const proofs = body.proofs as Record<string, unknown> | undefined;
-  const jwts = Array.isArray(proofs?.jwt) ? proofs.jwt : [];
-  const single = (body.proof as Record<string, unknown> | undefined)?.jwt;
-  [...jwts, ...(single ? [single] : [])].filter(jwt).forEach((p, i, all) => out.push({ kind: 'proof', label: all.length > 1 ? `key proof ${i + 1}` : 'key proof', value: p as string }));
-  const attestations = Array.isArray(proofs?.attestation) ? proofs.attestation : [];
-  attestations.filter(jwt).forEach((a) => out.push({ kind: 'key_attestation', label: 'key attestation', value: a as string }));
-  if (r.endpoint === 'credential' && d.body && typeof d.body === 'object') out.push({ kind: 'credential_request', label: 'credential request', value: JSON.stringify(d.body) });
-  return out;
-}
-
 /**
  * "open in inspector", pre-filled through the URL fragment: the fragment never reaches a server
  * (no proof in an access log or a Referer), the inspector page reads it.
  */
 function inspectorLinks(base: string, r: LogView): Html {
-  const items = artefactsOf(r);
+  const items = artefactsOf(r.endpoint, r.data);
   if (items.length === 0) return html``;
   const d = r.data ?? {};
   return html`<div class="inspect-links small">open in inspector: ${items.map((a) => {

@@ -67,6 +67,10 @@ describe('session page and list at a glance (headless Chromium)', () => {
     const banner = await text('[data-testid=error-banner]');
     assert.match(banner, /refused at credential at credential: .*aud/);
     assert.match(banner, /proof\.jwt\.aud/);
+    // The refused request lists its checks too, the failed aud among them, after a reload as live.
+    const refusedItem = page.locator('#logs > li[data-level=error]').first();
+    await refusedItem.locator(':scope > [data-testid=checks]').waitFor({ state: 'attached' });
+    assert.ok(Number(await refusedItem.locator(':scope > [data-testid=checks]').getAttribute('data-failed')) >= 1);
     await page.screenshot({ path: join(shots, 'session-refused.png') });
     // The banner links to the error's own entry.
     await page.click('[data-testid=error-link]');
@@ -162,6 +166,13 @@ describe('session page and list at a glance (headless Chromium)', () => {
     await page.fill('[data-testid=log-search]', '');
     await page.locator('h2:has-text("Session Logs")').evaluate((h) => h.scrollIntoView());
     await page.screenshot({ path: join(shots, 'session-log-requests.png') });
+
+    // What was verified, not only what failed: the inspector's checks of the request, folded.
+    const checks = credentialItem.locator(':scope > [data-testid=checks]');
+    assert.ok(Number(await checks.getAttribute('data-passed')) >= 5, 'the proof checks that passed are listed');
+    assert.equal(await checks.getAttribute('data-failed'), '0');
+    await checks.locator('summary').click();
+    assert.ok(await checks.locator('li[data-status=pass] code:text-matches("aud")').count() >= 1, 'the aud check is among the passed ones');
 
     // The proof opens in the inspector, pre-filled (through the URL fragment).
     const link = credentialItem.locator('[data-testid=inspect-link][data-kind=proof]');

@@ -1,5 +1,5 @@
 import type { SessionSummary } from '../../session-log/outcome.js';
-import { logFilters, requestLog } from '../request-log.js';
+import { logFilters, requestLog, type ChecksByRequest } from '../request-log.js';
 import { buildTimeline, diagnosticCounts, eventRow, outcomeBadge, timeMs, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
@@ -38,6 +38,8 @@ export interface SessionPageData {
   summary: SessionSummary;
   /** Unbound requests from this session's client around its time (newest first). */
   nearbyUnbound?: LogView[];
+  /** The inspector's checks of each request's artefacts, by request id. */
+  checks?: ChecksByRequest;
 }
 
 const EVENT_LABELS: Record<string, string> = { offer_created: 'offer created', claims_supplied: 'claims supplied' };
@@ -85,12 +87,12 @@ export function sessionNotices(d: Pick<SessionPageData, 'shareUrl' | 'flash'>): 
 }
 
 /** Logs, events and the live stream anchor: the same on issuance and verification session pages. */
-export function sessionActivity(ctx: PageContext, d: Pick<SessionPageData, 'logs' | 'logTotal' | 'events' | 'streamUrl'>): Html {
+export function sessionActivity(ctx: PageContext, d: Pick<SessionPageData, 'logs' | 'logTotal' | 'events' | 'streamUrl' | 'checks'>): Html {
   return html`<section>
     <h2>Session Logs <span class="count" id="log-count" data-testid="log-count">${d.logTotal}</span> <span class="muted small">total, newest first</span></h2>
     <p class="muted small">One item per request (its request, response, diagnostics and notes); repeats of the same request and answer are folded.</p>
     ${logFilters()}
-    <ol class="logs" id="logs">${requestLog(ctx.base, d.logs)}</ol>
+    <ol class="logs" id="logs">${requestLog(ctx.base, d.logs, d.checks)}</ol>
     ${d.logTotal > d.logs.length ? html`<p class="muted">Showing the newest ${d.logs.length}; the export has all ${d.logTotal}.</p>` : ''}
   </section>
 

@@ -15,17 +15,7 @@ import { urlsFor } from '../../urls.js';
 export async function inspectRoutes(app: FastifyInstance, deps: IssuerDeps): Promise<void> {
   app.post('/inspect', async (request, reply) => {
     const input = zInspectRequest.parse(request.body ?? {});
-    const ctx: InspectContext = {
-      nowSeconds: nowSeconds(deps.clock),
-      ignoreTime: input.ignore_time ?? false,
-      expected: input.expected ?? {},
-      proofPolicy: { iatSkewSeconds: deps.config.proof.iatSkewSeconds, maxAgeSeconds: deps.config.proof.maxAgeSeconds, nonceRequired: true },
-      configurations: deps.configurations,
-      issuerJwks: deps.keys.jwks,
-      issuerRootPem: deps.keys.rootCertificatePem,
-      strict: deps.config.compat.strictMode,
-      verifierTrust: deps.verifier.trust,
-    };
+    const ctx = inspectContext(deps, { nowSeconds: nowSeconds(deps.clock), ignoreTime: input.ignore_time ?? false, expected: input.expected ?? {} });
     try {
       const result = await inspect(ctx, input);
       return reply.header('cache-control', 'no-store').send({ ...result, issuer: urlsFor(deps.config, request).issuer });
@@ -35,4 +25,20 @@ export async function inspectRoutes(app: FastifyInstance, deps: IssuerDeps): Pro
       return reply.code(400).send({ error: 'invalid_request', error_description: d.reason, diagnostic: d });
     }
   });
+}
+
+/** This issuer's inspector context: its policy values, configurations and keys (also for the session log's checks). */
+export function inspectContext(
+  deps: Pick<IssuerDeps, 'config' | 'configurations' | 'keys' | 'verifier'>,
+  opts: Pick<InspectContext, 'nowSeconds' | 'ignoreTime' | 'expected'>,
+): InspectContext {
+  return {
+    ...opts,
+    proofPolicy: { iatSkewSeconds: deps.config.proof.iatSkewSeconds, maxAgeSeconds: deps.config.proof.maxAgeSeconds, nonceRequired: true },
+    configurations: deps.configurations,
+    issuerJwks: deps.keys.jwks,
+    issuerRootPem: deps.keys.rootCertificatePem,
+    strict: deps.config.compat.strictMode,
+    verifierTrust: deps.verifier.trust,
+  };
 }

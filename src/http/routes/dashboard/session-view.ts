@@ -6,6 +6,7 @@ import type { PageContext } from '../../../dashboard/layout.js';
 import { errorBanner, sessionFacts, sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
 import { issuedSection, type IssuedView } from '../../../dashboard/pages/session-issued.js';
 import { nearbyUnbound } from '../../../session-log/attach.js';
+import { checksOfRequests } from './request-checks.js';
 import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
@@ -38,7 +39,7 @@ export interface SessionViewOptions {
  * caller answer a second time.
  */
 export async function renderSessionPage(
-  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret'>,
+  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret' | 'keys' | 'verifier'>,
   ctx: PageContext,
   sessionId: string,
   opts: SessionViewOptions,
@@ -98,6 +99,7 @@ export async function renderSessionPage(
     issued,
     summary,
     nearbyUnbound: nearby.slice(0, 20).map(presentLog) as unknown as LogView[],
+    checks: await checksOfRequests(deps, logs.items),
   };
   return sessionPage(ctx, data);
 }
@@ -122,7 +124,7 @@ async function loadIssued(deps: Pick<IssuerDeps, 'store'>, sessionId: string): P
  * `ctx` (signed in) gives the issued table its revoke/suspend forms; a share link has none.
  */
 export async function streamSessionPage(
-  deps: Pick<IssuerDeps, 'store' | 'config' | 'serverSecret'>,
+  deps: Pick<IssuerDeps, 'store' | 'config' | 'serverSecret' | 'configurations' | 'keys' | 'verifier'>,
   request: FastifyRequest,
   reply: FastifyReply,
   sessionId: string,
@@ -139,7 +141,7 @@ export async function streamSessionPage(
     after: resumeAfter(request),
     // Log entries go out grouped by request, after the change (below).
     format: (item) => (item.kind === 'log' ? [] : [{ event: 'event', id: item.entry.id, data: eventRow(presentEvent(item.entry) as never).value }]),
-    afterChange: (change) => requestMessages(deps, base, sessionId, change.logs, present),
+    afterChange: (change) => requestMessages(deps, base, sessionId, change.logs, present, true),
     afterChangeKey: `${readOnly ? 'share' : 'page'}:${sessionId}`,
     summary: {
       // Share links all see the same page; a signed-in page carries its own CSRF token in the forms.
@@ -184,7 +186,7 @@ export async function streamSessionPage(
 }
 
 /** Unbound request logs, live, as HTML entries. */
-export async function streamUnbound(deps: Pick<IssuerDeps, 'store' | 'config'>, request: FastifyRequest, reply: FastifyReply) {
+export async function streamUnbound(deps: Pick<IssuerDeps, 'store' | 'config' | 'configurations' | 'keys' | 'verifier'>, request: FastifyRequest, reply: FastifyReply) {
   const base = mountPath(deps.config);
   await streamSession(deps.store, request, reply, null, {
     scope: { limits: deps.config.hardening.streams },
@@ -205,17 +207,19 @@ const RECENT_FOR_GROUPS = 200;
  * whole item); its id is the group's newest entry id.
  */
 async function requestMessages(
-  deps: Pick<IssuerDeps, 'store'>,
+  deps: Pick<IssuerDeps, 'store' | 'config' | 'configurations' | 'keys' | 'verifier'>,
   base: string,
   sessionId: string | null,
   logs: readonly LogEntry[],
   present: (l: LogEntry) => Record<string, unknown>,
+  withChecks = false,
 ): Promise<SseMessage[]> {
   const touched = new Set(logs.filter((l) => l.sessionId === sessionId).map((l) => l.requestId ?? l.id));
   if (touched.size === 0) return [];
   const recent = await deps.store.logs.list(sessionId, { limit: RECENT_FOR_GROUPS, offset: 0, order: 'desc' });
-  return groupByRequest(recent.items.map(present) as unknown as LogView[])
-    .filter((g) => touched.has(g.key))
+  const mine = recent.items.filter((l) => touched.has(l.requestId ?? l.id));
+  const checks = withChecks ? await checksOfRequests(deps, mine) : undefined;
+  return groupByRequest(mine.map(present) as unknown as LogView[])
     .reverse()
-    .map((g) => ({ event: 'request', id: g.newestId, data: requestItem(base, g).value }));
+    .map((g) => ({ event: 'request', id: g.newestId, data: requestItem(base, g, [], checks).value }));
 }
