@@ -44,7 +44,7 @@ export async function verifierPages(app: FastifyInstance, deps: DashboardDeps, d
     if (running.size >= MAX_RUNNING) return { status: 429, text: `${running.size} reference wallet runs are in progress; try again when one has finished.` };
     const query = parseDcqlQuery(record.dcqlQuery);
     if (!query.ok) throw new TypeError(`stored DCQL query of ${sessionId} does not parse`);
-    const { answered, unanswered } = configurationsAnswering(query.query, deps.configurations.ids.map((id) => deps.configurations.byId.get(id)!) as never);
+    const { answered, unanswered } = configurationsAnswering(query.query, deps.configurations.ids.map((id) => deps.configurations.byId.get(id)!));
     if (answered.length === 0) {
       return { status: 400, text: `This issuer has no credential configuration that answers the query (${unanswered.join(', ')}): the reference wallet would hold nothing to present.` };
     }
