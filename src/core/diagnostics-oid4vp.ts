@@ -87,7 +87,7 @@ export const oid4vpEntries = {
   'vp.vp_token.malformed': {
     error: 'invalid_request', status: 400, severity: 'error',
     expected: 'vp_token: a JSON object keyed by credential query id, each value a non-empty array of presentations',
-    help: 'OpenID4VP 1.0 §8.1: vp_token is an object such as {"pid": ["<SD-JWT+KB>"]}. A string or an array is the shape of drafts up to 24.',
+    help: 'OpenID4VP 1.0 §8.1: vp_token is an object such as {"pid": ["<SD-JWT+KB>"]}. A string or an array is the Presentation Exchange shape of drafts up to 25.',
     spec_ref: vp('8.1'),
   },
   'vp.vp_token.unexpected_query': {
@@ -241,7 +241,7 @@ export const oid4vpEntries = {
   'draft.vp.response_shape': {
     error: 'invalid_request', status: 400, severity: 'warning',
     expected: 'vp_token as an object keyed by credential query id with arrays of presentations (OpenID4VP 1.0 §8.1)',
-    help: 'Served: the response has the shape of a pre-1.0 draft (named in the reason): vp_token as a string or array with presentation_submission (drafts up to 24), or single values instead of arrays (drafts 22 to 24). It was read as 1.0 defines it. Strict mode refuses it.',
+    help: 'Served: the response has the shape of a pre-1.0 draft (named in the reason): vp_token as a string or array with presentation_submission (Presentation Exchange, drafts up to 25), or single values instead of arrays (drafts 22 to 24). It was read as 1.0 defines it. Strict mode refuses it.',
     spec_ref: vp('8.1'),
   },
   'draft.vp.response_shape_refused': {

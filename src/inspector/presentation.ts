@@ -115,7 +115,7 @@ function readToken(value: string | Record<string, unknown>, list: CheckList): Re
     return { presentation: [parsed.trim()] };
   }
   if (Array.isArray(parsed)) {
-    list.warn('structure', V81, 'a JSON array of presentations: the vp_token shape of drafts up to 24', { code: 'draft.vp.response_shape' });
+    list.warn('structure', V81, 'a JSON array of presentations: the Presentation Exchange vp_token of drafts up to 25', { code: 'draft.vp.response_shape' });
     return { presentation: parsed };
   }
   if (!parsed || typeof parsed !== 'object' || Object.keys(parsed).length === 0) {

@@ -96,7 +96,7 @@ export function readVpToken(raw: unknown, queryIds: string[], params: Record<str
   const refuse = (reason: string) => (strict ? fail('draft.vp.response_shape_refused', reason, { path: 'body.vp_token' }) : diagnose('draft.vp.response_shape', reason, { path: 'body.vp_token' }));
   const submission = params.presentation_submission !== undefined ? ' with presentation_submission (Presentation Exchange, drafts up to 25)' : '';
   if (typeof value === 'string' || Array.isArray(value)) {
-    const reason = `vp_token is a ${Array.isArray(value) ? 'JSON array' : 'single string'}${submission}: the shape of drafts up to 24`;
+    const reason = `vp_token is a ${Array.isArray(value) ? 'JSON array' : 'single string'}${submission}: the Presentation Exchange shape of drafts up to 25`;
     const mapped = bySubmission(value, params.presentation_submission);
     if (mapped) return { token: mapped, draft: refuse(reason) };
     if (queryIds.length !== 1) fail('vp.vp_token.malformed', `${reason}; with ${queryIds.length} credential queries and no usable presentation_submission it cannot be tied to one`, { path: 'body.vp_token' });
