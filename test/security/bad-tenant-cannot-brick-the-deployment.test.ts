@@ -11,7 +11,8 @@ import * as w from '../helpers/wallet.js';
 /**
  * The operator's tenant API must not be able to break the deployment or leak what it reads:
  * - a tenant is recorded only once it has started: a bad one answers 400 and is not in
- *   tenants.json, so the next start is clean;
+ *   tenants.json, so the next start is clean; a recorded tenant that no longer starts is
+ *   skipped with a warning, the deployment and the other tenants serve;
  * - configuration files come only from TENANT_CONFIGURATIONS_DIR, by file name; errors never
  *   quote a file (neither in the answer nor in the process log);
  * - DELETE /tenants/{id} stops the tenant and deletes its data (SQLite files, or its schema on
@@ -104,6 +105,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const ids = (await admin('GET', '/tenants')).body.tenants.map((t: { tenant_id: string }) => t.tenant_id).sort();
       assert.deepEqual(ids, ['good-co', 'static-co']);
       assert.equal((await call(issuer.baseUrl, good.body.admin_token, 'GET', '/good-co/sessions')).status, 200);
+
+      // A recorded tenant whose file went bad since: skipped with a warning, the rest still serves.
+      writeFileSync(join(configDir, 'good.json'), `${SECRET}\n`);
+      issuer = await issuer.restart();
+      assert.match(issuer.output(), /tenant good-co not started: its credential configurations file is not valid/);
+      assert.ok(!issuer.output().includes(SECRET));
+      assert.notEqual((await call(issuer.baseUrl, good.body.admin_token, 'GET', '/good-co/sessions')).status, 200);
+      assert.equal((await call(issuer.baseUrl, staticToken, 'GET', '/static-co/sessions')).status, 200);
+      assert.equal((await admin('GET', '/sessions')).status, 200);
     });
 
     it('shows a tenant admin token once, in the answer, and never in the process log', async () => {
