@@ -22,6 +22,7 @@ import { createProcessMetrics, DEPLOYMENT_TENANT, type ProcessMetrics } from './
 import { opsRoutes, type OpsState } from './http/routes/ops/index.js';
 import { openCors } from './http/plugins/cors.js';
 import { limitJsonDepth } from './http/plugins/json-depth.js';
+import { testPlanLinkRoutes } from './http/routes/test-plan-links.js';
 import { registerRootErrorHandling } from './http/plugins/errors.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 
@@ -138,6 +139,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       await tenantRoutes(instance, deps, tenants);
     }, { prefix });
   }
+  // Test plan runs: the wallet's run link and the read-only report link (bearer tokens, no admin token).
+  await app.register(async (instance) => testPlanLinkRoutes(instance, deps), { prefix });
   // The web dashboard (root page, signed-in area, share links, trust material, API docs).
   await app.register(async (instance) => dashboardRoutes(instance, deps), { prefix });
   // Live views (SSE) would otherwise hold app.close() open until every browser leaves.

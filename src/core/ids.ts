@@ -26,7 +26,7 @@ export function randomToken(bytes = 32): string {
   return secureRandom(bytes).toString('base64url');
 }
 
-export function newId(prefix: 'ses' | 'off' | 'req' | 'cred' | 'evt' | 'ntf' | 'txn' | 'sl' | 'vpr'): string {
+export function newId(prefix: 'ses' | 'off' | 'req' | 'cred' | 'evt' | 'ntf' | 'txn' | 'sl' | 'vpr' | 'run'): string {
   return `${prefix}_${timeOrderedToken(12)}`;
 }
 

@@ -2,6 +2,7 @@ import * as vp from '../schemas/verifier.js';
 import { z } from 'zod';
 import * as req from '../schemas/admin.js';
 import * as res from '../schemas/admin-responses.js';
+import * as plans from '../schemas/test-plans.js';
 
 /**
  * OpenAPI 3 description of the admin API, generated from the zod schemas the routes parse
@@ -24,6 +25,7 @@ function queryParameters(schema: z.ZodObject): Record<string, unknown>[] {
 }
 
 const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string' } };
+const pathParameter = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const errors = {
   '400': { description: 'The request does not fit the schema; `problems` lists each', content: content(res.zErrorResponse) },
   '401': { description: 'Missing or wrong bearer ADMIN_TOKEN', content: content(res.zErrorResponse) },
@@ -179,6 +181,47 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
             '404': { description: 'No such tenant', content: content(res.zErrorResponse) },
             '409': { description: 'The tenant is defined in TENANTS_FILE', content: content(res.zErrorResponse) },
           },
+        },
+      },
+      '/test_plans': {
+        get: {
+          operationId: 'listTestPlans',
+          summary: 'Wallet test plans: the shipped ones and the operator\'s (TEST_PLANS_DIR), with their cases',
+          responses: { '200': { description: 'Plans', content: content(plans.zTestPlanList) }, ...errors },
+        },
+      },
+      '/test_plans/{plan_id}/runs': {
+        post: {
+          operationId: 'startTestPlanRun',
+          summary: 'Start a run: one offer (session) per case; tx_codes and the wallet run link are returned only here',
+          parameters: [pathParameter('plan_id')],
+          requestBody: { required: false, content: content(plans.zStartRunRequest, 'input') },
+          responses: { '201': { description: 'The run', content: content(plans.zStartedRun) }, ...errors, '404': { description: 'No such plan', content: content(res.zErrorResponse) } },
+        },
+      },
+      '/test_plan_runs/{run_id}': {
+        get: {
+          operationId: 'getTestPlanRun',
+          summary: 'A run with the verdict of each case and expectation (pass, fail, warning, not_reached), judged from the case sessions now, with evidence log entry ids',
+          parameters: [pathParameter('run_id')],
+          responses: { '200': { description: 'The run', content: content(plans.zRunReport) }, ...errors, '404': { description: 'No such run', content: content(res.zErrorResponse) } },
+        },
+      },
+      '/test_plan_runs/{run_id}/export': {
+        get: {
+          operationId: 'exportTestPlanRun',
+          summary: 'The run report as one JSON document (attachment); nothing in it redeems an offer',
+          parameters: [pathParameter('run_id')],
+          responses: { '200': { description: 'The report', content: content(plans.zRunReport) }, ...errors, '404': { description: 'No such run', content: content(res.zErrorResponse) } },
+        },
+      },
+      '/test_plan_runs/{run_id}/share': {
+        post: {
+          operationId: 'shareTestPlanRun',
+          summary: 'A read-only link to the run report that expires (no offers, codes or tx_codes in it)',
+          parameters: [pathParameter('run_id')],
+          requestBody: { required: false, content: content(req.zShareRequest, 'input') },
+          responses: { '201': { description: 'The link', content: content(res.zShareLink) }, ...errors, '404': { description: 'No such run', content: content(res.zErrorResponse) } },
         },
       },
       '/unbound_requests/logs': {

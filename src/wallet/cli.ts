@@ -10,9 +10,14 @@ import { setGlobalConfig } from '@openid4vc/utils';
 import { describeError, runWallet } from './flow.js';
 import { createReporter } from './report.js';
 import { presentCredentials } from './present.js';
+import { runPlan } from './plan.js';
 
 const USAGE = `Usage: npm run wallet -- '<offer_url>' [options]
        npm run wallet -- present '<openid4vp_url>' [--store <dir>] [--insecure] [--json]
+       npm run wallet -- plan '<run_url>' [--store <dir>] [--insecure] [--json] [--misbehave <mistake,...>]
+
+  plan: every case of a test plan run (POST /test_plans/{id}/runs gives the run_url), unattended.
+  --misbehave ignore-invalid-nonce,skip-tx-code,poll-fast   deliberate mistakes, to test the plans
 
   offer_url                  openid-credential-offer://?credential_offer=... or ?credential_offer_uri=...
   --tx-code <code>           transaction code (prompted on a TTY when the offer asks for one)
@@ -36,7 +41,7 @@ async function main(): Promise<number> {
       store: { type: 'string', default: './wallet-data' }, 'client-id': { type: 'string', default: 'issuance-lab-reference-wallet' },
       'redirect-port': { type: 'string', default: '0' }, 'proof-key': { type: 'string', default: 'jwk' },
       'no-dpop': { type: 'boolean', default: false }, insecure: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false }, 'authorization-timeout': { type: 'string', default: '300' }, help: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, misbehave: { type: 'string' }, 'authorization-timeout': { type: 'string', default: '300' }, help: { type: 'boolean', default: false },
     },
   });
   if (positionals[0] === 'present' && positionals.length === 2 && !values.help) {
@@ -46,6 +51,23 @@ async function main(): Promise<number> {
     const summary = await presentCredentials({ requestUrl: positionals[1], storeDir: resolve(values.store!), reporter });
     if (values.json) console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
     else console.log(`\nDone: ${summary.presented.length} presentation(s) sent to ${summary.client_id}${summary.redirect_uri ? `; result: ${summary.redirect_uri}` : ''}`);
+    return 0;
+  }
+  if (positionals[0] === 'plan' && positionals.length === 2 && !values.help) {
+    if (values.insecure) setGlobalConfig({ allowInsecureUrls: true });
+    const mistakes = new Set((values.misbehave ?? '').split(',').filter(Boolean));
+    for (const m of mistakes) if (!['ignore-invalid-nonce', 'skip-tx-code', 'poll-fast'].includes(m)) throw new Error(`--misbehave ${m}: expected ignore-invalid-nonce, skip-tx-code or poll-fast`);
+    const reporter = createReporter(values.json ? 'json' : 'text');
+    const result = await runPlan({
+      runUrl: positionals[1],
+      storeDir: resolve(values.store!),
+      reporter,
+      insecure: values.insecure!,
+      misbehave: { ignoreInvalidNonce: mistakes.has('ignore-invalid-nonce'), skipTxCode: mistakes.has('skip-tx-code'), pollFast: mistakes.has('poll-fast') },
+      deferredPollLimit: 2,
+    });
+    if (values.json) console.log(JSON.stringify({ ok: true, ...result }, null, 2));
+    else console.log(`\nDone: ${result.cases.filter((c) => c.ok).length} of ${result.cases.length} case(s) completed; the verdicts are on the run report`);
     return 0;
   }
   if (values.help || positionals.length !== 1) {

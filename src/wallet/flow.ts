@@ -30,6 +30,22 @@ export interface WalletOptions {
   dpop: 'auto' | 'off';
   proofKey: 'jwk' | 'did:key' | 'did:jwk';
   deferredPollLimit: number;
+  /** Send a notification (credential_accepted) after storing each credential response (§11). */
+  notify?: boolean;
+  /**
+   * Deliberate mistakes, for testing test plans: each makes the wallet fail exactly the
+   * expectations that check it. Never for real use.
+   */
+  misbehave?: Misbehaviour;
+}
+
+export interface Misbehaviour {
+  /** Give up after invalid_nonce instead of retrying with a fresh c_nonce. */
+  ignoreInvalidNonce?: boolean;
+  /** Send the token request without the tx_code the offer asks for. */
+  skipTxCode?: boolean;
+  /** Poll the deferred endpoint without waiting the interval. */
+  pollFast?: boolean;
 }
 
 export interface ReceivedCredential {
@@ -91,12 +107,23 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
   if (grantType === 'pre-authorized_code') {
     const grant = grants[preAuthorizedCodeGrantIdentifier];
     if (!grant) throw new Error('the offer has no pre-authorized_code grant');
-    let txCode = opts.txCode;
-    if (grant.tx_code && txCode === undefined) {
+    let txCode = opts.misbehave?.skipTxCode ? undefined : opts.txCode;
+    if (grant.tx_code && txCode === undefined && !opts.misbehave?.skipTxCode) {
       if (!opts.promptTxCode) throw new Error('the offer asks for a transaction code: pass --tx-code');
       txCode = await opts.promptTxCode(grant.tx_code);
     }
-    token = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata: metadata, ...(txCode !== undefined ? { txCode } : {}), ...(dpop ? { dpop } : {}) });
+    // The library refuses to send a token request without the tx_code the offer asks for; the mistake hides the ask from it.
+    const offerAsSeen = opts.misbehave?.skipTxCode ? { ...credentialOffer, grants: { ...grants, [preAuthorizedCodeGrantIdentifier]: { ...grant, tx_code: undefined } } } : credentialOffer;
+    const redeem = (code: string | undefined) => client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offerAsSeen, issuerMetadata: metadata, ...(code !== undefined ? { txCode: code } : {}), ...(dpop ? { dpop } : {}) });
+    try {
+      token = await redeem(txCode);
+    } catch (error) {
+      // §6.3: a wrong transaction code is invalid_grant; the user may type it again (once here).
+      if (txCode === undefined || !(error instanceof Oauth2ClientErrorResponseError) || error.errorResponse.error !== 'invalid_grant') throw describeError(error);
+      reporter.info(`transaction code refused (${error.errorResponse.error_description ?? 'invalid_grant'}): entering it again`);
+      txCode = opts.promptTxCode && opts.txCode === undefined ? await opts.promptTxCode(grant.tx_code ?? {}) : txCode;
+      token = await redeem(txCode);
+    }
   } else {
     if (!grants[authorizationCodeGrantIdentifier] && Object.keys(grants).length > 0) throw new Error('the offer has no authorization_code grant');
     const ids = opts.configurationIds ?? credentialOffer.credential_configuration_ids;
@@ -136,19 +163,27 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
     try {
       result = await attempt(nonce);
     } catch (error) {
-      // Drafts <= 14: an invalid_nonce error body carries a fresh c_nonce; retry once with it.
       const body = error instanceof Openid4vciRetrieveCredentialsError ? error.response.credentialErrorResponseResult?.data : undefined;
-      if (body?.error !== 'invalid_nonce' || !body.c_nonce) throw describeError(error);
-      reporter.info('invalid_nonce with a fresh c_nonce in the error body: retrying once');
-      tokenNonce = body.c_nonce;
-      result = await attempt(body.c_nonce);
+      if (body?.error !== 'invalid_nonce' || opts.misbehave?.ignoreInvalidNonce) throw describeError(error);
+      if (body.c_nonce) {
+        // Drafts <= 14: an invalid_nonce error body carries a fresh c_nonce; retry once with it.
+        reporter.info('invalid_nonce with a fresh c_nonce in the error body: retrying once');
+        tokenNonce = body.c_nonce;
+        result = await attempt(body.c_nonce);
+      } else if (metadata.credentialIssuer.nonce_endpoint) {
+        // 1.0 §8.3.1.2: fetch a fresh c_nonce from the nonce endpoint, sign a new proof, retry once.
+        reporter.info('invalid_nonce: fetching a fresh c_nonce and retrying once');
+        result = await attempt((await client.requestNonce({ issuerMetadata: metadata })).c_nonce);
+      } else {
+        throw describeError(error);
+      }
     }
     dpop = result.dpop && dpop ? { ...dpop, nonce: result.dpop.nonce } : dpop;
     let response: Record<string, unknown> = result.credentialResponse;
     for (let poll = 0; response.transaction_id && !response.credentials && poll < opts.deferredPollLimit; poll++) {
       const interval = typeof response.interval === 'number' ? response.interval : 5;
       reporter.step('Credential deferred', { transaction_id_present: true, interval, poll: poll + 1 });
-      await sleep(Math.min(interval, 30) * 1000);
+      await sleep(opts.misbehave?.pollFast ? 0 : Math.min(interval, 30) * 1000);
       const deferred = await client.retrieveDeferredCredentials({ issuerMetadata: metadata, accessToken: tokenResponse.access_token, transactionId: response.transaction_id as string, ...(dpop ? { dpop } : {}) });
       response = deferred.deferredCredentialResponse as Record<string, unknown>;
     }
@@ -161,6 +196,11 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
       const view = decodeReceivedCredential(configuration.format, credential, key.publicJwk);
       received.push({ credential_configuration_id: configurationId, format: configuration.format, file, key_file: key.file, view });
       reporter.step(`Credential received: ${configurationId}`, { stored_in: file, ...view });
+    }
+    if (opts.notify && typeof response.notification_id === 'string') {
+      // §11.1: tell the issuer the credentials were stored.
+      await client.sendNotification({ issuerMetadata: metadata, accessToken: tokenResponse.access_token, notification: { notificationId: response.notification_id, event: 'credential_accepted' }, ...(dpop ? { dpop } : {}) });
+      reporter.step('Notification sent', { event: 'credential_accepted' });
     }
   }
   return { credential_issuer: credentialOffer.credential_issuer, detected_version: metadata.originalDraftVersion, grant_type: grantType, token_type: tokenResponse.token_type, dpop: !!dpop, credentials: received, steps: reporter.steps };

@@ -25,7 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   protocol: ['config', 'core', 'credential-configurations', 'crypto', 'formats', 'schemas', 'session-log', 'store'],
   inspector: ['core', 'credential-configurations', 'crypto', 'formats', 'protocol'],
   'self-check': ['core', 'credential-configurations', 'crypto', 'formats', 'inspector', 'protocol', 'store'],
-  'test-plans': ['core', 'credential-configurations', 'protocol', 'schemas', 'session-log', 'store'],
+  'test-plans': ['core', 'credential-configurations', 'crypto', 'protocol', 'schemas', 'session-log', 'store'],
   wallet: ['core', 'crypto', 'formats', 'protocol'],
   'check-issuer': ['core', 'crypto', 'formats', 'inspector', 'protocol'],
   dashboard: ['core', 'crypto', 'inspector', 'protocol', 'schemas', 'session-log', 'store'],

@@ -59,6 +59,8 @@ const PUBLIC: PublicRoute[] = [
   { method: 'GET', path: '/docs', why: 'API docs page' },
   { method: 'GET', path: '/share/:token', why: 'read-only share link: the token is the capability' },
   { method: 'GET', path: '/share/:token/stream', why: 'live view of a share link' },
+  { method: 'GET', path: '/share/test_plan_runs/:token', why: 'read-only test plan run report: the token is the capability' },
+  { method: 'GET', path: '/wallet_test_runs/:token', why: "a test plan run's cases for the wallet: the token is the capability, like an offer URI" },
 ];
 
 for (const publicUrl of ['http://localhost:8080', 'https://issuer.example/tenant']) {

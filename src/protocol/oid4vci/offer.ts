@@ -109,9 +109,7 @@ export async function createOffer(
   if (issuerState) await deps.store.authorizations.createIssuerState({ issuerStateHash: hashSecret(issuerState), sessionId, expiresAt: session.offerExpiresAt });
 
   const offerUri = `${urls.endpoint('credential_offer')}/${offerId}`;
-  const offerUrl = options.byReference
-    ? `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(offerUri)}`
-    : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(credentialOffer))}`;
+  const offerUrl = offerUrlOf(urls, session);
 
   rec.bindSession(sessionId);
   rec.event('offer_created', { credential_configuration_ids: ids, grant_type: session.grantType, grants: Object.keys(credentialOffer.grants), tx_code: Boolean(txCode), require_dpop: options.requireDpop ?? false, deferred: options.deferred, require_wallet_attestation: options.requireWalletAttestation, require_key_attestation: options.requireKeyAttestation, faults: describeFaults(options, deps.config).map((f) => f.name) });
@@ -134,6 +132,13 @@ export async function createOffer(
     offer_url: offerUrl,
     ...(txCode ? { tx_code: txCode } : {}),
   };
+}
+
+/** The deep link of a session's offer (§4.1): by reference to its credential_offer_uri, or by value. */
+export function offerUrlOf(urls: IssuerUrls, session: Pick<SessionRecord, 'offerId' | 'offer' | 'options'>): string {
+  return session.options.byReference
+    ? `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${urls.endpoint('credential_offer')}/${session.offerId}`)}`
+    : `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(session.offer))}`;
 }
 
 /**

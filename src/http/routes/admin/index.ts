@@ -14,9 +14,11 @@ import { presentEvent, presentIssuedCredential, presentLog, presentPresentationR
 import { verifierAdminRoutes } from './verifier.js';
 import { adminSessionRoutes } from './session-routes.js';
 import { compatibilityRoutes } from './compatibility.js';
+import { testPlanAdminRoutes } from './test-plans.js';
+import type { AppDeps } from '../../app-deps.js';
 
 /** The admin API (shared/CONTRACT.md): bearer ADMIN_TOKEN, JSON in and out. */
-export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adminToken: string }): Promise<void> {
+export async function adminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.addHook('onRequest', adminAuth(deps.adminToken));
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof AdminRequestError) {
@@ -105,6 +107,7 @@ export async function adminRoutes(app: FastifyInstance, deps: IssuerDeps & { adm
   await adminSessionRoutes(app, deps);
   await verifierAdminRoutes(app, deps);
   await compatibilityRoutes(app, deps);
+  await testPlanAdminRoutes(app, deps);
 }
 
 /** One page of log entries, cut at VIEW_BYTES as well as at `limit`; next_offset says where the rest starts. */
