@@ -7,7 +7,8 @@ export interface PageContext {
   csrf?: string;
 }
 
-export function layout(ctx: PageContext, title: string, body: Html, opts: { script?: boolean } = {}): Html {
+/** Every page loads app.js (live views, forms, the navigation's current-page mark); `script` is kept for callers. */
+export function layout(ctx: PageContext, title: string, body: Html, _opts: { script?: boolean } = {}): Html {
   const b = ctx.base;
   const nav = ctx.csrf
     ? html`<nav>
@@ -35,7 +36,7 @@ export function layout(ctx: PageContext, title: string, body: Html, opts: { scri
 <body data-base="${b}">
 <header><a class="brand" href="${b}/">issuance-lab</a>${nav}</header>
 <main>${body}</main>
-${opts.script ? html`<script src="${b}/ui/assets/app.js" defer></script>` : ''}
+<script src="${b}/ui/assets/app.js" defer></script>
 </body>
 </html>`;
 }

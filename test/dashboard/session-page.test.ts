@@ -86,6 +86,16 @@ describe('session page and list at a glance (headless Chromium)', () => {
     assert.match(await text('[data-testid=error-banner]'), /^Last error at credential: .*went on after it/);
     assert.equal(await text('[data-testid=session-state]'), 'credential_issued');
     assert.ok(await stillSamePage(page), 'updated in place');
+
+    // Revoking asks first: dismissed, nothing changes; accepted, the credential is revoked.
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => (dialogs.push(d.message()), d.dismiss()));
+    await page.click('[data-testid=status-form] button[value=revoked]');
+    assert.match(dialogs[0], /Revoke this credential\?/);
+    assert.equal(await page.getAttribute('[data-testid=credential-status]', 'data-status'), 'valid');
+    page.once('dialog', (d) => d.accept());
+    await page.click('[data-testid=status-form] button[value=revoked]');
+    await page.waitForSelector('[data-testid=credential-status][data-status=revoked]');
   });
 
   it('sessions list: outcome, counts, last error and wallet per session, live, and the "with errors" filter', async () => {

@@ -225,7 +225,36 @@ function claimsForm() {
   });
 }
 
+// The navigation marks the page it is on (a session page belongs to Sessions, an offer to Create offer).
+function markNavigation() {
+  const base = document.body.dataset.base || '';
+  const path = location.pathname.slice(base.length) || '/';
+  let best = null;
+  let bestLength = -1;
+  for (const a of document.querySelectorAll('header nav a')) {
+    const target = new URL(a.href).pathname.slice(base.length) || '/';
+    const section = target === '/' ? ['/', '/ui/sessions'] : target === '/ui/offers/new' ? ['/ui/offers'] : target === '/ui/presentations/new' ? ['/ui/presentations'] : [target];
+    const hit = section.some((p) => path === p || (p !== '/' && path.startsWith(`${p}/`)));
+    if (hit && target.length > bestLength) {
+      best = a;
+      bestLength = target.length;
+    }
+  }
+  if (best) best.setAttribute('aria-current', 'page');
+}
+
+// Revoking or suspending a credential reaches every relying party: ask first.
+function confirmations() {
+  document.addEventListener('submit', (e) => {
+    const button = e.submitter;
+    const question = button && button.dataset.confirm;
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  markNavigation();
+  confirmations();
   const applyFilter = logFilter();
   applyFilter();
   liveEntries(applyFilter);

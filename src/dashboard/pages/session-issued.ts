@@ -55,7 +55,7 @@ function statusCell(c: IssuedView, ctx: PageContext | undefined, sessionId: stri
   return html`${label}
     <form method="post" action="${ctx.base}/ui/sessions/${sessionId}/credentials/${c.credential_id}/status" class="inline" data-testid="status-form">
       <input type="hidden" name="csrf" value="${ctx.csrf}">
-      ${actions.map((s) => html`<button type="submit" name="status" value="${s}">${s === 'valid' ? 'reinstate' : s === 'revoked' ? 'revoke' : 'suspend'}</button>`)}
+      ${actions.map((s) => html`<button type="submit" name="status" value="${s}" data-confirm="${s === 'revoked' ? 'Revoke this credential? Relying parties see it revoked at their next status list fetch; a revocation is final.' : s === 'suspended' ? 'Suspend this credential? Relying parties see it suspended until it is reinstated.' : 'Reinstate this credential as valid?'}">${s === 'valid' ? 'reinstate' : s === 'revoked' ? 'revoke' : 'suspend'}</button>`)}
     </form>`;
 }
 

@@ -9,7 +9,7 @@ export function escapeHtml(text: string): string {
 }
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:2rem;max-width:1100px;color:#222}
-textarea{width:100%;height:9rem;font:12px monospace}input[type=text],input[type=password]{width:24rem}
+textarea{width:100%;box-sizing:border-box;height:9rem;font:12px monospace}input[type=text],input[type=password]{width:24rem;max-width:100%;box-sizing:border-box}td{overflow-wrap:anywhere}
 label{display:block;margin:.4rem 0}table{border-collapse:collapse;width:100%;margin-top:1rem}
 td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:13px}
 .pass{color:#176b2c}.fail{color:#b00020;font-weight:600}.warn{color:#9a6700}.skip{color:#777}
