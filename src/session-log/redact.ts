@@ -28,6 +28,10 @@ const secretFields = new Set([
   'notification_id',
   // The verifier's same-device result page is read with it (OpenID4VP 1.0 §8.2).
   'response_code',
+  // A presentation request's state ties a response to it (OpenID4VP 1.0 §8.2): whoever reads it
+  // from a share link or an export could answer an open request. The OAuth state is a wallet's
+  // own CSRF value; fingerprinted as well, it still matches across requests.
+  'state',
 ]);
 
 /**

@@ -434,6 +434,24 @@ describe('verifier refusals: the negative matrix', () => {
     assert.equal((await post({ error: 'access_denied', state: plain.request.state })).status, 200);
   });
 
+  it('exports a verification session with its request options and judged result, nothing of the request_uri or state (a share viewer cannot answer the request)', async () => {
+    const o = await open({ preset: 'pid_sd_jwt', response_mode: 'direct_post', faults: { reject_first_response: true } });
+    const form = { vp_token: JSON.stringify({ pid: [await sdJwt(o.request)] }), state: o.request.state };
+    await post(form);
+    await post(form);
+    const exported = await lab.admin('GET', `/sessions/${o.sessionId}/export?format=json`);
+    assert.equal(exported.status, 200);
+    const session = exported.body.session;
+    assert.equal(session.kind, 'presentation');
+    assert.equal(session.preset, 'pid_sd_jwt');
+    assert.equal(session.faults.reject_first_response, true);
+    assert.equal(session.result.verified, true);
+    assert.deepEqual(session.result.credentials[0].claims, { given_name: 'Erika', family_name: 'Mustermann', birthdate: '1984-01-12' });
+    const text = JSON.stringify(exported.body);
+    assert.ok(!text.includes(o.request.state), 'no state in clear, not even in the logged body of the refused first response');
+    assert.ok(!text.includes(o.requestUri.split('/').pop()!), 'no request_uri token');
+  });
+
   it('validates a typed-in DCQL query at creation (credential_sets, claim_sets, values)', async () => {
     const good = await lab.admin('POST', '/presentation_requests', {
       dcql_query: {

@@ -7,7 +7,7 @@ import { createHar } from '../../../session-log/har.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { resumeAfter, streamSession } from '../../sse.js';
 import { routePaths, urlsFor } from '../../urls.js';
-import { presentEvent, presentIssuedCredential, presentLog, presentSharedSession, presentTransaction } from './presenters.js';
+import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSharedSession, presentTransaction } from './presenters.js';
 
 const session = routePaths.session;
 
@@ -82,15 +82,17 @@ export async function exportSession(deps: Pick<IssuerDeps, 'store' | 'clock' | '
   if (!found) return null;
   const logs = await deps.store.logs.list(id, { limit: 10_000, offset: 0, order: 'asc' });
   if (format === 'har') return createHar(logs.items, new URL(issuer).origin, { name: 'issuance-lab', version: '1' });
-  const [events, credentials, transactions] = await Promise.all([
+  const [events, credentials, transactions, presentation] = await Promise.all([
     deps.store.events.list(id, { limit: 10_000, offset: 0 }),
     deps.store.credentials.listBySession(id),
     deps.store.transactions.listBySession(id),
+    found.kind === 'presentation' ? deps.store.presentations.get(id) : null,
   ]);
   return {
     exported_at: new Date(deps.clock.nowMs()).toISOString(),
     credential_issuer: issuer,
-    session: presentSharedSession(found, deps.serverSecret),
+    // A verification session also carries its request's options, fault switches and judged result.
+    session: { ...presentSharedSession(found, deps.serverSecret), ...(presentation ? presentPresentationRequest(presentation) : {}) },
     events: events.items.map(presentEvent),
     logs: logs.items.map(presentLog),
     issued_credentials: credentials.map(presentIssuedCredential),
