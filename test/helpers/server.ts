@@ -116,3 +116,51 @@ export async function admin<T = any>(issuer: RunningIssuer, method: string, path
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** An issuer and the place to check what it stored: a second instance where the database can be shared. */
+export interface IssuerPair {
+  /** Where the wallet's requests go. */
+  issuer: RunningIssuer;
+  /** A second process on the same PostgreSQL database and issuer identifier, addressed directly; on SQLite, `issuer` itself. */
+  elsewhere: RunningIssuer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one issuer on `databaseUrl` (or SQLite when absent) and, on PostgreSQL, a second one
+ * with the same PUBLIC_URL, as behind a load balancer: what one instance decides (a
+ * revocation, a sign-out) must hold at the other.
+ */
+export async function startIssuerPair(env: Record<string, string>, databaseUrl?: string): Promise<IssuerPair> {
+  const port = await freePort();
+  const shared = { ...env, PUBLIC_URL: `http://localhost:${port}`, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  const issuer = await startIssuer({ port, env: shared });
+  const second = databaseUrl ? await startIssuer({ env: shared }) : undefined;
+  return {
+    issuer,
+    elsewhere: second ? { ...second, baseUrl: second.localUrl } : issuer,
+    async stop() {
+      for (const s of second ? [issuer, second] : [issuer]) {
+        await s.stop();
+        s.cleanup();
+      }
+    },
+  };
+}
+
+/** Any API call with an optional bearer token: status, raw text, and the body as JSON (the text when it is not JSON). */
+export async function callApi(base: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, text, body: json };
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { callApi, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
@@ -24,15 +24,7 @@ import * as w from '../helpers/wallet.js';
 const SECRET = 'SECRET-CONTENT-7f3a9c';
 const PID = 'eu.europa.ec.eudi.pid_vc_sd_jwt';
 
-async function call(base: string, token: string | undefined, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
-}
+const call = callApi;
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`a bad tenant cannot brick the deployment (${backend})`, () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { admin, freePort, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { admin, startIssuerPair, type IssuerPair, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 import { CLIENT_ID, codeTokenForm, obtainCode, postForm } from '../helpers/oauth.js';
 
@@ -32,30 +32,18 @@ const refresh = (issuer: RunningIssuer, token: string) => postForm(`${issuer.bas
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`a replay revokes every token of its grant (${backend})`, () => {
-    /** Where the wallet (and the replay) goes. */
+    /** Where the wallet goes, and where what it did is checked (a second instance on PostgreSQL). */
     let issuer: RunningIssuer;
-    /** Where the stolen tokens are tried: a second instance on PostgreSQL. */
     let elsewhere: RunningIssuer;
+    let pair: IssuerPair | undefined;
     let db: TestDatabase | undefined;
-    const started: RunningIssuer[] = [];
     before(async () => {
       db = backend === 'postgres' ? await createTestDatabase('replay_revokes') : undefined;
-      const port = await freePort();
-      const env = { RATE_LIMIT_PER_MINUTE: '0', PUBLIC_URL: `http://localhost:${port}`, ...(db ? { DATABASE_URL: db.url } : {}) };
-      issuer = await startIssuer({ port, env });
-      started.push(issuer);
-      if (db) {
-        const second = await startIssuer({ env });
-        started.push(second);
-        // Same issuer identifier (PUBLIC_URL), requests sent to the second process.
-        elsewhere = { ...second, baseUrl: second.localUrl };
-      } else {
-        elsewhere = issuer;
-      }
+      pair = await startIssuerPair({ RATE_LIMIT_PER_MINUTE: '0' }, db?.url);
+      ({ issuer, elsewhere } = pair);
     });
     after(async () => {
-      for (const s of started) await s.stop();
-      for (const s of started) s.cleanup();
+      await pair?.stop();
       await db?.drop();
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { freePort, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { startIssuerPair, type IssuerPair, type RunningIssuer } from '../helpers/server.js';
 
 /**
  * Sign-out ends the dashboard sign-in on the server, not only in the browser: a copy of the
@@ -12,27 +12,18 @@ import { freePort, startIssuer, type RunningIssuer } from '../helpers/server.js'
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`sign-out ends the dashboard sign-in (${backend})`, () => {
+    /** Where the wallet goes, and where what it did is checked (a second instance on PostgreSQL). */
     let issuer: RunningIssuer;
     let elsewhere: RunningIssuer;
+    let pair: IssuerPair | undefined;
     let db: TestDatabase | undefined;
-    const started: RunningIssuer[] = [];
     before(async () => {
       db = backend === 'postgres' ? await createTestDatabase('sign_out') : undefined;
-      const port = await freePort();
-      const env = { RATE_LIMIT_PER_MINUTE: '0', PUBLIC_URL: `http://localhost:${port}`, ...(db ? { DATABASE_URL: db.url } : {}) };
-      issuer = await startIssuer({ port, env });
-      started.push(issuer);
-      if (db) {
-        const second = await startIssuer({ env });
-        started.push(second);
-        elsewhere = { ...second, baseUrl: second.localUrl };
-      } else {
-        elsewhere = issuer;
-      }
+      pair = await startIssuerPair({ RATE_LIMIT_PER_MINUTE: '0' }, db?.url);
+      ({ issuer, elsewhere } = pair);
     });
     after(async () => {
-      for (const s of started) await s.stop();
-      for (const s of started) s.cleanup();
+      await pair?.stop();
       await db?.drop();
     });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { callApi, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
@@ -30,21 +30,7 @@ interface Tenant {
   token: string;
 }
 
-async function call(base: string, token: string | undefined, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json };
-}
+const call = callApi;
 
 async function createTenant(id: string): Promise<Tenant> {
   const res = await call(issuer.baseUrl, issuer.adminToken, 'POST', '/tenants', { tenant_id: id, display_name: id.toUpperCase() });
