@@ -62,7 +62,7 @@ export async function runEndpoint(
     // What the wallet got back, so the log reads as a conversation: headers and body with secrets
     // fingerprinted and credentials as digests. An HTML page (login/consent) is not repeated.
     response_headers: redactHeaders({ ...response.headers, 'x-request-id': request.id }, deps.serverSecret),
-    ...(response.body !== undefined ? { response: typeof response.body === 'string' ? '(HTML page)' : redactResponseBody(response.body, deps.serverSecret) } : {}),
+    ...(response.body !== undefined ? { response: typeof response.body === 'string' ? describeTextResponse(response) : redactResponseBody(response.body, deps.serverSecret) } : {}),
   };
   await rec.flush(deps.store);
 
@@ -114,4 +114,14 @@ function errorResponse(err: unknown, rec: RequestRecorder): ProtocolResponse {
   const d = diagnose('server.internal', `Internal error: ${e.message}`);
   rec.log('error', 'Internal error while handling the request', { ...d, stack: e.stack });
   return { status: 500, headers: { 'cache-control': 'no-store' }, body: { error: 'server_error', error_description: 'Internal error; see the session log' } };
+}
+
+/**
+ * A text answer as logged: an HTML page is not repeated, and a signed request object (OpenID4VP
+ * request_uri) is not kept, since its payload holds the request's state; its handler logs what it served.
+ */
+function describeTextResponse(response: ProtocolResponse): string {
+  const type = String(response.headers?.['content-type'] ?? '').split(';')[0];
+  if (type === 'application/oauth-authz-req+jwt') return `(request object JWT, ${String(response.body).length} characters)`;
+  return '(HTML page)';
 }

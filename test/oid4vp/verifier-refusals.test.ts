@@ -449,6 +449,8 @@ describe('verifier refusals: the negative matrix', () => {
     assert.deepEqual(session.result.credentials[0].claims, { given_name: 'Erika', family_name: 'Mustermann', birthdate: '1984-01-12' });
     const text = JSON.stringify(exported.body);
     assert.ok(!text.includes(o.request.state), 'no state in clear, not even in the logged body of the refused first response');
+    const served = exported.body.logs.find((l: any) => l.endpoint === 'vp_request' && l.level === 'debug');
+    assert.match(served.data.response, /^\(request object JWT, \d+ characters\)$/, 'the served request object (its payload holds state) is described, not kept');
     assert.ok(!text.includes(o.requestUri.split('/').pop()!), 'no request_uri token');
   });
 
