@@ -46,15 +46,31 @@ describe('claims set on an offer cannot be replaced at the consent page', () => 
     issuer?.cleanup();
   });
 
-  const openPage = async (offerExtra: Record<string, unknown>) => {
-    const offer = await authorizationCodeOffer(issuer, offerExtra);
+  /** The consent page of an authorization code offer, through PAR. */
+  const openPageFor = async (issuerState: string) => {
     const pkce = newPkce();
-    const par = await postForm(`${issuer.baseUrl}/par`, authorizationParams(offer.credential_offer.grants.authorization_code.issuer_state, pkce.challenge));
+    const par = await postForm(`${issuer.baseUrl}/par`, authorizationParams(issuerState, pkce.challenge));
     assert.equal(par.status, 201);
     const url = `${issuer.baseUrl}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, request_uri: par.body.request_uri })}`;
     const page = await openAuthorization(url);
     assert.equal(page.status, 200);
-    return { offer, pkce, url, page };
+    return { pkce, url, page };
+  };
+  const openPage = async (offerExtra: Record<string, unknown>) => {
+    const offer = await authorizationCodeOffer(issuer, offerExtra);
+    return { offer, ...(await openPageFor(offer.credential_offer.grants.authorization_code.issuer_state)) };
+  };
+  /** An authorization code offer made with the dashboard's form (claims prefilled there), its consent page. */
+  const openPageOfDashboardOffer = async (claimsEditable: boolean) => {
+    const signIn = await fetch(`${issuer.baseUrl}/ui/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${issuer.adminToken}` });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fetch(`${issuer.baseUrl}/ui/offers/new`, { headers: { cookie } })).text())![1];
+    const form = { credential_configuration_ids: ID, grant: 'authorization_code', by_reference: 'on', claims: JSON.stringify(alice), csrf, ...(claimsEditable ? { claims_editable: 'on' } : {}) };
+    const created = await fetch(`${issuer.baseUrl}/ui/offers`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    assert.equal(created.status, 201);
+    const offerUri = decodeURIComponent(/credential_offer_uri=([^"&]+)/.exec(await created.text())![1]);
+    const offer = (await (await fetch(offerUri)).json()) as { grants: { authorization_code: { issuer_state: string } } };
+    return openPageFor(offer.grants.authorization_code.issuer_state);
   };
   const issuedGivenName = async (location: string, verifier: string) => {
     const code = new URL(location).searchParams.get('code')!;
@@ -84,6 +100,13 @@ describe('claims set on an offer cannot be replaced at the consent page', () => 
     const allowed = await submitConsent(url, form, { persona: { [ID]: 'offer' } });
     assert.equal(allowed.status, 303, allowed.html.slice(0, 300));
     assert.equal(await issuedGivenName(allowed.location!, pkce.verifier), 'Alice');
+  });
+
+  it('does the same for an offer made with the dashboard form, whose checkbox sets claims_editable', async () => {
+    const fixed = parseConsentForm((await openPageOfDashboardOffer(false)).page.html);
+    assert.deepEqual(fixed.personas[ID].options, ['offer']);
+    const editable = parseConsentForm((await openPageOfDashboardOffer(true)).page.html);
+    assert.ok(editable.personas[ID].options.includes('custom'));
   });
 
   it('lets the holder edit the claims when the offer says claims_editable: true', async () => {

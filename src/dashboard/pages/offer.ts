@@ -13,6 +13,8 @@ export interface OfferFormValues {
   require_wallet_attestation: boolean;
   require_key_attestation: boolean;
   claims: string;
+  /** The holder may replace the claims at the consent page (authorization code flow). */
+  claims_editable: boolean;
   /** Strict mode and fault switches of the offer. */
   faults?: OfferFaultValues;
 }
@@ -74,6 +76,7 @@ export function offerFormPage(ctx: PageContext, d: OfferFormData): Html {
         With several configurations, key the claims by configuration id. Ignored for deferred offers (supply them later).</p>
         <textarea name="claims" id="offer-claims" rows="16" spellcheck="false">${v.claims}</textarea>
         <p class="muted small" id="offer-claims-status"></p>
+        <label class="block"><input type="checkbox" name="claims_editable" value="on" ${checked(v.claims_editable)}> the holder may pick a persona or edit these claims on the consent page (authorization code; otherwise they are issued as set here)</label>
       </fieldset>
       <button type="submit">Create offer</button>
     </form>

@@ -36,6 +36,7 @@ export async function offerPages(app: FastifyInstance, deps: DashboardDeps, dash
         require_wallet_attestation: false,
         require_key_attestation: false,
         claims: JSON.stringify(sampleClaims[first], null, 2),
+        claims_editable: false,
       }),
     );
   });
@@ -80,6 +81,7 @@ function readForm(body: FormBody): OfferFormValues {
     require_wallet_attestation: on('require_wallet_attestation'),
     require_key_attestation: on('require_key_attestation'),
     claims: field(body, 'claims') ?? '',
+    claims_editable: on('claims_editable'),
     faults: {
       strict: on('strict'),
       require_dpop: on('require_dpop'),
@@ -108,6 +110,7 @@ function toRequest(v: OfferFormValues): Record<string, unknown> {
     credential_configuration_ids: v.credential_configuration_ids,
     grants: v.grant === 'authorization_code' ? { authorization_code: true } : { pre_authorized_code: txCode },
     ...(claims !== undefined ? { claims } : {}),
+    ...(v.claims_editable ? { claims_editable: true } : {}),
     ...(v.deferred ? { deferred: true } : {}),
     ...(v.require_wallet_attestation ? { require_wallet_attestation: true } : {}),
     ...(v.require_key_attestation ? { require_key_attestation: true } : {}),
