@@ -69,6 +69,11 @@ describe('verifier dashboard (headless Chromium)', () => {
     assert.ok(await stillSamePage(page), 'updated in place, not reloaded');
     await page.evaluate(() => document.querySelectorAll('[data-testid=vp-credential] details').forEach((d) => ((d as HTMLDetailsElement).open = true)));
     await page.screenshot({ path: join(shots, 'verification-session.png'), fullPage: true });
+    // The sessions list shows it as a presentation with its client id and outcome.
+    await page.goto(`${issuer.baseUrl}/`);
+    const row = page.locator(`[data-testid=session-row][data-session="${sessionId}"]`);
+    assert.equal(await row.getAttribute('data-outcome'), 'succeeded');
+    assert.match((await row.textContent())!, /presentation\s*x509_san_dns:/);
   });
 
   it('"Present with the reference wallet" issues it matching credentials and presents them (mdoc, direct_post)', async () => {
