@@ -8,13 +8,14 @@ export interface PageContext {
 }
 
 /** Every page loads app.js (live views, forms, the navigation's current-page mark); `script` is kept for callers. */
-export function layout(ctx: PageContext, title: string, body: Html, _opts: { script?: boolean } = {}): Html {
+export function layout(ctx: PageContext, title: string, body: Html, _opts: { script?: boolean; refresh?: { seconds: number; url: string } } = {}): Html {
   const b = ctx.base;
   const nav = ctx.csrf
     ? html`<nav>
         <a href="${b}/">Sessions</a>
         <a href="${b}/ui/offers/new">Create offer</a>
         <a href="${b}/ui/presentations/new" data-testid="nav-presentation">Request presentation</a>
+        <a href="${b}/ui/test_plans" data-testid="nav-test-plans">Test your wallet</a>
         <a href="${b}/ui/unbound">Unbound requests</a>
         <a href="${b}/ui/compatibility">Wallet compatibility</a>
         <a href="${b}/inspect" data-testid="nav-inspector">Inspector</a>
@@ -31,6 +32,7 @@ export function layout(ctx: PageContext, title: string, body: Html, _opts: { scr
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · issuance-lab</title>
+${_opts.refresh ? html`<meta http-equiv="refresh" content="${_opts.refresh.seconds}; url=${_opts.refresh.url}">` : ''}
 <link rel="stylesheet" href="${b}/ui/assets/app.css">
 </head>
 <body data-base="${b}">

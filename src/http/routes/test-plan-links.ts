@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hashSecret } from '../../core/ids.js';
 import { readRun, walletRunView } from '../../test-plans/runs.js';
 import type { AppDeps } from '../app-deps.js';
-import { urlsFor } from '../urls.js';
+import { mountPath, urlsFor } from '../urls.js';
+import { testPlanRunPage } from '../../dashboard/pages/test-plans.js';
+import { sendPage } from './dashboard/context.js';
 
 /**
  * The two links of a test plan run that work without the admin token, each a bearer token in
@@ -21,7 +23,10 @@ export async function testPlanLinkRoutes(app: FastifyInstance, deps: AppDeps): P
     const link = await deps.store.testPlanRuns.getShare(hashSecret(tokenOf(request.params)));
     const run = link && link.expiresAt > deps.clock.nowMs() ? await deps.store.testPlanRuns.get(link.runId) : null;
     if (!run) return gone(reply, 'This report link is unknown or has expired');
-    return reply.header('cache-control', 'no-store').send(await readRun(deps, deps.testPlans, run));
+    const report = await readRun(deps, deps.testPlans, run);
+    // A browser gets the one-page report; scripts get JSON.
+    if ((request.headers.accept ?? '').includes('text/html')) return sendPage(reply, testPlanRunPage({ base: mountPath(deps.config) }, report, { readOnly: true, followUrl: `${mountPath(deps.config)}/share/test_plan_runs/${tokenOf(request.params)}` }));
+    return reply.header('cache-control', 'no-store').send(report);
   });
 }
 

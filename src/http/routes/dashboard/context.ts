@@ -3,12 +3,14 @@ import { COOKIE_NAME, DashboardAuth, readCookie } from '../../../dashboard/auth.
 import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
+import type { TestPlan } from '../../../test-plans/plan.js';
 import { mountPath } from '../../urls.js';
 import { hashSecret } from '../../../core/ids.js';
 
 /** What every dashboard route needs: the signed-in check, the page context, form bodies. */
 export interface DashboardDeps extends IssuerDeps {
   adminToken: string;
+  testPlans: readonly TestPlan[];
 }
 
 export type FormBody = Record<string, string | string[]>;

@@ -13,6 +13,7 @@ import { compatibilityPages } from './compatibility-pages.js';
 import { referenceWalletRoutes } from './reference-wallet.js';
 import { sessionPages } from './session-pages.js';
 import { verifierPages } from './verifier-pages.js';
+import { testPlanPages } from './test-plan-pages.js';
 import { renderSessionPage, streamSessionPage } from './session-view.js';
 
 /** The sign-in limit, counted in the database like the wallet endpoints' limits (it holds across instances). */
@@ -133,5 +134,6 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     await compatibilityPages(signedIn, deps, dash);
     await referenceWalletRoutes(signedIn, deps, dash);
     await verifierPages(signedIn, deps, dash);
+    await testPlanPages(signedIn, deps, dash);
   });
 }

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { hashSecret, randomToken } from '../../../core/ids.js';
+import { errorPage } from '../../../dashboard/pages/simple.js';
+import { testPlanRunPage, testPlansPage, type CaseLinks } from '../../../dashboard/pages/test-plans.js';
+import { readRun, startRun, walletRunView } from '../../../test-plans/runs.js';
+import type { TestPlanRunRecord } from '../../../store/test-plan-run-records.js';
+import { urlsFor } from '../../urls.js';
+import { sendExport } from '../admin/session-routes.js';
+import { sendPage, type DashboardContext, type DashboardDeps } from './context.js';
+
+const SHARE_SECONDS = 7 * 86_400;
+
+/**
+ * Test plans in the dashboard: the plans with "start a run", and a run as a checklist (QR code,
+ * deep link and tx_code of each case still to do, verdicts, evidence linked to the session log),
+ * its JSON export and a read-only report link. The same functions as the admin API.
+ */
+export async function testPlanPages(app: FastifyInstance, deps: DashboardDeps, dash: DashboardContext): Promise<void> {
+  app.get('/ui/test_plans', async (request, reply) =>
+    sendPage(reply, testPlansPage(dash.page(request), deps.testPlans.map((p) => ({ plan_id: p.plan_id, name: p.name, version: p.version, description: p.description, cases: p.cases.map((c) => ({ case_id: c.case_id, title: c.title })) })))),
+  );
+
+  const render = async (request: FastifyRequest, reply: FastifyReply, run: TestPlanRunRecord, extra: { runUrl?: string; shareUrl?: string; follow?: boolean } = {}) => {
+    const [report, view] = await Promise.all([readRun(deps, deps.testPlans, run), walletRunView(deps, urlsFor(deps.config, request), deps.testPlans, run)]);
+    const links: Record<string, CaseLinks> = {};
+    for (const c of view.cases) {
+      const open = report.cases.find((r) => r.case_id === c.case_id)?.verdict === 'not_reached';
+      links[c.case_id] = { offer_url: c.offer_url, ...(c.tx_code ? { tx_code: c.tx_code } : {}), ...(open ? { qr_svg: await QRCode.toString(c.offer_url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) } : {}) };
+    }
+    const pageUrl = `${dash.base}/ui/test_plan_runs/${run.id}`;
+    const { follow = true, ...shown } = extra;
+    return sendPage(reply, testPlanRunPage(dash.page(request), report, { readOnly: false, links, pageUrl, ...(follow ? { followUrl: pageUrl } : {}), ...shown }));
+  };
+
+  app.post('/ui/test_plans/:plan_id/runs', async (request, reply) => {
+    const plan = deps.testPlans.find((p) => p.plan_id === (request.params as { plan_id: string }).plan_id);
+    if (!plan) return sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan.'), 404);
+    const started = await startRun(deps, urlsFor(deps.config, request), plan);
+    const run = await deps.store.testPlanRuns.get(started.run_id);
+    return render(request, reply, run!, { runUrl: started.run_url });
+  });
+
+  const runOf = async (request: FastifyRequest) => deps.store.testPlanRuns.get((request.params as { run_id: string }).run_id);
+
+  app.get('/ui/test_plan_runs/:run_id', async (request, reply) => {
+    const run = await runOf(request);
+    return run ? render(request, reply, run, { follow: (request.query as { follow?: string }).follow !== '0' }) : sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
+  });
+
+  app.get('/ui/test_plan_runs/:run_id/export', async (request, reply) => {
+    const run = await runOf(request);
+    if (!run) return sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
+    const report = await readRun(deps, deps.testPlans, run);
+    return sendExport(reply, run.id, 'json', { exported_at: new Date(deps.clock.nowMs()).toISOString(), credential_issuer: urlsFor(deps.config, request).issuer, ...report });
+  });
+
+  app.post('/ui/test_plan_runs/:run_id/share', async (request, reply) => {
+    const run = await runOf(request);
+    if (!run) return sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
+    const token = randomToken(32);
+    const now = deps.clock.nowMs();
+    await deps.store.testPlanRuns.createShare({ tokenHash: hashSecret(token), runId: run.id, createdAt: now, expiresAt: now + SHARE_SECONDS * 1000 });
+    return render(request, reply, run, { shareUrl: `${urlsFor(deps.config, request).issuer}/share/test_plan_runs/${token}` });
+  });
+}
