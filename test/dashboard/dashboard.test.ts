@@ -189,4 +189,12 @@ describe('dashboard (headless Chromium)', () => {
     const offer = await w.createOffer(issuer, { credential_configuration_ids: [SD_JWT] });
     await page.waitForSelector(`[data-testid=session-row] a[href$="${offer.session_id}"]`);
   });
+
+  it('leaves the process log clean: the pages and streams above logged no warning with a stack', () => {
+    // Viewing a session page, a share page or a stream once logged "Reply was already sent" each time.
+    const log = issuer.output();
+    assert.doesNotMatch(log, /already sent/i);
+    assert.doesNotMatch(log, /"stack"/);
+    assert.doesNotMatch(log, /"level":(50|60)/);
+  });
 });
