@@ -1,5 +1,5 @@
 import { jsonBlock, specLink, timeMs, type LogView } from './components.js';
-import { artefactsOf, type ArtefactChecks } from '../session-log/artefacts.js';
+import { artefactsOf, type ArtefactChecks } from './artefacts.js';
 import { html, type Html } from './html.js';
 
 /**

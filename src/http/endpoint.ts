@@ -3,7 +3,7 @@ import { diagnose, ProtocolError, toErrorDescription } from '../core/diagnostics
 import { newId } from '../core/ids.js';
 import type { IssuerDeps, ProtocolResponse } from '../protocol/deps.js';
 import type { ProtocolRequest, RequestBody } from '../protocol/request.js';
-import { secretsCarried, sessionOfSecrets } from '../session-log/attach.js';
+import { secretsCarried, sessionOfSecrets } from './attach-by-secret.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
 import { redactBody, redactHeaders, redactPath, redactResponseBody } from '../session-log/redact.js';
 import { readProtocolRequest } from './protocol-request.js';

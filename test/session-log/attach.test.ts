@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { secretsCarried } from '../../src/session-log/attach.js';
+import { secretsCarried } from '../../src/http/attach-by-secret.js';
 import type { ProtocolRequest } from '../../src/protocol/request.js';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';

@@ -1,6 +1,6 @@
 import { inspect } from '../../../inspector/inspect.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';
-import { artefactsOf, type ArtefactChecks } from '../../../session-log/artefacts.js';
+import { artefactsOf, type ArtefactChecks } from '../../../dashboard/artefacts.js';
 import { isRequestEntry } from '../../../session-log/har.js';
 import type { LogEntry } from '../../../store/store.js';
 import { urlsFor } from '../../urls.js';

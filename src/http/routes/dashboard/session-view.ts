@@ -5,7 +5,7 @@ import type { Html } from '../../../dashboard/html.js';
 import type { PageContext } from '../../../dashboard/layout.js';
 import { errorBanner, sessionFacts, sessionPage, timelineOf, type SessionPageData, type SessionView } from '../../../dashboard/pages/session.js';
 import { issuedSection, type IssuedView } from '../../../dashboard/pages/session-issued.js';
-import { nearbyUnbound } from '../../../session-log/attach.js';
+import { nearbyUnbound } from '../../attach-by-secret.js';
 import { checksOfRequests } from './request-checks.js';
 import { loadSessionSummary } from '../../../session-log/outcome.js';
 import type { IssuerDeps } from '../../../protocol/deps.js';

@@ -1,7 +1,7 @@
 import { hashSecret } from '../core/ids.js';
 import type { ProtocolRequest } from '../protocol/request.js';
 import type { LogEntry, Store } from '../store/store.js';
-import { isRequestEntry } from './har.js';
+import { isRequestEntry } from '../session-log/har.js';
 
 /**
  * A request the protocol refused before it learnt its session (a token request sent as JSON, a
