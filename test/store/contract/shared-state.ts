@@ -25,6 +25,15 @@ export const sharedStateCases: ContractCase = (ctx) => {
     const winner = won.indexOf(true);
     assert.deepEqual(await ctx.store().sharedState.get(name), { value: `v${winner}`, version: 1 });
   });
+
+  it('records a dashboard sign-out once, seen by every instance', async () => {
+    const signIn = uid('signin');
+    assert.equal(await ctx.store().dashboardSignOuts.has(signIn), false);
+    await ctx.store().dashboardSignOuts.record(signIn, T0 + 3_600_000);
+    await (ctx.second() ?? ctx.store()).dashboardSignOuts.record(signIn, T0 + 3_600_000);
+    assert.equal(await (ctx.second() ?? ctx.store()).dashboardSignOuts.has(signIn), true);
+    assert.equal(await ctx.store().dashboardSignOuts.has(uid('signin')), false);
+  });
 };
 
 export const maintenanceCases: ContractCase = (ctx) => {
