@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { clientAuthenticationAnonymous, clientAuthenticationNone, Oauth2Client, type CallbackContext, type JwtSigner, type SignJwtCallback } from '@openid4vc/oauth2';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
-import type { JWK } from 'jose';
+import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { didsOf, signEs256, type WalletKey } from './keys.js';
 import type { Reporter } from './report.js';
 
@@ -16,6 +16,19 @@ export interface WalletClientOptions {
   /** Send no client_id when the AS allows anonymous pre-authorized access, else this one. */
   clientId: string;
   anonymous: boolean;
+  /**
+   * When set (flow.ts sets it once the issuer asks for encryption), requests to these endpoints
+   * are sent as a JWE to the issuer's request key with a fresh response key, and encrypted
+   * responses are decrypted before the library reads them (OID4VCI 1.0 §10).
+   */
+  encryption?: { current?: CredentialEncryption };
+}
+
+export interface CredentialEncryption {
+  /** A key of credential_request_encryption.jwks (with kid and alg). */
+  issuerKey: JWK;
+  enc: string;
+  endpoints: string[];
 }
 
 const sameKey = (a: JWK, b: JWK) => a.kty === b.kty && a.crv === b.crv && a.x === b.x && a.y === b.y;
@@ -60,6 +73,12 @@ function walletCallbacks(opts: WalletClientOptions): Omit<CallbackContext, 'veri
       fetch: async (input, init) => {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
         const method = init?.method ?? 'GET';
+        const encryption = opts.encryption?.current;
+        if (encryption && method === 'POST' && encryption.endpoints.includes(url) && typeof init?.body === 'string') {
+          const res = await encryptedFetch(input, init, encryption);
+          opts.reporter.http(method, `${url} (encrypted)`, res.status);
+          return res;
+        }
         const res = await fetch(input, { ...init, headers: withUserAgent(input, init?.headers) });
         opts.reporter.http(method, url, res.status);
         return res;
@@ -69,4 +88,28 @@ function walletCallbacks(opts: WalletClientOptions): Omit<CallbackContext, 'veri
       signJwt,
       clientAuthentication: opts.anonymous ? clientAuthenticationAnonymous() : clientAuthenticationNone({ clientId: opts.clientId }),
   };
+}
+
+/**
+ * One credential request as OID4VCI 1.0 §10 wants it encrypted: the JSON body gains
+ * credential_response_encryption (a fresh ECDH-ES key), travels as a compact JWE to the issuer's
+ * request key, and an application/jwt answer is decrypted back to the JSON the library expects.
+ */
+async function encryptedFetch(input: Parameters<typeof fetch>[0], init: RequestInit, e: CredentialEncryption): Promise<Response> {
+  const { publicKey, privateKey } = await generateKeyPair('ECDH-ES', { crv: 'P-256' });
+  const responseJwk = { ...(await exportJWK(publicKey)), alg: 'ECDH-ES', use: 'enc' };
+  const body = { ...JSON.parse(init.body as string), credential_response_encryption: { jwk: responseJwk, enc: e.enc } };
+  const alg = String(e.issuerKey.alg ?? 'ECDH-ES');
+  const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(body)))
+    .setProtectedHeader({ alg, enc: e.enc, ...(e.issuerKey.kid ? { kid: e.issuerKey.kid } : {}) })
+    .encrypt(await importJWK(e.issuerKey, alg));
+  const headers = withUserAgent(input, init.headers);
+  headers.set('content-type', 'application/jwt');
+  const res = await fetch(input, { ...init, headers, body: jwe });
+  if (!/^application\/jwt/i.test(res.headers.get('content-type') ?? '')) return res;
+  const { plaintext } = await compactDecrypt((await res.text()).trim(), privateKey);
+  const plain = new Headers(res.headers);
+  plain.set('content-type', 'application/json');
+  plain.delete('content-length');
+  return new Response(new TextDecoder().decode(plaintext), { status: res.status, statusText: res.statusText, headers: plain });
 }

@@ -7,7 +7,7 @@
 import { preAuthorizedCodeGrantIdentifier, authorizationCodeGrantIdentifier, Oauth2ClientErrorResponseError, type AccessTokenResponse, type JwtSigner, type RequestDpopOptions } from '@openid4vc/oauth2';
 import { Openid4vciRetrieveCredentialsError, type IssuerMetadataResult } from '@openid4vc/openid4vci';
 import { authorizeWithCode } from './authorization-code.js';
-import { createOauth2Client, createWalletClient } from './client.js';
+import { createOauth2Client, createWalletClient, type CredentialEncryption } from './client.js';
 import { decodeReceivedCredential, type CredentialView } from './decode.js';
 import { createWalletKey, didsOf, type WalletKey } from './keys.js';
 import type { Reporter } from './report.js';
@@ -71,8 +71,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
   const { reporter } = opts;
   const keys: WalletKey[] = [];
+  const encryption: { current?: CredentialEncryption } = {};
   // The offer says whether the AS allows anonymous access only after metadata; client auth is set then.
-  let client = createWalletClient({ keys, reporter, clientId: opts.clientId, anonymous: false });
+  let client = createWalletClient({ keys, reporter, clientId: opts.clientId, anonymous: false, encryption });
   const credentialOffer = await client.resolveCredentialOffer(opts.offer);
   reporter.step('Credential offer resolved', {
     credential_issuer: credentialOffer.credential_issuer,
@@ -102,7 +103,14 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
   const grantType = opts.flow ?? (grants[preAuthorizedCodeGrantIdentifier] ? 'pre-authorized_code' : 'authorization_code');
   // Anonymous only for a pre-authorized grant the AS opens to anyone (§12.3); a code grant always names the client.
   const anonymous = grantType === 'pre-authorized_code' && as?.['pre-authorized_grant_anonymous_access_supported'] === true;
-  client = createWalletClient({ keys, reporter, clientId: opts.clientId, anonymous });
+  client = createWalletClient({ keys, reporter, clientId: opts.clientId, anonymous, encryption });
+  // §10: encrypt credential requests when the metadata requires it, or once the issuer refuses a plain one.
+  const requestEncryption = (metadata.credentialIssuer as Record<string, any>).credential_request_encryption as { jwks?: { keys?: Record<string, unknown>[] }; enc_values_supported?: string[]; encryption_required?: boolean } | undefined;
+  const issuerEncryptionKey = requestEncryption?.jwks?.keys?.find((k) => k.use === undefined || k.use === 'enc');
+  const encryptionOf = (): CredentialEncryption | undefined =>
+    issuerEncryptionKey ? { issuerKey: issuerEncryptionKey as never, enc: requestEncryption?.enc_values_supported?.[0] ?? 'A128GCM', endpoints: [metadata.credentialIssuer.credential_endpoint] } : undefined;
+  const responseEncryptionRequired = ((metadata.credentialIssuer as Record<string, any>).credential_response_encryption?.encryption_required ?? false) === true;
+  if (requestEncryption?.encryption_required || responseEncryptionRequired) encryption.current = encryptionOf();
   let token: { accessTokenResponse: AccessTokenResponse; dpop?: RequestDpopOptions };
   if (grantType === 'pre-authorized_code') {
     const grant = grants[preAuthorizedCodeGrantIdentifier];
@@ -164,8 +172,15 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
       result = await attempt(nonce);
     } catch (error) {
       const body = error instanceof Openid4vciRetrieveCredentialsError ? error.response.credentialErrorResponseResult?.data : undefined;
-      if (body?.error !== 'invalid_nonce' || opts.misbehave?.ignoreInvalidNonce) throw describeError(error);
-      if (body.c_nonce) {
+      if (body?.error === 'invalid_encryption_parameters' && !encryption.current && encryptionOf()) {
+        // §10: this issuer (or this offer) wants encrypted requests and responses: again, encrypted, with a fresh c_nonce.
+        reporter.info(`invalid_encryption_parameters (${body.error_description ?? ''}): retrying once with an encrypted request`);
+        encryption.current = encryptionOf();
+        const fresh = metadata.credentialIssuer.nonce_endpoint ? (await client.requestNonce({ issuerMetadata: metadata })).c_nonce : nonce;
+        result = await attempt(fresh);
+      } else if (body?.error !== 'invalid_nonce' || opts.misbehave?.ignoreInvalidNonce) {
+        throw describeError(error);
+      } else if (body.c_nonce) {
         // Drafts <= 14: an invalid_nonce error body carries a fresh c_nonce; retry once with it.
         reporter.info('invalid_nonce with a fresh c_nonce in the error body: retrying once');
         tokenNonce = body.c_nonce;
