@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sessionStates } from '../core/session-state.js';
+import { zPlanResults } from './test-plans.js';
 
 /**
  * Response shapes of the admin API. The OpenAPI document is generated from these, and the API
@@ -177,4 +178,5 @@ export const zCompatibilityMatrix = z.object({
       recent_sessions: z.array(z.string()),
     }),
   ),
+  plan_results: zPlanResults.describe('Wallet test plan results of the newest runs, per wallet, draft and plan version'),
 });

@@ -49,8 +49,24 @@ export const zRunReport = z.object({
           detail: z.string(),
         }),
       ),
+      wallet: z.string().nullable().describe('User-Agent of the wallet in this case (as the compatibility matrix names it); null before its first request'),
+      draft: z.enum(['1.0', 'draft 13-15', 'draft 13-14', 'draft 11-12']).nullable().describe('Oldest draft whose request shape the case showed'),
     }),
   ),
   summary: z.object({ pass: z.number().int(), fail: z.number().int(), warning: z.number().int(), not_reached: z.number().int() }),
   wallets: z.array(z.string()).describe('User-Agents seen in the run'),
 });
+
+/** Plan results per wallet in GET /compatibility. */
+export const zPlanResults = z.array(
+  z.object({
+    wallet: z.string(),
+    draft: z.enum(['1.0', 'draft 13-15', 'draft 13-14', 'draft 11-12']),
+    plan_id: z.string(),
+    plan_version: z.string(),
+    runs: z.number().int(),
+    cases: z.object({ pass: z.number().int(), fail: z.number().int(), warning: z.number().int(), not_reached: z.number().int() }),
+    last_run_id: z.string(),
+    last_run_at: z.iso.datetime(),
+  }),
+);

@@ -36,6 +36,8 @@ export interface TestPlanRunStore {
     create(run: TestPlanRunRecord): Promise<void>;
     get(id: string): Promise<TestPlanRunRecord | null>;
     getByWalletToken(tokenHash: string): Promise<TestPlanRunRecord | null>;
+    /** The newest runs first. */
+    listRecent(limit: number): Promise<TestPlanRunRecord[]>;
     createShare(link: TestPlanRunShareRecord): Promise<void>;
     getShare(tokenHash: string): Promise<TestPlanRunShareRecord | null>;
   };

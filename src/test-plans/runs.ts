@@ -9,6 +9,7 @@ import { sealValue, unsealValue } from '../crypto/sealed-values.js';
 import type { IssuerDeps, IssuerUrls } from '../protocol/deps.js';
 import { createOffer, offerUrlOf } from '../protocol/oid4vci/offer.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
+import { draftOf, walletOf, type DraftLabel } from '../session-log/compatibility.js';
 import type { TestPlanRunRecord } from '../store/test-plan-run-records.js';
 import { judgeCase, summarize, type ExpectationResult, type Verdict } from './judge.js';
 import type { TestPlan } from './plan.js';
@@ -63,6 +64,9 @@ export interface CaseReport {
   session_state: SessionState | null;
   verdict: Verdict;
   expectations: ExpectationResult[];
+  /** The wallet (User-Agent, as the compatibility matrix names it) and the draft its requests showed; null before its first request. */
+  wallet: string | null;
+  draft: DraftLabel | null;
 }
 
 export interface RunReport {
@@ -83,7 +87,6 @@ const SETTLED: readonly SessionState[] = ['credential_issued', 'deferred', 'comp
 
 export async function readRun(deps: Pick<IssuerDeps, 'store'>, plans: readonly TestPlan[], run: TestPlanRunRecord): Promise<RunReport> {
   const plan = plans.find((p) => p.plan_id === run.planId);
-  const wallets = new Set<string>();
   const cases = await Promise.all(
     run.cases.map(async (c): Promise<CaseReport> => {
       const planCase = plan?.cases.find((pc) => pc.case_id === c.caseId);
@@ -92,15 +95,13 @@ export async function readRun(deps: Pick<IssuerDeps, 'store'>, plans: readonly T
         deps.store.logs.list(c.sessionId, { limit: 10_000, offset: 0, order: 'asc' }),
         deps.store.events.list(c.sessionId, { limit: 10_000, offset: 0 }),
       ]);
-      for (const entry of logs.items) {
-        const ua = (entry.data?.headers as Record<string, unknown> | undefined)?.['user-agent'];
-        if (typeof ua === 'string' && entry.endpoint !== 'credential_offers') wallets.add(ua.slice(0, 200));
-      }
+      const requests = logs.items.filter((l) => typeof l.data?.method === 'string' && typeof l.data?.status === 'number');
+      const seen = { wallet: requests.length ? walletOf(requests) : null, draft: requests.length ? draftOf(logs.items) : null };
       if (!planCase) {
-        return { case_id: c.caseId, title: '(no longer in the plan)', session_id: c.sessionId, session_state: session?.state ?? null, verdict: 'not_reached', expectations: [] };
+        return { case_id: c.caseId, title: '(no longer in the plan)', session_id: c.sessionId, session_state: session?.state ?? null, verdict: 'not_reached', expectations: [], ...seen };
       }
       const judged = judgeCase(planCase, { logs: logs.items, events: events.items });
-      return { case_id: c.caseId, title: planCase.title, session_id: c.sessionId, session_state: session?.state ?? null, verdict: judged.verdict, expectations: judged.expectations };
+      return { case_id: c.caseId, title: planCase.title, session_id: c.sessionId, session_state: session?.state ?? null, verdict: judged.verdict, expectations: judged.expectations, ...seen };
     }),
   );
   const finished = cases.every((c) => c.verdict !== 'not_reached' && c.session_state !== null && SETTLED.includes(c.session_state));
@@ -113,7 +114,7 @@ export async function readRun(deps: Pick<IssuerDeps, 'store'>, plans: readonly T
     created_at: new Date(run.createdAt).toISOString(),
     cases,
     summary: summarize(cases.map((c) => c.verdict)),
-    wallets: [...wallets],
+    wallets: [...new Set(cases.flatMap((c) => (c.wallet ? [c.wallet] : [])))],
   };
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zRunReport, zStartedRun, zTestPlanList } from '../../src/schemas/test-plans.js';
+import { zCompatibilityMatrix } from '../../src/schemas/admin-responses.js';
 import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
 
 /**
@@ -90,6 +91,16 @@ describe('wallet test plans over the admin API and the run link', () => {
     assert.deepEqual(run.summary, { pass: started.cases.length, fail: 0, warning: 0, not_reached: 0 });
     assert.ok(run.wallets.some((w) => w.startsWith('issuance-lab-reference-wallet')));
     await assertEvidenceInSessions(run);
+    assert.ok(run.cases.every((c) => c.draft === '1.0' && c.wallet?.startsWith('issuance-lab-reference-wallet')));
+
+    // The compatibility matrix gains the plan results of this wallet.
+    const matrix = zCompatibilityMatrix.parse((await admin(issuer, 'GET', '/compatibility')).body);
+    const row = matrix.plan_results.find((r) => r.plan_id === 'oid4vci-core' && r.wallet.startsWith('issuance-lab-reference-wallet'));
+    assert.ok(row, JSON.stringify(matrix.plan_results));
+    assert.equal(row.draft, '1.0');
+    assert.equal(row.plan_version, '1');
+    assert.equal(row.last_run_id, started.run_id);
+    assert.deepEqual(row.cases, { pass: started.cases.length, fail: 0, warning: 0, not_reached: 0 });
 
     const share = await admin(issuer, 'POST', `/test_plan_runs/${started.run_id}/share`, {});
     assert.equal(share.status, 201);

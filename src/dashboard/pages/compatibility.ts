@@ -1,10 +1,11 @@
 import type { MatrixRow, MatrixStep } from '../../session-log/compatibility.js';
+import type { PlanResultRow } from '../../test-plans/plan-results.js';
 import { time } from '../components.js';
 import { html, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 
 /** Wallet compatibility matrix: one row per wallet and draft, one column per protocol step. */
-export function compatibilityPage(ctx: PageContext, d: { rows: MatrixRow[]; steps: readonly MatrixStep[]; sessionsConsidered: number; limit: number }): Html {
+export function compatibilityPage(ctx: PageContext, d: { rows: MatrixRow[]; steps: readonly MatrixStep[]; sessionsConsidered: number; limit: number; planResults: readonly PlanResultRow[] }): Html {
   const b = ctx.base;
   const used = d.steps.filter((s) => d.rows.some((r) => r.steps[s].passed + r.steps[s].failed > 0));
   const body = html`<section>
@@ -18,6 +19,16 @@ export function compatibilityPage(ctx: PageContext, d: { rows: MatrixRow[]; step
       : html`<div class="matrix-wrap"><table class="matrix" data-testid="compatibility-matrix">
       <thead><tr><th>Wallet (User-Agent)</th><th>Draft</th><th>Sessions</th><th>Issued</th>${used.map((s) => html`<th>${s}</th>`)}<th>Last seen</th></tr></thead>
       <tbody>${d.rows.map((r) => row(ctx, r, used))}</tbody></table></div>`}
+    <h2>Test plan results</h2>
+    ${d.planResults.length === 0
+      ? html`<p class="muted" data-testid="plan-results-empty">No wallet has worked through a test plan run yet (<a href="${b}/ui/test_plans">Test your wallet</a>).</p>`
+      : html`<div class="matrix-wrap"><table class="matrix" data-testid="plan-results">
+      <thead><tr><th>Wallet (User-Agent)</th><th>Draft</th><th>Plan</th><th>Runs</th><th>Cases</th><th>Last run</th></tr></thead>
+      <tbody>${d.planResults.map((p) => html`<tr data-testid="plan-result" data-wallet="${p.wallet}" data-plan="${p.plan_id}">
+        <td class="break"><code>${p.wallet}</code></td><td>${p.draft}</td><td>${p.plan_id} <span class="small muted">v${p.plan_version}</span></td><td>${p.runs}</td>
+        <td><span class="cell-pass">✓ ${p.cases.pass}</span> <span class="cell-fail">✗ ${p.cases.fail}</span> ${p.cases.warning ? html`⚠ ${p.cases.warning} ` : ''}${p.cases.not_reached ? html`<span class="muted">· ${p.cases.not_reached} not reached</span>` : ''}</td>
+        <td class="small"><a href="${b}/ui/test_plan_runs/${p.last_run_id}">${time(p.last_run_at)}</a></td>
+      </tr>`)}</tbody></table></div>`}
   </section>`;
   return layout(ctx, 'Wallet compatibility', body);
 }

@@ -22,6 +22,10 @@ export function createTestPlanRunStore(db: Kysely<Database>, write: (run: (trx: 
         const row = await db.selectFrom('test_plan_runs').selectAll().where('wallet_token_hash', '=', hash).executeTakeFirst();
         return row ? toRecord(row) : null;
       },
+      async listRecent(limit) {
+        const rows = await db.selectFrom('test_plan_runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+        return rows.map(toRecord);
+      },
       async createShare(link) {
         await write((trx) =>
           trx.insertInto('test_plan_run_shares').values({ token_hash: link.tokenHash, run_id: link.runId, created_at: link.createdAt, expires_at: link.expiresAt }).execute(),

@@ -24,6 +24,10 @@ export const testPlanRunCases: ContractCase = (ctx) => {
     assert.equal(await reader.testPlanRuns.get(uid('run')), null);
     assert.equal(await reader.testPlanRuns.getByWalletToken(uid('hash')), null);
     await assert.rejects(ctx.store().testPlanRuns.create({ ...run, id: uid('run') }), 'a wallet link hash is unique');
+    const newer = { ...run, id: uid('run'), walletTokenHash: uid('hash'), createdAt: T0 + 1 };
+    await ctx.store().testPlanRuns.create(newer);
+    const recent = await reader.testPlanRuns.listRecent(2);
+    assert.deepEqual(recent.map((r) => r.id), [newer.id, run.id], 'newest first');
   });
 
   it('keeps report links; retention removes expired runs and links', async () => {
