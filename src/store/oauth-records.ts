@@ -79,7 +79,6 @@ export interface RefreshTokenRecord extends RequestedCredentials {
 
 export interface OAuthStore {
   authorizations: {
-    createIssuerState(record: IssuerStateRecord): Promise<void>;
     getIssuerState(issuerStateHash: string): Promise<IssuerStateRecord | null>;
     /** An offer with both grants: the session's grant_type becomes the one the wallet started. */
     setSessionGrantType(sessionId: string, grantType: 'authorization_code' | 'pre-authorized_code', at: number): Promise<void>;

@@ -6,7 +6,7 @@
  */
 
 import type { SessionState } from '../core/session-state.js';
-import type { GrantRevocationReason, OAuthStore } from './oauth-records.js';
+import type { GrantRevocationReason, IssuerStateRecord, OAuthStore } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
 import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
 import type { TestPlanRunStore } from './test-plan-run-records.js';
@@ -222,7 +222,9 @@ export type NewRecord =
   | { kind: 'nonce'; nonce: string; expiresAt: number; createdAt: number; requestId: string | null }
   | { kind: 'notification'; notification: Pick<NotificationRecord, 'notificationId' | 'sessionId' | 'credentialConfigurationId' | 'credentialIds' | 'createdAt'> }
   | { kind: 'status_entry'; entry: StatusEntryRecord }
-  | { kind: 'presentation_request'; request: PresentationRequestRecord };
+  | { kind: 'presentation_request'; request: PresentationRequestRecord }
+  | { kind: 'issuer_state'; issuerState: IssuerStateRecord }
+  | { kind: 'deferred_transaction'; transaction: DeferredTransactionRecord };
 
 export interface StoreWrites {
   /** New rows, before everything else in the batch. */

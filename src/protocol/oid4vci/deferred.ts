@@ -19,7 +19,7 @@ import type { WireDraft } from '../drafts/wire-draft.js';
  */
 
 export async function createDeferredTransaction(
-  deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
+  deps: Pick<IssuerDeps, 'clock' | 'config' | 'serverSecret'>,
   session: SessionRecord,
   credentialConfigurationId: string,
   credentialIdentifier: string | null,
@@ -31,7 +31,8 @@ export async function createDeferredTransaction(
   const transactionId = newId('txn');
   const now = deps.clock.nowMs();
   const expiresAt = now + deps.config.deferred.transactionTtlSeconds * 1000;
-  await deps.store.transactions.create({
+  // Created with its credential_deferred event, in the request's one commit.
+  const transaction: DeferredTransactionRecord = {
     transactionIdHash: hashSecret(transactionId),
     sessionId: session.id,
     credentialConfigurationId,
@@ -41,7 +42,8 @@ export async function createDeferredTransaction(
     expiresAt,
     deliveredAt: null,
     ...(draft ? { wireDraft: draft } : {}),
-  });
+  };
+  rec.create({ kind: 'deferred_transaction', transaction });
   const interval = deps.config.deferred.intervalSeconds;
   rec.event('credential_deferred', { credential_configuration_id: credentialConfigurationId, keys: keys.length, interval });
   rec.log('info', 'Credential deferred: claims not supplied yet (OID4VCI 1.0 §9)', {

@@ -106,7 +106,7 @@ export async function createOffer(
       },
     });
   }
-  if (issuerState) await deps.store.authorizations.createIssuerState({ issuerStateHash: hashSecret(issuerState), sessionId, expiresAt: session.offerExpiresAt });
+  if (issuerState) rec.create({ kind: 'issuer_state', issuerState: { issuerStateHash: hashSecret(issuerState), sessionId, expiresAt: session.offerExpiresAt } });
 
   const offerUri = `${urls.endpoint('credential_offer')}/${offerId}`;
   const offerUrl = offerUrlOf(urls, session);

@@ -306,23 +306,8 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
     },
 
     transactions: {
-      async create(t) {
-        await groupCommit.run((trx) =>
-          trx
-            .insertInto('deferred_transactions')
-            .values({
-              transaction_id_hash: t.transactionIdHash,
-              session_id: t.sessionId,
-              credential_configuration_id: t.credentialConfigurationId,
-              credential_identifier: t.credentialIdentifier,
-              holder_keys_json: JSON.stringify(t.holderKeys),
-              created_at: t.createdAt,
-              expires_at: t.expiresAt,
-              delivered_at: t.deliveredAt,
-              wire_draft: t.wireDraft ?? null,
-            })
-            .execute(),
-        );
+      async create(transaction) {
+        await created({ kind: 'deferred_transaction', transaction });
       },
       async peek(hash) {
         const row = await db.selectFrom('deferred_transactions').selectAll().where('transaction_id_hash', '=', hash).executeTakeFirst();
@@ -505,6 +490,10 @@ function createdRowInserts(db: Kysely<Database>) {
   const insertStatusEntry = preparedInsert<'status_entries', Database['status_entries']>(db, 'status_entries', [
     'list_id', 'idx', 'session_id', 'credential_id', 'status', 'updated_at',
   ]);
+  const insertIssuerState = preparedInsert<'oauth_issuer_states', Database['oauth_issuer_states']>(db, 'oauth_issuer_states', ['issuer_state_hash', 'session_id', 'expires_at']);
+  const insertTransaction = preparedInsert<'deferred_transactions', Database['deferred_transactions']>(db, 'deferred_transactions', [
+    'transaction_id_hash', 'session_id', 'credential_configuration_id', 'credential_identifier', 'holder_keys_json', 'created_at', 'expires_at', 'delivered_at', 'wire_draft',
+  ]);
   return async (runner: QueryRunner, record: NewRecord): Promise<void> => {
     switch (record.kind) {
       case 'session':
@@ -557,6 +546,26 @@ function createdRowInserts(db: Kysely<Database>) {
           event: null,
           event_at: null,
           event_count: 0,
+        });
+        return;
+      }
+      case 'issuer_state': {
+        const s = record.issuerState;
+        await insertIssuerState(runner, { issuer_state_hash: s.issuerStateHash, session_id: s.sessionId, expires_at: s.expiresAt });
+        return;
+      }
+      case 'deferred_transaction': {
+        const t = record.transaction;
+        await insertTransaction(runner, {
+          transaction_id_hash: t.transactionIdHash,
+          session_id: t.sessionId,
+          credential_configuration_id: t.credentialConfigurationId,
+          credential_identifier: t.credentialIdentifier,
+          holder_keys_json: JSON.stringify(t.holderKeys),
+          created_at: t.createdAt,
+          expires_at: t.expiresAt,
+          delivered_at: t.deliveredAt,
+          wire_draft: t.wireDraft ?? null,
         });
         return;
       }

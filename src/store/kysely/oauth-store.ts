@@ -18,9 +18,6 @@ import type { Database } from './tables.js';
 export function createOAuthStore(db: Kysely<Database>): OAuthStore {
   return {
     authorizations: {
-      async createIssuerState(r) {
-        await db.insertInto('oauth_issuer_states').values({ issuer_state_hash: r.issuerStateHash, session_id: r.sessionId, expires_at: r.expiresAt }).execute();
-      },
       async getIssuerState(hash) {
         const row = await db.selectFrom('oauth_issuer_states').selectAll().where('issuer_state_hash', '=', hash).executeTakeFirst();
         return row ? { issuerStateHash: row.issuer_state_hash, sessionId: row.session_id, expiresAt: Number(row.expires_at) } : null;
