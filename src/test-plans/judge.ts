@@ -210,6 +210,16 @@ const judges: Record<ExpectationKind, Judge> = {
     return { verdict: 'fail', evidence: ids(...fetches), detail: `The wallet fetched the credential_offer_uri ${fetches.length} times` };
   },
 
+  batch_issuance(record, requests) {
+    const credentials = requests.filter((r) => r.endpoint === 'credential');
+    if (!credentials.length) return notReached('The wallet has not sent a credential request yet');
+    const batch = credentials.find((r) => ok(r) && proofCount(r.body) >= 2 && credentialCount(r.response) >= 2);
+    if (batch) return { verdict: 'pass', evidence: ids(batch), detail: `One credential request with ${proofCount(batch.body)} proofs got ${credentialCount(batch.response)} credentials` };
+    const tried = credentials.find((r) => proofCount(r.body) >= 2);
+    if (tried) return { verdict: 'fail', evidence: ids(tried, ...diagnosesOf(record, tried)), detail: `The batch request with ${proofCount(tried.body)} proofs got HTTP ${tried.status}` };
+    return { verdict: 'fail', evidence: ids(...credentials), detail: 'Every credential request carried one proof: the wallet did not use batch issuance (batch_credential_issuance)' };
+  },
+
   no_draft_shapes(record, requests) {
     if (!requests.some((r) => r.endpoint === 'token' || r.endpoint === 'credential')) return notReached('The wallet has not sent a token or credential request yet');
     const drafts = withCode(record.logs, (c) => c.startsWith('draft.') || c.includes('legacy'));
@@ -217,6 +227,17 @@ const judges: Record<ExpectationKind, Judge> = {
     return { verdict: 'pass', evidence: ids(...requests.filter((r) => r.endpoint === 'credential')), detail: 'Every request had the OID4VCI 1.0 shape' };
   },
 };
+
+function proofCount(body: unknown): number {
+  const proofs = body && typeof body === 'object' ? (body as { proofs?: unknown }).proofs : undefined;
+  if (!proofs || typeof proofs !== 'object') return 0;
+  return Object.values(proofs as Record<string, unknown>).reduce<number>((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
+}
+
+function credentialCount(response: unknown): number {
+  const credentials = response && typeof response === 'object' ? (response as { credentials?: unknown }).credentials : undefined;
+  return Array.isArray(credentials) ? credentials.length : 0;
+}
 
 function intervalOf(response: unknown): number | undefined {
   const interval = response && typeof response === 'object' ? (response as { interval?: unknown }).interval : undefined;

@@ -25,6 +25,7 @@ export const expectationKinds = [
   'key_attestation_included',
   'offer_fetched_once',
   'no_draft_shapes',
+  'batch_issuance',
 ] as const;
 export type ExpectationKind = (typeof expectationKinds)[number];
 

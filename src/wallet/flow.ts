@@ -30,6 +30,8 @@ export interface WalletOptions {
   dpop: 'auto' | 'off';
   proofKey: 'jwk' | 'did:key' | 'did:jwk';
   deferredPollLimit: number;
+  /** Proofs (keys, credentials) per credential request, capped by the issuer's batch_size; default 1. */
+  batchSize?: number;
   /** Send a notification (credential_accepted) after storing each credential response (§11). */
   notify?: boolean;
   /**
@@ -153,16 +155,18 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
   for (const configurationId of opts.configurationIds ?? credentialOffer.credential_configuration_ids) {
     const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId];
     if (!configuration) throw new Error(`configuration ${configurationId} is not in the issuer metadata`);
-    const key = createWalletKey(opts.storeDir, 'binding');
-    keys.push(key);
-    const signer = signerFor(key, opts.proofKey);
+    // §8.2: one proof (and one credential) per key, up to the issuer's batch_size.
+    const batch = Math.max(1, Math.min(opts.batchSize ?? 1, metadata.credentialIssuer.batch_credential_issuance?.batch_size ?? 1));
+    const batchKeys = Array.from({ length: batch }, () => createWalletKey(opts.storeDir, 'binding'));
+    keys.push(...batchKeys);
+    const key = batchKeys[0];
     const attempt = async (nonce: string | undefined) => {
-      const proof = configuration.proof_types_supported
-        ? (await client.createCredentialRequestJwtProof({ issuerMetadata: metadata, credentialConfigurationId: configurationId, signer, nonce })).jwt
+      const proofs = configuration.proof_types_supported
+        ? await Promise.all(batchKeys.map(async (k) => (await client.createCredentialRequestJwtProof({ issuerMetadata: metadata, credentialConfigurationId: configurationId, signer: signerFor(k, opts.proofKey), nonce })).jwt))
         : undefined;
       return client.retrieveCredentials({
         issuerMetadata: metadata, accessToken: tokenResponse.access_token, credentialConfigurationId: configurationId,
-        ...(proof ? { proofs: { jwt: [proof] } } : {}), ...(dpop ? { dpop } : {}),
+        ...(proofs ? { proofs: { jwt: proofs } } : {}), ...(dpop ? { dpop } : {}),
       });
     };
     const nonce = metadata.credentialIssuer.nonce_endpoint ? (await client.requestNonce({ issuerMetadata: metadata })).c_nonce : tokenNonce;
@@ -207,9 +211,11 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
     if (response.credential !== undefined) reporter.info('the response has a top-level credential: the draft <= 14 shape');
     for (const [i, credential] of items.entries()) {
       const receivedAt = new Date().toISOString();
-      const file = storeCredential(opts.storeDir, { credential_issuer: credentialOffer.credential_issuer, credential_configuration_id: configurationId, format: configuration.format, credential, key_id: key.id, received_at: receivedAt, ...(typeof response.notification_id === 'string' ? { notification_id: response.notification_id } : {}) }, i);
-      const view = decodeReceivedCredential(configuration.format, credential, key.publicJwk);
-      received.push({ credential_configuration_id: configurationId, format: configuration.format, file, key_file: key.file, view });
+      // §8.3: credentials come in the order of the proofs.
+      const holder = batchKeys[i] ?? key;
+      const file = storeCredential(opts.storeDir, { credential_issuer: credentialOffer.credential_issuer, credential_configuration_id: configurationId, format: configuration.format, credential, key_id: holder.id, received_at: receivedAt, ...(typeof response.notification_id === 'string' ? { notification_id: response.notification_id } : {}) }, i);
+      const view = decodeReceivedCredential(configuration.format, credential, holder.publicJwk);
+      received.push({ credential_configuration_id: configurationId, format: configuration.format, file, key_file: holder.file, view });
       reporter.step(`Credential received: ${configurationId}`, { stored_in: file, ...view });
     }
     if (opts.notify && typeof response.notification_id === 'string') {

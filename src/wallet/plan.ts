@@ -58,6 +58,8 @@ export async function runPlan(opts: PlanRunOptions): Promise<{ run_id: string; p
         proofKey: 'jwk',
         deferredPollLimit: opts.deferredPollLimit,
         notify: true,
+        // Two keys per request where the issuer allows batches: the batch case judges it.
+        batchSize: 2,
         misbehave: opts.misbehave,
       });
       outcomes.push({ case_id: c.case_id, ok: true, credentials: summary.credentials.length });

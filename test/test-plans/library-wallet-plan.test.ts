@@ -28,15 +28,17 @@ it('a wallet on @openid4vc/openid4vci passes every case of oid4vci-core', async 
 
   for (const c of run.cases) {
     const key = await newWalletKey();
-    const { client } = createTestWallet([key]);
+    // The batch case: two keys, two proofs in one credential request (§8.2).
+    const keys = c.case_id === 'batch' ? [key, await newWalletKey()] : [key];
+    const { client } = createTestWallet(keys);
     const credentialOffer = await client.resolveCredentialOffer(c.offer_url);
     const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
     const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, ...(c.tx_code ? { txCode: c.tx_code } : {}) });
     for (const credentialConfigurationId of credentialOffer.credential_configuration_ids) {
       const { c_nonce } = await client.requestNonce({ issuerMetadata });
-      const { jwt } = await client.createCredentialRequestJwtProof({ issuerMetadata, credentialConfigurationId, signer: { method: 'jwk', alg: 'ES256', publicJwk: key.publicJwk as never }, nonce: c_nonce });
-      const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId, proofs: { jwt: [jwt] } });
-      assert.equal(credentialResponse.credentials?.length, 1, c.case_id);
+      const proofs = await Promise.all(keys.map(async (k) => (await client.createCredentialRequestJwtProof({ issuerMetadata, credentialConfigurationId, signer: { method: 'jwk', alg: 'ES256', publicJwk: k.publicJwk as never }, nonce: c_nonce })).jwt));
+      const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId, proofs: { jwt: proofs } });
+      assert.equal(credentialResponse.credentials?.length, keys.length, c.case_id);
       if (credentialResponse.notification_id) {
         await client.sendNotification({ issuerMetadata, accessToken: accessTokenResponse.access_token, notification: { notificationId: credentialResponse.notification_id, event: 'credential_accepted' } });
       }
