@@ -220,6 +220,16 @@ const judges: Record<ExpectationKind, Judge> = {
     return { verdict: 'fail', evidence: ids(...credentials), detail: 'Every credential request carried one proof: the wallet did not use batch issuance (batch_credential_issuance)' };
   },
 
+  pushed_authorization_request(record, requests) {
+    const pushed = requests.find((r) => r.endpoint === 'par' && ok(r));
+    const authorize = requests.find((r) => r.endpoint === 'authorization');
+    if (pushed) return { verdict: 'pass', evidence: ids(pushed, authorize), detail: 'The wallet pushed its authorization request (PAR) and used the request_uri' };
+    if (authorize) return { verdict: 'fail', evidence: ids(authorize, ...diagnosesOf(record, authorize)), detail: 'The authorization request was sent to the authorization endpoint directly, not pushed (PAR)' };
+    const failed = requests.find((r) => r.endpoint === 'par');
+    if (failed) return { verdict: 'fail', evidence: ids(failed, ...diagnosesOf(record, failed)), detail: `The pushed authorization request got HTTP ${failed.status}` };
+    return notReached('The wallet has not sent an authorization request yet');
+  },
+
   no_draft_shapes(record, requests) {
     if (!requests.some((r) => r.endpoint === 'token' || r.endpoint === 'credential')) return notReached('The wallet has not sent a token or credential request yet');
     const drafts = withCode(record.logs, (c) => c.startsWith('draft.') || c.includes('legacy'));

@@ -26,6 +26,7 @@ export const expectationKinds = [
   'offer_fetched_once',
   'no_draft_shapes',
   'batch_issuance',
+  'pushed_authorization_request',
 ] as const;
 export type ExpectationKind = (typeof expectationKinds)[number];
 
