@@ -8,8 +8,8 @@
  * Graceful shutdown waits for it; a crash in that window leaves the record without a
  * self-check, which the session page shows as "not recorded".
  */
-import { newSortableId } from '../core/ids.js';
-import type { CredentialSelfCheck, LogEntry, LogLevel } from '../store/store.js';
+import { RequestRecorder } from '../session-log/request-recorder.js';
+import type { CredentialSelfCheck, LogLevel } from '../store/store.js';
 import type { IssuedForSelfCheck, IssuerDeps, Recorder, SelfCheck } from '../protocol/deps.js';
 import { runSelfCheck } from './self-check-pool.js';
 
@@ -30,19 +30,15 @@ export async function recordSelfCheck(deps: SelfCheckDeps, requestId: string, en
   const results = await Promise.all(items.map(async (item) => ({ item, result: await checkOne(deps, item) })));
   const worst = results.some((r) => r.result.status === 'fail') ? 'fail' : results.some((r) => r.result.status === 'warn') ? 'warn' : 'pass';
   const level: LogLevel = worst === 'fail' ? 'error' : worst === 'warn' ? 'warning' : 'info';
-  const now = deps.clock.nowMs();
-  const entry: LogEntry = {
-    id: newSortableId(now),
-    sessionId: items[0].record.sessionId,
-    timestamp: now,
+  // Written like any request's effects: the recorder redacts the entry.
+  const rec = new RequestRecorder(deps.clock, requestId, endpoint);
+  rec.bindSession(items[0].record.sessionId);
+  rec.log(
     level,
-    endpoint,
-    requestId,
-    message:
-      worst === 'pass'
-        ? `Self-check passed for ${items.length} issued credential(s)`
-        : `Self-check ${worst === 'fail' ? 'FAILED' : 'has warnings'} for issued credential(s): ${results.filter((r) => r.result.status !== 'pass').map((r) => r.item.configuration.id).join(', ')}`,
-    data: {
+    worst === 'pass'
+      ? `Self-check passed for ${items.length} issued credential(s)`
+      : `Self-check ${worst === 'fail' ? 'FAILED' : 'has warnings'} for issued credential(s): ${results.filter((r) => r.result.status !== 'pass').map((r) => r.item.configuration.id).join(', ')}`,
+    {
       self_check: results.map(({ item, result }) => ({
         credential_id: item.record.id,
         credential_configuration_id: item.configuration.id,
@@ -52,14 +48,9 @@ export async function recordSelfCheck(deps: SelfCheckDeps, requestId: string, en
         not_passed: result.checks.filter((c) => c.status !== 'pass'),
       })),
     },
-  };
-  await deps.store.write({
-    logs: [entry],
-    events: [],
-    transitions: [],
-    issued: [],
-    selfChecks: results.map(({ item, result }) => ({ credentialId: item.record.id, result })),
-  });
+  );
+  for (const { item, result } of results) rec.recordSelfCheck(item.record.id, result);
+  await rec.flush(deps.store);
 }
 
 /** A crash of the checker is itself a failed self-check, never a lost one. */

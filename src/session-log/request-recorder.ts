@@ -4,19 +4,23 @@ import type { Clock } from '../core/clock.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { newSortableId } from '../core/ids.js';
 import { transitionFor, type EventType } from '../core/session-state.js';
-import type { EventEntry, IssuedCredentialRecord, LogEntry, LogLevel, NewRecord, Store, StoreWrites } from '../store/store.js';
+import type { CredentialSelfCheck, EventEntry, IssuedCredentialRecord, LogEntry, LogLevel, NewRecord, Store, StoreWrites } from '../store/store.js';
 
 /**
  * Collects what one request tells its session — logs, events, issuance records, and the rows it
  * creates (a session, a code, a token, a nonce) — and writes it in one transaction before the
  * response is sent. A request that never learns its session (an
  * unknown code, garbage) is written with session_id null: the "unbound requests" stream.
+ * Every session log entry is written through a recorder (also the self-check's and the
+ * reference wallet's, which have no HTTP request of their own): toWrites() is the one place
+ * that removes private keys from entries.
  */
 export class RequestRecorder {
   sessionId: string | null = null;
   private readonly logs: LogEntry[] = [];
   private readonly events: EventEntry[] = [];
   private readonly issued: IssuedCredentialRecord[] = [];
+  private readonly selfChecks: { credentialId: string; result: CredentialSelfCheck }[] = [];
   private readonly created: NewRecord[] = [];
   private readonly rebind: string[] = [];
   private readonly afterCommit: (() => Promise<void>)[] = [];
@@ -66,6 +70,11 @@ export class RequestRecorder {
     this.issued.push(record);
   }
 
+  /** The self-check outcome of a credential issued by an earlier request (its record exists). */
+  recordSelfCheck(credentialId: string, result: CredentialSelfCheck): void {
+    this.selfChecks.push({ credentialId, result });
+  }
+
   /** Claims the unbound log entries of an earlier request (e.g. the nonce request) for this session. */
   adoptRequest(requestId: string): void {
     this.rebind.push(requestId);
@@ -91,7 +100,7 @@ export class RequestRecorder {
       return t ? [{ sessionId, from: [...t.from], to: t.to, at: e.timestamp }] : [];
     });
     const rebind = this.rebind.map((requestId) => ({ requestId, sessionId }));
-    return { created, logs, events, transitions, issued: this.issued, rebind };
+    return { created, logs, events, transitions, issued: this.issued, rebind, selfChecks: this.selfChecks };
   }
 
   /**

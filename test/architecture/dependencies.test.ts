@@ -24,7 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   formats: ['core', 'credential-configurations', 'crypto'],
   protocol: ['config', 'core', 'credential-configurations', 'crypto', 'formats', 'schemas', 'session-log', 'store'],
   inspector: ['core', 'credential-configurations', 'crypto', 'formats', 'protocol'],
-  'self-check': ['core', 'credential-configurations', 'crypto', 'formats', 'inspector', 'protocol', 'store'],
+  'self-check': ['core', 'credential-configurations', 'crypto', 'formats', 'inspector', 'protocol', 'session-log', 'store'],
   'test-plans': ['core', 'credential-configurations', 'crypto', 'protocol', 'schemas', 'session-log', 'store'],
   wallet: ['core', 'crypto', 'formats', 'protocol'],
   'check-issuer': ['core', 'crypto', 'formats', 'inspector', 'protocol'],

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { newId, newSortableId } from '../../../core/ids.js';
+import { newId } from '../../../core/ids.js';
 import { errorPage } from '../../../dashboard/pages/simple.js';
 import { createOffer } from '../../../protocol/oid4vci/offer.js';
 import type { CreateOfferRequest } from '../../../schemas/admin.js';
@@ -114,11 +114,9 @@ function outcome(r: ReferenceRunResult): Record<string, unknown> {
 
 /** A line in a session's log from the dashboard (no HTTP request of its own to record it). */
 export async function note(deps: Pick<DashboardDeps, 'store' | 'clock'>, sessionId: string, requestId: string, level: LogLevel, message: string, data: Record<string, unknown>): Promise<void> {
-  const now = deps.clock.nowMs();
-  await deps.store.write({
-    logs: [{ id: newSortableId(now), sessionId, timestamp: now, level, endpoint: 'reference_wallet', requestId, message, data }],
-    events: [],
-    transitions: [],
-    issued: [],
-  });
+  // Through a recorder like every entry: it removes private keys the run's outcome may quote.
+  const rec = new RequestRecorder(deps.clock, requestId, 'reference_wallet');
+  rec.bindSession(sessionId);
+  rec.log(level, message, data);
+  await rec.flush(deps.store);
 }
