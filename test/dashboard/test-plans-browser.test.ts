@@ -37,6 +37,11 @@ it('starts a run, shows the checklist with QR codes, follows the verdicts live a
   await page.waitForSelector('[data-testid=test-plan-run][data-state=running]');
   const runId = await page.getAttribute('[data-testid=test-plan-run]', 'data-run');
   const runUrl = (await page.textContent('[data-testid=run-url] code'))!.trim();
+  // One case at a time: only the first case shows its offer.
+  await page.goto(`${issuer.baseUrl}/ui/test_plan_runs/${runId}?sequence=1&follow=0`);
+  assert.equal((await page.$$('[data-testid=case-qr]')).length, 1);
+  assert.ok(await page.$('[data-testid=run-case]:first-child [data-testid=case-qr]'));
+  assert.equal((await page.$$('[data-testid=case-waiting]')).length, (await page.$$('[data-testid=run-case]')).length - 1);
   // A page that does not reload itself, for the checks below.
   await page.goto(`${issuer.baseUrl}/ui/test_plan_runs/${runId}?follow=0`);
   const cases = await page.$$eval('[data-testid=run-case]', (els) => els.map((e) => ({ id: e.getAttribute('data-case'), verdict: e.getAttribute('data-verdict') })));

@@ -43,7 +43,7 @@ export interface CaseLinks {
  * in, an unfinished case shows its QR code, deep link and tx_code; the read-only report (share
  * link) shows none of them. While the run is running the page reloads itself every few seconds.
  */
-export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOnly: boolean; links?: Record<string, CaseLinks>; runUrl?: string; shareUrl?: string; /** Where the page reloads itself from while the run is running; absent: it does not. */ followUrl?: string; pageUrl?: string }): Html {
+export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOnly: boolean; links?: Record<string, CaseLinks>; runUrl?: string; shareUrl?: string; /** Where the page reloads itself from while the run is running; absent: it does not. */ followUrl?: string; pageUrl?: string; /** One case at a time: only the first case still to do shows its offer. */ sequence?: boolean }): Html {
   const b = ctx.base;
   const sessionHref = (sessionId: string, entry?: string) => (opts.readOnly ? undefined : `${b}/ui/sessions/${sessionId}${entry ? `#log-${entry}` : ''}`);
   const s = run.summary;
@@ -64,15 +64,22 @@ export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOn
         ? html`<p class="small muted" data-testid="following">Verdicts follow the wallet: this page reloads every 3 seconds until every case is judged${opts.pageUrl ? html` (<a href="${opts.pageUrl}?follow=0">stop</a>)` : ''}.</p>`
         : html`<p class="small muted">${opts.pageUrl ? html`<a href="${opts.pageUrl}" data-testid="follow">Follow the verdicts live</a>` : 'Reload to see new verdicts.'}</p>`
       : ''}
+    ${!opts.readOnly && opts.pageUrl
+      ? html`<p class="small">${opts.sequence
+          ? html`One case at a time: the next case's offer appears when this one is judged. <a href="${opts.pageUrl}" data-testid="all-cases">Show every offer</a>`
+          : html`<a href="${opts.pageUrl}?sequence=1" data-testid="one-at-a-time">One case at a time</a>`}</p>`
+      : ''}
     <ol class="checklist">${run.cases.map((c) => {
       const links = opts.links?.[c.case_id];
-      const open = !opts.readOnly && links && c.verdict === 'not_reached';
+      const current = run.cases.find((x) => x.verdict === 'not_reached')?.case_id;
+      const open = !opts.readOnly && links && c.verdict === 'not_reached' && (!opts.sequence || c.case_id === current);
       return html`<li class="card" data-testid="run-case" data-case="${c.case_id}" data-verdict="${c.verdict}">
         <h2>${verdictBadge(c.verdict)} ${c.title} <span class="muted small">${c.case_id}</span></h2>
         <p class="small">Session ${linkOrText(sessionHref(c.session_id), c.session_id)} ${c.session_state ? stateBadge(c.session_state) : html`<span class="muted">(gone)</span>`}</p>
         ${open ? html`<div class="offer-qr" data-testid="case-qr">${raw(links.qr_svg ?? '')}</div>
           <p class="small"><a href="${links.offer_url}" class="break" data-testid="case-offer-url">${links.offer_url}</a>
-          ${links.tx_code ? html`<br>Transaction code: <code data-testid="case-tx-code">${links.tx_code}</code>` : ''}</p>` : ''}
+          ${links.tx_code ? html`<br>Transaction code: <code data-testid="case-tx-code">${links.tx_code}</code>` : ''}</p>`
+          : opts.sequence && c.verdict === 'not_reached' && !opts.readOnly ? html`<p class="small muted" data-testid="case-waiting">Its offer appears when the previous case is judged.</p>` : ''}
         <table class="expectations"><thead><tr><th>Expectation</th><th>Requirement</th><th>Verdict</th><th>Evidence</th></tr></thead><tbody>
         ${c.expectations.map((x) => html`<tr data-testid="expectation" data-expectation="${x.id}" data-verdict="${x.verdict}">
           <td><code>${x.id}</code><div class="small">${x.detail}</div></td>

@@ -21,7 +21,7 @@ export async function testPlanPages(app: FastifyInstance, deps: DashboardDeps, d
     sendPage(reply, testPlansPage(dash.page(request), deps.testPlans.map((p) => ({ plan_id: p.plan_id, name: p.name, version: p.version, description: p.description, cases: p.cases.map((c) => ({ case_id: c.case_id, title: c.title })) })))),
   );
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, run: TestPlanRunRecord, extra: { runUrl?: string; shareUrl?: string; follow?: boolean } = {}) => {
+  const render = async (request: FastifyRequest, reply: FastifyReply, run: TestPlanRunRecord, extra: { runUrl?: string; shareUrl?: string; follow?: boolean; sequence?: boolean } = {}) => {
     const [report, view] = await Promise.all([readRun(deps, deps.testPlans, run), walletRunView(deps, urlsFor(deps.config, request), deps.testPlans, run)]);
     const links: Record<string, CaseLinks> = {};
     for (const c of view.cases) {
@@ -30,7 +30,8 @@ export async function testPlanPages(app: FastifyInstance, deps: DashboardDeps, d
     }
     const pageUrl = `${dash.base}/ui/test_plan_runs/${run.id}`;
     const { follow = true, ...shown } = extra;
-    return sendPage(reply, testPlanRunPage(dash.page(request), report, { readOnly: false, links, pageUrl, ...(follow ? { followUrl: pageUrl } : {}), ...shown }));
+    const followUrl = `${pageUrl}${shown.sequence ? '?sequence=1' : ''}`;
+    return sendPage(reply, testPlanRunPage(dash.page(request), report, { readOnly: false, links, pageUrl, ...(follow ? { followUrl } : {}), ...shown }));
   };
 
   app.post('/ui/test_plans/:plan_id/runs', async (request, reply) => {
@@ -45,7 +46,8 @@ export async function testPlanPages(app: FastifyInstance, deps: DashboardDeps, d
 
   app.get('/ui/test_plan_runs/:run_id', async (request, reply) => {
     const run = await runOf(request);
-    return run ? render(request, reply, run, { follow: (request.query as { follow?: string }).follow !== '0' }) : sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
+    const q = request.query as { follow?: string; sequence?: string };
+    return run ? render(request, reply, run, { follow: q.follow !== '0', sequence: q.sequence === '1' }) : sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
   });
 
   app.get('/ui/test_plan_runs/:run_id/export', async (request, reply) => {
