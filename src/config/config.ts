@@ -96,7 +96,7 @@ const zEnv = z.object({
   SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(200),
   SSE_MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).default(10),
   SSE_MAX_STREAMS_PER_SHARE_LINK: z.coerce.number().int().min(1).default(5),
-  /** Requests to unknown routes per client address and minute; past it 429 and nothing is logged. 0 turns the limit off. */
+  /** Requests no session vouches for (unknown paths, unknown codes/tokens) per client address and minute; past it nothing more is logged (unknown paths: 429). 0 turns the limit off. */
   RATE_LIMIT_UNBOUND_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   /** Encrypts generated private key files (PKCS#8, AES-256-CBC, PBKDF2 from this secret); unset keeps them 0600 plain. */
   KEY_ENCRYPTION_SECRET: z.string().min(16, 'KEY_ENCRYPTION_SECRET must be at least 16 characters').optional(),

@@ -7,7 +7,7 @@ import { secretsCarried, sessionOfSecrets } from './attach-by-secret.js';
 import { RequestRecorder } from '../session-log/request-recorder.js';
 import { redactBody, redactHeaders, redactPath, redactResponseBody } from '../session-log/redact.js';
 import { readProtocolRequest } from './protocol-request.js';
-import { enforceRateLimit, RATE_LIMITED_ENDPOINTS } from './rate-limit.js';
+import { enforceRateLimit, RATE_LIMITED_ENDPOINTS, withinRateLimit } from './rate-limit.js';
 
 /**
  * Runs one wallet-facing endpoint: reads the request once (ProtocolRequest), records it, runs
@@ -64,6 +64,13 @@ export async function runEndpoint(
     response_headers: redactHeaders({ ...response.headers, 'x-request-id': request.id }, deps.serverSecret),
     ...(response.body !== undefined ? { response: typeof response.body === 'string' ? describeTextResponse(response) : redactResponseBody(response.body, deps.serverSecret) } : {}),
   };
+  // A request no session vouches for is written by anyone: past the per-address budget of such
+  // requests (unknown paths count against it too), it is answered but not logged. The
+  // rate-limited endpoints (token, nonce, PAR) have their own limit, and a nonce request's
+  // entries are adopted by its session later.
+  if (rec.sessionId === null && !RATE_LIMITED_ENDPOINTS.has(endpoint) && endpoint !== 'unknown_route') {
+    if (!(await withinRateLimit(deps, 'unbound', request.clientIp, deps.config.hardening.unboundPerMinute))) rec.discardLogs();
+  }
   await rec.flush(deps.store);
 
   reply.code(response.status).header('x-request-id', request.id);

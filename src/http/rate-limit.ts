@@ -17,7 +17,7 @@ export async function enforceRateLimit(
 ): Promise<void> {
   if (limitPerMinute <= 0) return;
   const now = deps.clock.nowMs();
-  const count = await deps.store.rateLimits.hit(`${scope}:${fingerprintSecret(deps.serverSecret, address)}`, WINDOW_MS, now);
+  const count = await hit(deps, scope, address, now);
   if (count > limitPerMinute) {
     const retryAfter = Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000);
     fail('request.rate_limited', `More than ${limitPerMinute} ${scope} requests per minute from this client`, {
@@ -25,6 +25,20 @@ export async function enforceRateLimit(
       found: { requests_this_minute: count },
     });
   }
+}
+
+/** Counts one request of `address` in `scope`; true while the count is within the limit (0: no limit). */
+export async function withinRateLimit(
+  deps: Pick<IssuerDeps, 'store' | 'clock' | 'serverSecret'>,
+  scope: string,
+  address: string,
+  limitPerMinute: number,
+): Promise<boolean> {
+  return limitPerMinute <= 0 || (await hit(deps, scope, address, deps.clock.nowMs())) <= limitPerMinute;
+}
+
+function hit(deps: Pick<IssuerDeps, 'store' | 'serverSecret'>, scope: string, address: string, now: number): Promise<number> {
+  return deps.store.rateLimits.hit(`${scope}:${fingerprintSecret(deps.serverSecret, address)}`, WINDOW_MS, now);
 }
 
 /** Wallet endpoints an attacker would hammer: code guessing at the token endpoint, nonce and PAR floods. */

@@ -75,6 +75,11 @@ export class RequestRecorder {
     this.selfChecks.push({ credentialId, result });
   }
 
+  /** Writes none of the log entries collected so far (what the request creates is still written). */
+  discardLogs(): void {
+    this.logs.length = 0;
+  }
+
   /** Claims the unbound log entries of an earlier request (e.g. the nonce request) for this session. */
   adoptRequest(requestId: string): void {
     this.rebind.push(requestId);

@@ -62,7 +62,7 @@ async function answerUnknownRoute(deps: Pick<IssuerDeps, 'store' | 'clock' | 'co
     return reply
       .code(err.status)
       .headers({ ...err.headers, 'cache-control': 'no-store' })
-      .send({ error: err.error, error_description: toErrorDescription(`${err.diagnostic.reason} (unknown paths; RATE_LIMIT_UNBOUND_PER_MINUTE)`) });
+      .send({ error: err.error, error_description: toErrorDescription(`${err.diagnostic.reason} (requests to unknown paths or of no session; RATE_LIMIT_UNBOUND_PER_MINUTE)`) });
   }
   return runEndpoint(deps, 'unknown_route', request, reply, async () => fail('request.route.unknown', reason, { path: 'url' }));
 }
