@@ -203,6 +203,15 @@ const judges: Record<ExpectationKind, Judge> = {
     return { verdict: 'fail', evidence: ids(...refusals, ...credentials.filter((r) => !ok(r))), detail: 'The credential request lacked an acceptable key attestation' };
   },
 
+  wallet_attestation_included(record, requests) {
+    const tokens = requests.filter((r) => r.endpoint === 'token' || r.endpoint === 'par');
+    if (!tokens.length) return notReached('The wallet has not sent a token request yet');
+    const refusals = withCode(record.logs, (c) => c.startsWith('client_attestation.'));
+    const granted = requests.find((r) => r.endpoint === 'token' && ok(r));
+    if (granted && !refusals.some((e) => e.level === 'error')) return { verdict: 'pass', evidence: ids(granted), detail: 'The token request carried a wallet attestation the issuer accepted' };
+    return { verdict: 'fail', evidence: ids(...refusals, ...tokens.filter((r) => !ok(r))), detail: 'The token request lacked an acceptable wallet attestation (OAuth-Client-Attestation and its PoP)' };
+  },
+
   offer_fetched_once(record, requests) {
     const fetches = requests.filter((r) => r.endpoint === 'credential_offer');
     if (!fetches.length) return notReached('The wallet has not fetched the offer yet');

@@ -23,6 +23,7 @@ export const expectationKinds = [
   'deferred_polling_interval',
   'notification_sent',
   'key_attestation_included',
+  'wallet_attestation_included',
   'offer_fetched_once',
   'no_draft_shapes',
   'batch_issuance',

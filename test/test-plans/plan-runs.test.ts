@@ -157,4 +157,27 @@ describe('wallet test plans over the admin API and the run link', () => {
     assert.equal(polling.evidence.length, 2, 'the answer that set the interval and the poll that came too soon');
     await assertEvidenceInSessions(badRun);
   });
+
+  it('haip-pid-wallet: the reference wallet passes DPoP with nonces, the mdoc PID and encryption, fails exactly the attestation cases, and never reaches the authorization code case in plan mode', async () => {
+    const started = await startRun('haip-pid-wallet');
+    await walletPlan(started.run_url);
+    const run = await report(started.run_id);
+    assert.deepEqual(verdicts(run), {
+      'sd-jwt-pid-dpop': 'pass',
+      'mdoc-pid-dpop': 'pass',
+      encryption: 'pass',
+      'key-attestation': 'fail',
+      'wallet-attestation': 'fail',
+      'authorization-code-par': 'not_reached',
+    }, JSON.stringify(run.cases.filter((c) => c.verdict !== 'pass'), null, 2));
+    const logsOf = async (sessionId: string) => (await admin(issuer, 'GET', `/sessions/${sessionId}/logs?limit=500&order=asc`)).body.logs as { id: string; data?: { code?: string } }[];
+    for (const [caseId, kind, code] of [['key-attestation', 'key_attestation_included', 'key_attestation.required'], ['wallet-attestation', 'wallet_attestation_included', 'client_attestation.missing']] as const) {
+      const c = run.cases.find((x) => x.case_id === caseId)!;
+      const x = c.expectations.find((e) => e.kind === kind)!;
+      assert.equal(x.verdict, 'fail');
+      const logs = await logsOf(c.session_id);
+      assert.ok(x.evidence.some((id) => logs.find((l) => l.id === id)?.data?.code === code), `${caseId}: ${code} is evidence`);
+    }
+    await assertEvidenceInSessions(run);
+  });
 });
