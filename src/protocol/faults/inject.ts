@@ -9,7 +9,6 @@ import { decodeJwt } from '../../formats/decode/jwt.js';
 import type { CredentialRequest } from '../../schemas/credential-request.js';
 import type { SessionRecord } from '../../store/store.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
-import type { ProtocolRequest } from '../request.js';
 import { createDpopNonce } from '../oauth/dpop-nonce.js';
 import { asResourceError, type VerifiedDpop } from '../oauth/dpop.js';
 
@@ -54,10 +53,11 @@ export async function injectCredentialFaults(
   deps: Pick<IssuerDeps, 'store' | 'clock' | 'config' | 'serverSecret'>,
   session: SessionRecord,
   request: CredentialRequest,
-  http: Pick<ProtocolRequest, 'headers'>,
+  /** The DPoP proof verifyAccessToken verified (null for a Bearer request): its nonce is read, not decoded again. */
+  dpop: VerifiedDpop | null,
   rec: Recorder,
 ): Promise<void> {
-  if (session.options.requireDpopNonce && typeof http.headers.dpop === 'string' && readDpopNonce(http.headers.dpop) === undefined) {
+  if (session.options.requireDpopNonce && dpop && dpop.nonce === undefined) {
     rec.event('fault_injected', { fault: 'require_dpop_nonce', endpoint: 'credential' });
     throw asResourceError(
       captureFailure(() =>
@@ -97,11 +97,6 @@ function readClaim(jwt: string, claim: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The DPoP proof was verified by verifyAccessToken already; only its nonce claim is read here. */
-function readDpopNonce(header: string): unknown {
-  return readClaim(header.trim(), 'nonce');
 }
 
 function captureFailure(fn: () => never): unknown {

@@ -3,7 +3,7 @@ import { hashSecret, randomToken } from '../../core/ids.js';
 import type { AuthorizationDetail, GrantType, StoredAccessToken } from '../../store/store.js';
 import type { GrantRevocationReason } from '../../store/oauth-records.js';
 import type { IssuerDeps, Recorder } from '../deps.js';
-import { asResourceError, dpopChallenge, verifyDpopProof } from './dpop.js';
+import { asResourceError, dpopChallenge, verifyDpopProof, type VerifiedDpop } from './dpop.js';
 
 export interface NewAccessToken {
   sessionId: string;
@@ -47,6 +47,11 @@ export interface ResourceDpop {
   url: string;
 }
 
+/** A live access token and the DPoP proof that came with it (verified; null for the Bearer scheme). */
+export interface VerifiedAccessToken extends StoredAccessToken {
+  dpop: VerifiedDpop | null;
+}
+
 /**
  * Resource-side token check (RFC 6750 §2.1, §3; RFC 9449 §7). Bearer tokens answer 401 with a
  * Bearer challenge; DPoP-bound tokens need `Authorization: DPoP` and a proof of their key with
@@ -58,7 +63,7 @@ export async function verifyAccessToken(
   authorization: string | undefined,
   rec: Recorder,
   dpop?: ResourceDpop,
-): Promise<StoredAccessToken> {
+): Promise<VerifiedAccessToken> {
   // No token at all: a plain Bearer challenge (RFC 6750 §3); DPoP support is in the AS metadata.
   const bearerChallenge = { 'www-authenticate': 'Bearer' };
   if (!authorization) fail('credential.token.missing', 'The request has no Authorization header', { headers: bearerChallenge, path: 'headers.authorization' });
@@ -94,7 +99,7 @@ export async function verifyAccessToken(
         path: 'headers.authorization',
       });
     }
-    return record;
+    return { ...record, dpop: null };
   }
   try {
     const proof = dpop ? await verifyDpopProof(deps, { ...dpop, accessToken: token }, rec) : null;
@@ -108,8 +113,8 @@ export async function verifyAccessToken(
         expected: `a key with thumbprint ${record.dpopJkt}`,
       });
     }
+    return { ...record, dpop: proof };
   } catch (err) {
     throw asResourceError(err);
   }
-  return record;
 }

@@ -44,7 +44,7 @@ export async function handleCredentialRequest(
   const responseEncryption = verifyResponseEncryption(deps, request.credential_response_encryption, body.encrypted);
   await importResponseKey(responseEncryption);
 
-  await injectCredentialFaults(deps, session, request, http, rec);
+  await injectCredentialFaults(deps, session, request, token.dpop, rec);
   const proven = await verifyProofs(deps, urls, target.configuration, request, token, rec, { requireKeyAttestation: session.options.requireKeyAttestation });
   noteLegacyNonce(proven[0]?.nonce, rec);
   const keys: BoundKey[] = proven.map((p) => ({ holderKey: p.holderKey, keySource: p.keySource, thumbprint: p.jwkThumbprint }));
