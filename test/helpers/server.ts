@@ -164,3 +164,15 @@ export async function callApi(base: string, token: string | undefined, method: s
   }
   return { status: res.status, text, body: json };
 }
+
+/** Signs in to the dashboard with the admin token; returns the cookie (name=value) to send. */
+export async function signIn(issuer: RunningIssuer): Promise<string> {
+  const r = await fetch(`${issuer.baseUrl}/ui/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: issuer.adminToken }).toString(),
+    redirect: 'manual',
+  });
+  if (r.status !== 303) throw new Error(`sign-in answered ${r.status}`);
+  return r.headers.get('set-cookie')!.split(';')[0];
+}

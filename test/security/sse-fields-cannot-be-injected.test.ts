@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { admin, signIn, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import { openStream, parseEventStream } from '../helpers/sse.js';
 import * as w from '../helpers/wallet.js';
 
@@ -14,17 +14,6 @@ import * as w from '../helpers/wallet.js';
  */
 
 const INJECTION = 'x\revent: injected\rid: forged\rdata: <img src=x>\r\rretry: 1\r';
-
-async function signIn(issuer: RunningIssuer): Promise<string> {
-  const r = await fetch(`${issuer.baseUrl}/ui/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: issuer.adminToken }).toString(),
-    redirect: 'manual',
-  });
-  assert.equal(r.status, 303);
-  return r.headers.get('set-cookie')!.split(';')[0];
-}
 
 function runOn(label: string, env: () => Record<string, string>) {
   describe(`SSE data cannot inject fields (${label})`, () => {

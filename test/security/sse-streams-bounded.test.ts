@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { admin, signIn, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import { openStream, type OpenStream } from '../helpers/sse.js';
 import * as w from '../helpers/wallet.js';
 
@@ -20,17 +20,6 @@ import * as w from '../helpers/wallet.js';
  */
 
 const LIMITS = { SSE_MAX_STREAMS: '44', SSE_MAX_STREAMS_PER_SESSION: '40', SSE_MAX_STREAMS_PER_SHARE_LINK: '20' };
-
-async function signIn(issuer: RunningIssuer): Promise<string> {
-  const r = await fetch(`${issuer.baseUrl}/ui/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: issuer.adminToken }).toString(),
-    redirect: 'manual',
-  });
-  assert.equal(r.status, 303);
-  return r.headers.get('set-cookie')!.split(';')[0];
-}
 
 async function shareLink(issuer: RunningIssuer, sessionId: string): Promise<string> {
   const r = await admin(issuer, 'POST', `/sessions/${sessionId}/share`, { expires_in: 3600 });

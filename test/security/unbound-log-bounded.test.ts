@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { admin, startIssuer, type RunningIssuer } from '../helpers/server.js';
+import { admin, signIn, startIssuer, type RunningIssuer } from '../helpers/server.js';
 import * as w from '../helpers/wallet.js';
 
 /**
@@ -18,17 +18,6 @@ import * as w from '../helpers/wallet.js';
 
 const UNBOUND_LIMIT = 20;
 const QUOTES = JSON.stringify({ note: '"'.repeat(120_000) });
-
-async function signIn(issuer: RunningIssuer): Promise<string> {
-  const r = await fetch(`${issuer.baseUrl}/ui/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: issuer.adminToken }).toString(),
-    redirect: 'manual',
-  });
-  assert.equal(r.status, 303);
-  return r.headers.get('set-cookie')!.split(';')[0];
-}
 
 /** The limit counts per minute: start a burst early enough in a minute to stay in it. */
 async function freshMinute() {
