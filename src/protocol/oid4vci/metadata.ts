@@ -2,6 +2,7 @@ import { DPOP_ALGS } from '../oauth/dpop.js';
 import type { IssuerDeps, IssuerUrls } from '../deps.js';
 import { ATTESTATION_ALGS } from '../attestation/attestation-jwt.js';
 import { encryptionMetadata } from './encryption.js';
+import { TOKEN_GRANTS } from '../oauth/grants/registry.js';
 
 /** Credential Issuer Metadata, OID4VCI 1.0 §12.2.4. */
 export function createIssuerMetadata(deps: Pick<IssuerDeps, 'configurations' | 'config' | 'encryptionKey'>, urls: IssuerUrls): Record<string, unknown> {
@@ -38,7 +39,7 @@ export function createAuthorizationServerMetadata(
     issuer: urls.issuer,
     token_endpoint: urls.endpoint('token'),
     jwks_uri: urls.endpoint('jwks'),
-    grant_types_supported: ['urn:ietf:params:oauth:grant-type:pre-authorized_code', 'authorization_code', 'refresh_token'],
+    grant_types_supported: [...TOKEN_GRANTS.keys()],
     // Authorization code flow (HAIP 1.0 §4): PAR (RFC 9126 §5), PKCE S256 only, iss in responses (RFC 9207), DPoP (RFC 9449 §5.1).
     authorization_endpoint: urls.endpoint('authorization'),
     pushed_authorization_request_endpoint: urls.endpoint('par'),
