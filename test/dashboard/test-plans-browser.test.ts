@@ -34,7 +34,7 @@ it('starts a run, shows the checklist with QR codes, follows the verdicts live a
   await signIn(page, issuer);
   await page.click('[data-testid=nav-test-plans]');
   await page.click('[data-plan=oid4vci-core] [data-testid=start-run]');
-  await page.waitForSelector('[data-testid=test-plan-run][data-state=running]');
+  await page.waitForSelector('[data-testid=run-status][data-state=running]');
   const runId = await page.getAttribute('[data-testid=test-plan-run]', 'data-run');
   const runUrl = (await page.textContent('[data-testid=run-url] code'))!.trim();
   // One case at a time: only the first case shows its offer.
@@ -54,11 +54,14 @@ it('starts a run, shows the checklist with QR codes, follows the verdicts live a
   const wallet = spawn(process.execPath, ['--import', 'tsx', 'src/wallet/cli.ts', 'plan', runUrl, '--insecure', '--json', '--store', store], { stdio: 'ignore' });
   const exited = new Promise((resolve) => wallet.once('exit', resolve));
 
-  // The page reloads itself while the run is running: verdicts appear without a click.
+  // The live page: verdicts appear in place over the run's stream, without a reload.
   await page.goto(`${issuer.baseUrl}/ui/test_plan_runs/${runId}`);
+  await page.waitForSelector('body.live-connected');
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
   await page.waitForSelector('[data-testid=run-case][data-verdict=pass]', { timeout: 60_000 });
-  await page.waitForSelector('[data-testid=test-plan-run][data-state=finished]', { timeout: 90_000 });
+  await page.waitForSelector('[data-testid=run-status][data-state=finished]', { timeout: 90_000 });
   await exited;
+  assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload: the verdicts came over the stream');
   const verdicts = await page.$$eval('[data-testid=run-case]', (els) => els.map((e) => e.getAttribute('data-verdict')));
   assert.ok(verdicts.every((v) => v === 'pass'), verdicts.join(','));
   assert.equal(await page.$('[data-testid=case-qr]'), null, 'no QR code once every case is judged');
@@ -69,7 +72,7 @@ it('starts a run, shows the checklist with QR codes, follows the verdicts live a
   const shareUrl = (await page.getAttribute('[data-testid=share-url] a', 'href'))!;
   const shared = await (await browser.newContext()).newPage();
   await shared.goto(shareUrl);
-  await shared.waitForSelector('[data-testid=test-plan-run][data-state=finished]');
+  await shared.waitForSelector('[data-testid=run-status][data-state=finished]');
   const html = await shared.content();
   assert.ok(!html.includes('openid-credential-offer'), 'the report holds no offer');
   assert.equal(await shared.$('[data-testid=case-tx-code]'), null);

@@ -40,18 +40,28 @@ export interface CaseLinks {
 
 /**
  * A run: summary, then each case as a checklist item with its verdict and expectations. Signed
- * in, an unfinished case shows its QR code, deep link and tx_code; the read-only report (share
- * link) shows none of them. While the run is running the page reloads itself every few seconds.
+ * in, an unfinished case shows its QR code, deep link and tx_code, and the checklist follows the
+ * wallet over the run's stream; the read-only report (share link) shows no offer and reloads
+ * itself while the run is running.
  */
-export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOnly: boolean; links?: Record<string, CaseLinks>; runUrl?: string; shareUrl?: string; /** Where the page reloads itself from while the run is running; absent: it does not. */ followUrl?: string; pageUrl?: string; /** One case at a time: only the first case still to do shows its offer. */ sequence?: boolean }): Html {
+export interface RunPageOptions {
+  readOnly: boolean;
+  links?: Record<string, CaseLinks>;
+  runUrl?: string;
+  shareUrl?: string;
+  /** The run's live stream (signed in): verdicts are replaced in place as the wallet works. */
+  streamUrl?: string;
+  /** Without a stream (the share link): where the page reloads itself from while the run is running. */
+  followUrl?: string;
+  pageUrl?: string;
+  /** One case at a time: only the first case still to do shows its offer. */
+  sequence?: boolean;
+}
+
+export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: RunPageOptions): Html {
   const b = ctx.base;
-  const sessionHref = (sessionId: string, entry?: string) => (opts.readOnly ? undefined : `${b}/ui/sessions/${sessionId}${entry ? `#log-${entry}` : ''}`);
-  const s = run.summary;
-  const body = html`<section data-testid="test-plan-run" data-run="${run.run_id}" data-state="${run.state}">
+  const body = html`<section data-testid="test-plan-run" data-run="${run.run_id}">
     <h1>${run.plan_name} <span class="muted small">run ${run.run_id} · plan version ${run.plan_version}</span></h1>
-    <p data-testid="run-summary"><span class="badge" data-testid="run-state">${run.state}</span>
-      <span class="cell-pass">${s.pass} pass</span> · <span class="cell-fail">${s.fail} fail</span> · ${s.warning} warning · ${s.not_reached} not reached
-      ${run.wallets.length ? html`<br><span class="small muted">Wallets: ${run.wallets.map((w) => html`<code>${w}</code> `)}</span>` : ''}</p>
     ${opts.runUrl ? html`<p class="notice" data-testid="run-url">Run link for a wallet (every offer and tx_code; shown once): <code class="break">${opts.runUrl}</code><br>
       <span class="small">The reference wallet: <code>npm run wallet -- plan '${opts.runUrl}'</code></span></p>` : ''}
     ${opts.shareUrl ? html`<p class="notice" data-testid="share-url">Read-only report link: <a href="${opts.shareUrl}">${opts.shareUrl}</a></p>` : ''}
@@ -60,18 +70,35 @@ export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOn
         <form method="post" action="${b}/ui/test_plan_runs/${run.run_id}/share" class="inline"><input type="hidden" name="csrf" value="${ctx.csrf ?? ''}"><button type="submit" class="link" data-testid="share-run">Share report (read-only link)</button></form></p>`
       : ''}
     ${run.state === 'running'
-      ? opts.followUrl
-        ? html`<p class="small muted" data-testid="following">Verdicts follow the wallet: this page reloads every 3 seconds until every case is judged${opts.pageUrl ? html` (<a href="${opts.pageUrl}?follow=0">stop</a>)` : ''}.</p>`
-        : html`<p class="small muted">${opts.pageUrl ? html`<a href="${opts.pageUrl}" data-testid="follow">Follow the verdicts live</a>` : 'Reload to see new verdicts.'}</p>`
+      ? opts.streamUrl
+        ? html`<p class="small muted" data-testid="following">Verdicts follow the wallet live${opts.pageUrl ? html` (<a href="${opts.pageUrl}?follow=0${opts.sequence ? '&sequence=1' : ''}">stop</a>)` : ''}.</p>`
+        : opts.followUrl
+          ? html`<p class="small muted" data-testid="following">Verdicts follow the wallet: this page reloads every 3 seconds until every case is judged.</p>`
+          : html`<p class="small muted">${opts.pageUrl ? html`<a href="${opts.pageUrl}${opts.sequence ? '?sequence=1' : ''}" data-testid="follow">Follow the verdicts live</a>` : 'Reload to see new verdicts.'}</p>`
       : ''}
     ${!opts.readOnly && opts.pageUrl
       ? html`<p class="small">${opts.sequence
           ? html`One case at a time: the next case's offer appears when this one is judged. <a href="${opts.pageUrl}" data-testid="all-cases">Show every offer</a>`
           : html`<a href="${opts.pageUrl}?sequence=1" data-testid="one-at-a-time">One case at a time</a>`}</p>`
       : ''}
+    <div id="run-live">${runLive(ctx, run, opts)}</div>
+    ${opts.streamUrl && run.state === 'running' ? html`<div id="live" data-stream="${opts.streamUrl}" hidden></div>` : ''}
+  </section>`;
+  return layout(ctx, `${run.plan_name} run`, body, run.state === 'running' && !opts.streamUrl && opts.followUrl ? { refresh: { seconds: 3, url: opts.followUrl } } : {});
+}
+
+/** The part of the run page that changes while the wallet works: summary and checklist (re-sent whole by the stream). */
+export function runLive(ctx: PageContext, run: RunReport, opts: RunPageOptions): Html {
+  const b = ctx.base;
+  const sessionHref = (sessionId: string, entry?: string) => (opts.readOnly ? undefined : `${b}/ui/sessions/${sessionId}${entry ? `#log-${entry}` : ''}`);
+  const s = run.summary;
+  const current = run.cases.find((x) => x.verdict === 'not_reached')?.case_id;
+  return html`<div data-testid="run-status" data-state="${run.state}">
+    <p data-testid="run-summary"><span class="badge" data-testid="run-state">${run.state}</span>
+      <span class="cell-pass">${s.pass} pass</span> · <span class="cell-fail">${s.fail} fail</span> · ${s.warning} warning · ${s.not_reached} not reached
+      ${run.wallets.length ? html`<br><span class="small muted">Wallets: ${run.wallets.map((w) => html`<code>${w}</code> `)}</span>` : ''}</p>
     <ol class="checklist">${run.cases.map((c) => {
       const links = opts.links?.[c.case_id];
-      const current = run.cases.find((x) => x.verdict === 'not_reached')?.case_id;
       const open = !opts.readOnly && links && c.verdict === 'not_reached' && (!opts.sequence || c.case_id === current);
       return html`<li class="card" data-testid="run-case" data-case="${c.case_id}" data-verdict="${c.verdict}">
         <h2>${verdictBadge(c.verdict)} ${c.title} <span class="muted small">${c.case_id}</span></h2>
@@ -90,8 +117,7 @@ export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: { readOn
         </tbody></table>
       </li>`;
     })}</ol>
-  </section>`;
-  return layout(ctx, `${run.plan_name} run`, body, run.state === 'running' && opts.followUrl ? { refresh: { seconds: 3, url: opts.followUrl } } : {});
+  </div>`;
 }
 
 function verdictBadge(v: Verdict): Html {
