@@ -1,5 +1,5 @@
 /**
- * npm run soak [-- --seconds 180 --concurrency 32 --sample 5 --warmup 20]
+ * npm run soak [-- --seconds 180 --concurrency 32 --sample 5 --warmup 20 --viewers 0]
  *
  * Soak test: the real issuer (SQLite under a temp DATA_DIR, session logging on) under
  * the benchmark's top concurrency for a few minutes. Each wallet loops over complete
@@ -11,7 +11,9 @@
  * median RSS of the last third of the samples is within 10% or 16 MiB of the first third's, and
  * the heap floor (lowest heap-in-use sample of a third: what survives GC) within 25% or 16 MiB.
  * Also prints how fast RSS still grows per third. Exits non-zero on any error or growth. Traffic goes to 127.0.0.1 only; the run is
- * bounded by --seconds.
+ * bounded by --seconds. --viewers N keeps N live views open meanwhile (signed in: the unbound
+ * requests stream, which every nonce request reaches, and the sessions list stream, alternately),
+ * so the live-view machinery runs under the same load and its memory is judged with the rest.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { proofJwt, request as sendRequest } from './load-client.js';
@@ -26,12 +28,14 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     sample: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '30' },
+    viewers: { type: 'string', default: '0' },
   },
 });
 const seconds = Number(args.seconds);
 const concurrency = Number(args.concurrency);
 const sampleSeconds = Number(args.sample);
 const warmupSeconds = Number(args.warmup);
+const viewerCount = Number(args.viewers);
 const CONFIGS = ['eu.europa.ec.eudi.pid_vc_sd_jwt', 'eu.europa.ec.eudi.pid_mdoc', 'org.iso.18013.5.1.mDL'];
 const GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
@@ -113,6 +117,39 @@ async function sample(t: number): Promise<void> {
   console.log(`${String(t).padStart(5)} s  rss ${s.rssMiB.toFixed(1).padStart(7)} MiB  heap ${s.heapMiB.toFixed(1).padStart(6)} / ${s.heapTotalMiB.toFixed(1).padStart(6)} MiB  external ${s.externalMiB.toFixed(1).padStart(5)} MiB  flows ${String(s.flows).padStart(7)}  ${rate.toFixed(0).padStart(4)}/s  errors ${s.errors}`);
 }
 
+/** N dashboard live views, read to the end; how many are still open and what they received. */
+async function openViewers(count: number) {
+  const abort = new AbortController();
+  let bytes = 0;
+  let open = 0;
+  if (count > 0) {
+    const signIn = await fetch(`${issuer.localUrl}/ui/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: issuer.adminToken }).toString(),
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${issuer.localUrl}/ui/${i % 2 ? 'sessions' : 'unbound'}/stream`, { headers: { cookie }, signal: abort.signal });
+      if (res.status !== 200 || !res.body) {
+        error(`live view ${i}: ${res.status}`);
+        continue;
+      }
+      open++;
+      void (async () => {
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
+        } catch {
+          // closed at the end of the run
+        }
+        open--;
+      })();
+    }
+  }
+  return { close: () => abort.abort(), open: () => open, bytes: () => bytes };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let exitCode = 1;
 try {
@@ -121,6 +158,7 @@ try {
   const deadline = started + seconds * 1000;
   const elapsed = () => Math.round((performance.now() - started) / 1000);
   let n = 0;
+  const viewers = await openViewers(viewerCount);
   const sampler = setInterval(() => void sample(elapsed()).catch((e) => error(`sample: ${e}`)), sampleSeconds * 1000);
   await sample(0);
   await Promise.all(
@@ -136,6 +174,9 @@ try {
   );
   clearInterval(sampler);
   await sample(elapsed());
+  const stillOpen = viewers.open();
+  viewers.close();
+  if (viewerCount) console.log(`\n${viewerCount} live views: ${stillOpen} still open at the end, ${(viewers.bytes() / 1048576).toFixed(1)} MiB received`);
 
   const steady = samples.filter((s) => s.t >= warmupSeconds);
   if (steady.length < 3) {
