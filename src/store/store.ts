@@ -6,7 +6,7 @@
  */
 
 import type { SessionState } from '../core/session-state.js';
-import type { GrantRevocationReason, IssuerStateRecord, OAuthStore } from './oauth-records.js';
+import type { AuthorizationRequestRecord, GrantRevocationReason, IssuerStateRecord, OAuthStore, RefreshTokenRecord } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
 import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
 import type { TestPlanRunStore } from './test-plan-run-records.js';
@@ -224,7 +224,9 @@ export type NewRecord =
   | { kind: 'status_entry'; entry: StatusEntryRecord }
   | { kind: 'presentation_request'; request: PresentationRequestRecord }
   | { kind: 'issuer_state'; issuerState: IssuerStateRecord }
-  | { kind: 'deferred_transaction'; transaction: DeferredTransactionRecord };
+  | { kind: 'deferred_transaction'; transaction: DeferredTransactionRecord }
+  | { kind: 'authorization_request'; request: AuthorizationRequestRecord }
+  | { kind: 'refresh_token'; token: RefreshTokenRecord };
 
 export interface StoreWrites {
   /** New rows, before everything else in the batch. */

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, startInProcess, type InProcessIssuer } from '../hardening/
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { freePort, type RunningIssuer } from '../helpers/server.js';
 import { createOffer, credentialRequest, fetchNonce, newHolderKey, redeem, signProof } from '../helpers/wallet.js';
+import { authorizationCodeOffer, authorizationParams, codeTokenForm, newPkce, obtainCode, postForm } from '../helpers/oauth.js';
 
 /**
  * One request, one commit: everything a request creates reaches the database in the one
@@ -147,6 +148,41 @@ for (const backend of backends) {
       assert.equal(ok.result.status, 202, ok.result.text);
       assert.equal(ok.writes, 1, 'one store.write for the whole request');
       assert.equal(await count('deferred_transactions'), before + 1);
+    });
+
+    it('a pushed authorization request: the request row lands with its log entry', async () => {
+      const offer = await authorizationCodeOffer(issuer);
+      const par = () => postForm(`${issuer.baseUrl}/par`, authorizationParams(offer.credential_offer.grants.authorization_code.issuer_state, newPkce().challenge));
+      const before = await count('oauth_authorization_requests');
+      const failed = await during(true, par);
+      assert.equal(failed.result.status, 500);
+      assert.equal(await count('oauth_authorization_requests'), before, 'no authorization request without its commit');
+
+      const ok = await during(false, par);
+      assert.equal(ok.result.status, 201, JSON.stringify(ok.result.body));
+      assert.equal(ok.writes, 1, 'one store.write for the whole request');
+      assert.equal(await count('oauth_authorization_requests'), before + 1);
+    });
+
+    it('a token response with a refresh token: access and refresh token in one commit', async () => {
+      const tokens = async () => {
+        const { code, pkce } = await obtainCode(issuer);
+        return () => postForm(`${issuer.baseUrl}/token`, codeTokenForm(code, pkce.verifier));
+      };
+      const before = { access: await count('access_tokens'), refresh: await count('oauth_refresh_tokens') };
+      const first = await tokens();
+      const failed = await during(true, first);
+      assert.equal(failed.result.status, 500);
+      assert.equal(await count('oauth_refresh_tokens'), before.refresh, 'no refresh token without its access token');
+      assert.equal(await count('access_tokens'), before.access);
+
+      const second = await tokens();
+      const ok = await during(false, second);
+      assert.equal(ok.result.status, 200, JSON.stringify(ok.result.body));
+      assert.ok(ok.result.body.refresh_token);
+      assert.equal(ok.writes, 1, 'one store.write for the whole request');
+      assert.equal(await count('oauth_refresh_tokens'), before.refresh + 1);
+      assert.equal(await count('access_tokens'), before.access + 1);
     });
   });
 }

@@ -55,7 +55,7 @@ export async function handleAuthorizationRequest(deps: AuthorizeDeps, urls: Issu
       decidedAt: null,
       createdAt: now,
     };
-    await deps.store.authorizations.createRequest(record);
+    rec.create({ kind: 'authorization_request', request: record });
     await recordAuthorizationRequested(deps, request, record, { via: 'authorization_endpoint' }, rec);
     return { kind: 'page', status: 200, view: buildConsentView(deps, urls, record, request.session, csrfToken) };
   } catch (err) {

@@ -57,7 +57,7 @@ export async function handlePushedAuthorizationRequest(
     decidedAt: null,
     createdAt: now,
   };
-  await deps.store.authorizations.createRequest(record);
+  rec.create({ kind: 'authorization_request', request: record });
   await recordAuthorizationRequested(deps, verified, record, { via: 'par', requestUri: redactSecret(deps.serverSecret, requestUri) }, rec);
   return {
     status: 201,

@@ -21,7 +21,7 @@ import type {
   StoredAccessToken,
 } from '../store.js';
 import { createMaintenance, createSharedState } from './maintenance.js';
-import { createOAuthStore } from './oauth-store.js';
+import { createOAuthStore, refreshTokenToRow, requestToRow } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
 import { createTestPlanRunStore } from './test-plan-run-store.js';
 import { createVerificationStore, presentationRequestToRow } from './verification-store.js';
@@ -56,7 +56,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: Store['dialect'
   return {
     dialect,
     // Authorization code flow, refresh tokens, DPoP replay, secrets (oauth-store.ts).
-    ...createOAuthStore(db),
+    ...createOAuthStore(db, (record) => created(record)),
     // Notification ids (notification-store.ts).
     ...createNotificationStore(db, (notification) => created({ kind: 'notification', notification })),
     // Presentation requests of the verifier (verification-store.ts).
@@ -494,6 +494,13 @@ function createdRowInserts(db: Kysely<Database>) {
   const insertTransaction = preparedInsert<'deferred_transactions', Database['deferred_transactions']>(db, 'deferred_transactions', [
     'transaction_id_hash', 'session_id', 'credential_configuration_id', 'credential_identifier', 'holder_keys_json', 'created_at', 'expires_at', 'delivered_at', 'wire_draft',
   ]);
+  const insertAuthorizationRequest = preparedInsert<'oauth_authorization_requests', Database['oauth_authorization_requests']>(db, 'oauth_authorization_requests', [
+    'id', 'request_uri_hash', 'session_id', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'dpop_jkt', 'credential_configuration_ids', 'details_requested', 'scope',
+    'request_uri_expires_at', 'request_uri_used_at', 'csrf_hash', 'expires_at', 'decided_at', 'created_at',
+  ]);
+  const insertRefreshToken = preparedInsert<'oauth_refresh_tokens', Database['oauth_refresh_tokens']>(db, 'oauth_refresh_tokens', [
+    'token_hash', 'family_id', 'session_id', 'client_id', 'dpop_jkt', 'credential_configuration_ids', 'details_requested', 'scope', 'expires_at', 'created_at', 'rotated_at', 'revoked_at',
+  ]);
   return async (runner: QueryRunner, record: NewRecord): Promise<void> => {
     switch (record.kind) {
       case 'session':
@@ -569,6 +576,12 @@ function createdRowInserts(db: Kysely<Database>) {
         });
         return;
       }
+      case 'authorization_request':
+        await insertAuthorizationRequest(runner, requestToRow(record.request));
+        return;
+      case 'refresh_token':
+        await insertRefreshToken(runner, refreshTokenToRow(record.token));
+        return;
       case 'status_entry': {
         const e = record.entry;
         await insertStatusEntry(runner, { list_id: e.listId, idx: e.idx, session_id: e.sessionId, credential_id: e.credentialId, status: e.status, updated_at: e.updatedAt });

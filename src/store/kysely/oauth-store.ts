@@ -6,6 +6,7 @@ import type {
   OAuthStore,
   RefreshTokenRecord,
 } from '../oauth-records.js';
+import type { NewRecord } from '../store.js';
 import type { OAuthAuthorizationCodesTable, OAuthAuthorizationRequestsTable, OAuthRefreshTokensTable } from './oauth-tables.js';
 import type { Database } from './tables.js';
 
@@ -13,9 +14,10 @@ import type { Database } from './tables.js';
  * Kysely implementation of `OAuthStore`, for both dialects. Single-use artefacts (request_uri,
  * consent decision, code, refresh token rotation) are consumed by one conditional
  * UPDATE … RETURNING; the jti cache by one INSERT … ON CONFLICT. These answer at once (no
- * group commit): the protocol must know the outcome before it replies.
+ * group commit): the protocol must know the outcome before it replies. New authorization
+ * requests and refresh tokens are rows of a request's write (`created`, StoreWrites.created).
  */
-export function createOAuthStore(db: Kysely<Database>): OAuthStore {
+export function createOAuthStore(db: Kysely<Database>, created: (record: NewRecord) => Promise<void>): OAuthStore {
   return {
     authorizations: {
       async getIssuerState(hash) {
@@ -25,8 +27,8 @@ export function createOAuthStore(db: Kysely<Database>): OAuthStore {
       async setSessionGrantType(sessionId, grantType, at) {
         await db.updateTable('sessions').set({ grant_type: grantType, updated_at: at }).where('id', '=', sessionId).where('grant_type', '<>', grantType).execute();
       },
-      async createRequest(r) {
-        await db.insertInto('oauth_authorization_requests').values(requestToRow(r)).execute();
+      async createRequest(request) {
+        await created({ kind: 'authorization_request', request });
       },
       async useRequestUri(requestUriHash, now, csrfHash, expiresAt) {
         const row = await db
@@ -98,24 +100,8 @@ export function createOAuthStore(db: Kysely<Database>): OAuthStore {
     },
 
     refreshTokens: {
-      async create(t) {
-        await db
-          .insertInto('oauth_refresh_tokens')
-          .values({
-            token_hash: t.tokenHash,
-            family_id: t.familyId,
-            session_id: t.sessionId,
-            client_id: t.clientId,
-            dpop_jkt: t.dpopJkt,
-            credential_configuration_ids: JSON.stringify(t.credentialConfigurationIds),
-            details_requested: t.detailsRequested ? 1 : 0,
-            scope: t.scope,
-            expires_at: t.expiresAt,
-            created_at: t.createdAt,
-            rotated_at: t.rotatedAt,
-            revoked_at: t.revokedAt,
-          })
-          .execute();
+      async create(token) {
+        await created({ kind: 'refresh_token', token });
       },
       async peek(tokenHash) {
         const row = await db.selectFrom('oauth_refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
@@ -187,7 +173,24 @@ export function createOAuthStore(db: Kysely<Database>): OAuthStore {
 
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 
-function requestToRow(r: AuthorizationRequestRecord): OAuthAuthorizationRequestsTable {
+export function refreshTokenToRow(t: RefreshTokenRecord): OAuthRefreshTokensTable {
+  return {
+    token_hash: t.tokenHash,
+    family_id: t.familyId,
+    session_id: t.sessionId,
+    client_id: t.clientId,
+    dpop_jkt: t.dpopJkt,
+    credential_configuration_ids: JSON.stringify(t.credentialConfigurationIds),
+    details_requested: t.detailsRequested ? 1 : 0,
+    scope: t.scope,
+    expires_at: t.expiresAt,
+    created_at: t.createdAt,
+    rotated_at: t.rotatedAt,
+    revoked_at: t.revokedAt,
+  };
+}
+
+export function requestToRow(r: AuthorizationRequestRecord): OAuthAuthorizationRequestsTable {
   return {
     id: r.id,
     request_uri_hash: r.requestUriHash,

@@ -66,7 +66,8 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
   let refreshToken: string | undefined;
   if (grant.refresh) {
     refreshToken = randomToken(32);
-    await deps.store.refreshTokens.create({
+    // In the request's one commit, with the access token issued beside it.
+    rec.create({ kind: 'refresh_token', token: {
       tokenHash: hashSecret(refreshToken),
       familyId: grant.refresh.familyId,
       sessionId: grant.session.id,
@@ -79,7 +80,7 @@ export async function createTokenResponse(deps: GrantDeps, grant: TokenGrant, re
       createdAt: deps.clock.nowMs(),
       rotatedAt: null,
       revokedAt: null,
-    });
+    } });
   }
   rec.log('info', 'Access token issued', {
     access_token: redactSecret(deps.serverSecret, token.accessToken),
