@@ -210,9 +210,9 @@ export function createOpenApiDocument(serverUrl: string): Record<string, unknown
       '/test_plan_runs/{run_id}/export': {
         get: {
           operationId: 'exportTestPlanRun',
-          summary: 'The run report as one JSON document (attachment); nothing in it redeems an offer',
-          parameters: [pathParameter('run_id')],
-          responses: { '200': { description: 'The report', content: content(plans.zRunReport) }, ...errors, '404': { description: 'No such run', content: content(res.zErrorResponse) } },
+          summary: 'The run report as one JSON document, or (format=html) one self-contained HTML page (attachment); nothing in it redeems an offer',
+          parameters: [pathParameter('run_id'), ...queryParameters(req.zRunExportQuery)],
+          responses: { '200': { description: 'The report', content: { ...content(plans.zRunReport), 'text/html': { schema: { type: 'string' } } } }, ...errors, '404': { description: 'No such run', content: content(res.zErrorResponse) } },
         },
       },
       '/test_plan_runs/{run_id}/share': {

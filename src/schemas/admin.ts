@@ -98,6 +98,9 @@ export const zShareRequest = z.strictObject({
   expires_in: z.number().int().min(60).max(30 * 86_400).default(86_400),
 });
 
+/** GET /test_plan_runs/{id}/export: the report as JSON, or as one self-contained HTML page. */
+export const zRunExportQuery = z.object({ format: z.enum(['json', 'html']).default('json') });
+
 /** GET /sessions/{id}/export: one JSON document, or HAR 1.2 for a bug report. */
 export const zExportQuery = z.object({ format: z.enum(['json', 'har']).default('json') });
 

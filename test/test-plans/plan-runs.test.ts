@@ -117,6 +117,13 @@ describe('wallet test plans over the admin API and the run link', () => {
     const exportText = await exported.text();
     assert.equal(JSON.parse(exportText).run_id, started.run_id);
     for (const c of started.cases) if (c.tx_code) assert.ok(!exportText.includes(c.tx_code));
+    const htmlExport = await fetch(`${issuer.baseUrl}/test_plan_runs/${started.run_id}/export?format=html`, { headers: { authorization: `Bearer ${issuer.adminToken}` } });
+    assert.match(htmlExport.headers.get('content-disposition') ?? '', /attachment; filename="run_[^"]+\.html"/);
+    const htmlText = await htmlExport.text();
+    assert.match(htmlText, /^<!doctype html>/);
+    assert.equal((htmlText.match(/data-testid="run-case" data-case="[^"]+" data-verdict="pass"/g) ?? []).length, started.cases.length);
+    assert.ok(!htmlText.includes('openid-credential-offer') && !htmlText.includes('<script') && !htmlText.includes('<link'), 'self-contained, no offer');
+    for (const c of started.cases) if (c.tx_code) assert.ok(!htmlText.includes(c.tx_code));
     assert.equal((await fetch(`${issuer.baseUrl}/share/test_plan_runs/${runToken}`)).status, 404, 'the run link is not a report link');
   });
 

@@ -66,7 +66,7 @@ export function testPlanRunPage(ctx: PageContext, run: RunReport, opts: RunPageO
       <span class="small">The reference wallet: <code>npm run wallet -- plan '${opts.runUrl}'</code></span></p>` : ''}
     ${opts.shareUrl ? html`<p class="notice" data-testid="share-url">Read-only report link: <a href="${opts.shareUrl}">${opts.shareUrl}</a></p>` : ''}
     ${!opts.readOnly
-      ? html`<p><a href="${b}/ui/test_plan_runs/${run.run_id}/export" data-testid="export-run">Export JSON</a>
+      ? html`<p><a href="${b}/ui/test_plan_runs/${run.run_id}/export" data-testid="export-run">Export JSON</a> · <a href="${b}/ui/test_plan_runs/${run.run_id}/export?format=html" data-testid="export-run-html">Export HTML</a>
         <form method="post" action="${b}/ui/test_plan_runs/${run.run_id}/share" class="inline"><input type="hidden" name="csrf" value="${ctx.csrf ?? ''}"><button type="submit" class="link" data-testid="share-run">Share report (read-only link)</button></form></p>`
       : ''}
     ${run.state === 'running'
@@ -119,6 +119,33 @@ export function runLive(ctx: PageContext, run: RunReport, opts: RunPageOptions):
     })}</ol>
   </div>`;
 }
+
+/**
+ * The report as one self-contained HTML file (export): its own small stylesheet inline, no
+ * script, no links into the dashboard, nothing that redeems an offer.
+ */
+export function standaloneRunReport(run: RunReport, meta: { credentialIssuer: string; exportedAt: string }): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${run.plan_name} run ${run.run_id}</title>
+<style>${raw(REPORT_CSS)}</style>
+</head>
+<body>
+<h1>${run.plan_name} <small>plan ${run.plan_id} version ${run.plan_version}</small></h1>
+<p>Run ${run.run_id} of ${meta.credentialIssuer}, started ${run.created_at}, exported ${meta.exportedAt}. Verdicts are judged from the wallet's own requests in each case's session log; evidence names log entry ids.</p>
+${runLive({ base: '' }, run, { readOnly: true })}
+</body>
+</html>`;
+}
+
+const REPORT_CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#1d1d1f}
+h1 small{font-weight:normal;color:#666;font-size:.6em}.muted,.small{color:#666;font-size:.9em}
+.card{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:.8em 0;list-style:none}
+.checklist{padding:0}table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #eee;padding:.3em;text-align:left;vertical-align:top}
+.cell-pass{color:#137333;font-weight:600}.cell-fail{color:#b3261e;font-weight:600}code{font-size:.9em}`;
 
 function verdictBadge(v: Verdict): Html {
   const cls = v === 'pass' ? 'cell-pass' : v === 'fail' ? 'cell-fail' : 'muted';

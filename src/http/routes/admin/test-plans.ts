@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashSecret, randomToken } from '../../../core/ids.js';
-import { zShareRequest } from '../../../schemas/admin.js';
+import { zRunExportQuery, zShareRequest } from '../../../schemas/admin.js';
+import { standaloneRunReport } from '../../../dashboard/pages/test-plans.js';
+import type { TestPlanRunRecord } from '../../../store/test-plan-run-records.js';
 import { zStartRunRequest } from '../../../schemas/test-plans.js';
 import { readRun, startRun } from '../../../test-plans/runs.js';
 import type { AppDeps } from '../../app-deps.js';
@@ -29,10 +31,10 @@ export async function testPlanAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   });
 
   app.get('/test_plan_runs/:run_id/export', async (request, reply) => {
+    const q = zRunExportQuery.parse(request.query);
     const run = await deps.store.testPlanRuns.get(runIdOf(request));
     if (!run) return notFound(reply, runIdOf(request));
-    const report = await readRun(deps, deps.testPlans, run);
-    return sendExport(reply, run.id, 'json', { exported_at: new Date(deps.clock.nowMs()).toISOString(), credential_issuer: urlsFor(deps.config, request).issuer, ...report });
+    return sendRunExport(deps, reply, run, urlsFor(deps.config, request).issuer, q.format);
   });
 
   app.post('/test_plan_runs/:run_id/share', async (request, reply) => {
@@ -45,6 +47,19 @@ export async function testPlanAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     await deps.store.testPlanRuns.createShare({ tokenHash: hashSecret(token), runId: run.id, createdAt: now, expiresAt });
     return reply.code(201).header('cache-control', 'no-store').send({ url: `${urlsFor(deps.config, request).issuer}/share/test_plan_runs/${token}`, expires_at: new Date(expiresAt).toISOString() });
   });
+}
+
+/** The run report as a download: JSON, or one self-contained HTML page. Nothing in either redeems an offer. */
+export async function sendRunExport(deps: Pick<AppDeps, 'store' | 'clock' | 'testPlans'>, reply: FastifyReply, run: TestPlanRunRecord, issuer: string, format: 'json' | 'html') {
+  const report = await readRun(deps, deps.testPlans, run);
+  const exportedAt = new Date(deps.clock.nowMs()).toISOString();
+  if (format === 'json') return sendExport(reply, run.id, 'json', { exported_at: exportedAt, credential_issuer: issuer, ...report });
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${run.id.replace(/[^A-Za-z0-9_-]/g, '')}.html"`)
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+    .send(standaloneRunReport(report, { credentialIssuer: issuer, exportedAt }).value);
 }
 
 const runIdOf = (request: FastifyRequest) => (request.params as { run_id: string }).run_id;

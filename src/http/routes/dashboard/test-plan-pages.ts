@@ -7,7 +7,8 @@ import { openEventStream, SUMMARY_DELAY_MS } from '../../sse.js';
 import { readRun, startRun, walletRunView } from '../../../test-plans/runs.js';
 import type { TestPlanRunRecord } from '../../../store/test-plan-run-records.js';
 import { urlsFor } from '../../urls.js';
-import { sendExport } from '../admin/session-routes.js';
+import { sendRunExport } from '../admin/test-plans.js';
+import { zRunExportQuery } from '../../../schemas/admin.js';
 import { sendPage, type DashboardContext, type DashboardDeps } from './context.js';
 
 const SHARE_SECONDS = 7 * 86_400;
@@ -94,8 +95,8 @@ export async function testPlanPages(app: FastifyInstance, deps: DashboardDeps, d
   app.get('/ui/test_plan_runs/:run_id/export', async (request, reply) => {
     const run = await runOf(request);
     if (!run) return sendPage(reply, errorPage(dash.page(request), 404, 'No such test plan run.'), 404);
-    const report = await readRun(deps, deps.testPlans, run);
-    return sendExport(reply, run.id, 'json', { exported_at: new Date(deps.clock.nowMs()).toISOString(), credential_issuer: urlsFor(deps.config, request).issuer, ...report });
+    const q = zRunExportQuery.safeParse(request.query);
+    return sendRunExport(deps, reply, run, urlsFor(deps.config, request).issuer, q.success ? q.data.format : 'json');
   });
 
   app.post('/ui/test_plan_runs/:run_id/share', async (request, reply) => {
