@@ -6,7 +6,7 @@
  */
 
 import type { SessionState } from '../core/session-state.js';
-import type { AuthorizationRequestRecord, GrantRevocationReason, IssuerStateRecord, OAuthStore, RefreshTokenRecord } from './oauth-records.js';
+import type { AuthorizationCodeRecord, AuthorizationRequestRecord, GrantRevocationReason, IssuerStateRecord, OAuthStore, RefreshTokenRecord } from './oauth-records.js';
 import type { NotificationRecord, NotificationStore } from './notification-records.js';
 import type { PresentationRequestRecord, VerificationStore } from './verification-records.js';
 import type { TestPlanRunStore } from './test-plan-run-records.js';
@@ -226,6 +226,7 @@ export type NewRecord =
   | { kind: 'issuer_state'; issuerState: IssuerStateRecord }
   | { kind: 'deferred_transaction'; transaction: DeferredTransactionRecord }
   | { kind: 'authorization_request'; request: AuthorizationRequestRecord }
+  | { kind: 'authorization_code'; code: AuthorizationCodeRecord }
   | { kind: 'refresh_token'; token: RefreshTokenRecord };
 
 export interface StoreWrites {

@@ -9,7 +9,8 @@ import { ADMIN_TOKEN, startInProcess, type InProcessIssuer } from '../hardening/
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { freePort, type RunningIssuer } from '../helpers/server.js';
 import { createOffer, credentialRequest, fetchNonce, newHolderKey, redeem, signProof } from '../helpers/wallet.js';
-import { authorizationCodeOffer, authorizationParams, codeTokenForm, newPkce, obtainCode, postForm } from '../helpers/oauth.js';
+import { authorizationCodeOffer, authorizationParams, CLIENT_ID, codeTokenForm, newPkce, obtainCode, postForm } from '../helpers/oauth.js';
+import { openAuthorization, parseConsentForm, submitConsent } from '../helpers/consent-page.js';
 
 /**
  * One request, one commit: everything a request creates reaches the database in the one
@@ -66,7 +67,8 @@ for (const backend of backends) {
     let inProcess: InProcessIssuer;
     let issuer: RunningIssuer;
     let database: Awaited<ReturnType<Backend['open']>>;
-    const writes = { count: 0, fail: false };
+    type Batch = Parameters<Store['write']>[0];
+    const writes: { count: number; fail: (batch: Batch) => boolean } = { count: 0, fail: () => false };
 
     before(async () => {
       database = await backend.open();
@@ -77,9 +79,9 @@ for (const backend of backends) {
         const counted = new Proxy(real, {
           get(target, prop, receiver) {
             if (prop === 'write') {
-              return async (batch: Parameters<Store['write']>[0]) => {
+              return async (batch: Batch) => {
                 writes.count++;
-                if (writes.fail) throw new Error('disk full (test)');
+                if (writes.fail(batch)) throw new Error('disk full (test)');
                 return target.write(batch);
               };
             }
@@ -100,13 +102,14 @@ for (const backend of backends) {
 
     const count = (table: string) => database.count(table, inProcess.deps.config.dataDir);
 
-    async function during<T>(fail: boolean, request: () => Promise<T>): Promise<{ result: T; writes: number }> {
+    /** Runs the request with the store's writes failing (all, or those `fail` picks) or not. */
+    async function during<T>(fail: boolean | ((batch: Batch) => boolean), request: () => Promise<T>): Promise<{ result: T; writes: number }> {
       writes.count = 0;
-      writes.fail = fail;
+      writes.fail = typeof fail === 'function' ? fail : () => fail;
       try {
         return { result: await request(), writes: writes.count };
       } finally {
-        writes.fail = false;
+        writes.fail = () => false;
       }
     }
 
@@ -183,6 +186,30 @@ for (const backend of backends) {
       assert.equal(ok.writes, 1, 'one store.write for the whole request');
       assert.equal(await count('oauth_refresh_tokens'), before.refresh + 1);
       assert.equal(await count('access_tokens'), before.access + 1);
+    });
+
+    it('a consent: the authorization code lands with its authorization_granted event', async () => {
+      const consentPage = async () => {
+        const offer = await authorizationCodeOffer(issuer);
+        const par = await postForm(`${issuer.baseUrl}/par`, authorizationParams(offer.credential_offer.grants.authorization_code.issuer_state, newPkce().challenge));
+        assert.equal(par.status, 201);
+        const url = `${issuer.baseUrl}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, request_uri: par.body.request_uri })}`;
+        const page = await openAuthorization(url);
+        assert.equal(page.status, 200);
+        return { url, form: parseConsentForm(page.html) };
+      };
+      const granting = (batch: Batch) => batch.events.some((e) => e.type === 'authorization_granted');
+      const before = await count('oauth_authorization_codes');
+      const first = await consentPage();
+      const failed = await during(granting, () => submitConsent(first.url, first.form));
+      assert.equal(failed.result.status, 500);
+      assert.equal(await count('oauth_authorization_codes'), before, 'no authorization code without its event');
+
+      const second = await consentPage();
+      const ok = await during(false, () => submitConsent(second.url, second.form));
+      assert.ok(new URL(ok.result.location!).searchParams.get('code'), `a redirect with a code: ${ok.result.status}`);
+      assert.equal(ok.writes, 1, 'one store.write for the whole request');
+      assert.equal(await count('oauth_authorization_codes'), before + 1);
     });
   });
 }

@@ -80,7 +80,8 @@ export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, request
       if (choice.claims && choice.source !== 'offer') await deps.store.sessions.supplyClaims(session.id, id, choice.claims, now);
     }
     const code = randomToken(32);
-    await deps.store.authorizations.createCode({
+    // In the request's one commit, with its authorization_granted event.
+    rec.create({ kind: 'authorization_code', code: {
       codeHash: hashSecret(code),
       sessionId: session.id,
       authorizationRequestId: record.id,
@@ -95,7 +96,7 @@ export async function handleConsent(deps: ConsentDeps, urls: IssuerUrls, request
       expiresAt: now + deps.config.oauth.authorizationCodeTtlSeconds * 1000,
       consumedAt: null,
       createdAt: now,
-    });
+    } });
     const sources = Object.fromEntries(Object.entries(chosen).map(([id, c]) => [id, c.source]));
     rec.event('authorization_granted', { client_id: record.clientId, credential_configuration_ids: record.credentialConfigurationIds, claims: sources });
     rec.log('info', 'User consented; authorization code issued', {

@@ -21,7 +21,7 @@ import type {
   StoredAccessToken,
 } from '../store.js';
 import { createMaintenance, createSharedState } from './maintenance.js';
-import { createOAuthStore, refreshTokenToRow, requestToRow } from './oauth-store.js';
+import { codeToRow, createOAuthStore, refreshTokenToRow, requestToRow } from './oauth-store.js';
 import { createNotificationStore } from './notification-store.js';
 import { createTestPlanRunStore } from './test-plan-run-store.js';
 import { createVerificationStore, presentationRequestToRow } from './verification-store.js';
@@ -498,6 +498,10 @@ function createdRowInserts(db: Kysely<Database>) {
     'id', 'request_uri_hash', 'session_id', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'dpop_jkt', 'credential_configuration_ids', 'details_requested', 'scope',
     'request_uri_expires_at', 'request_uri_used_at', 'csrf_hash', 'expires_at', 'decided_at', 'created_at',
   ]);
+  const insertCode = preparedInsert<'oauth_authorization_codes', Database['oauth_authorization_codes']>(db, 'oauth_authorization_codes', [
+    'code_hash', 'session_id', 'authorization_request_id', 'client_id', 'redirect_uri', 'code_challenge', 'dpop_jkt', 'credential_configuration_ids', 'details_requested', 'scope',
+    'family_id', 'expires_at', 'consumed_at', 'created_at',
+  ]);
   const insertRefreshToken = preparedInsert<'oauth_refresh_tokens', Database['oauth_refresh_tokens']>(db, 'oauth_refresh_tokens', [
     'token_hash', 'family_id', 'session_id', 'client_id', 'dpop_jkt', 'credential_configuration_ids', 'details_requested', 'scope', 'expires_at', 'created_at', 'rotated_at', 'revoked_at',
   ]);
@@ -578,6 +582,9 @@ function createdRowInserts(db: Kysely<Database>) {
       }
       case 'authorization_request':
         await insertAuthorizationRequest(runner, requestToRow(record.request));
+        return;
+      case 'authorization_code':
+        await insertCode(runner, codeToRow(record.code));
         return;
       case 'refresh_token':
         await insertRefreshToken(runner, refreshTokenToRow(record.token));

@@ -15,7 +15,7 @@ import type { Database } from './tables.js';
  * consent decision, code, refresh token rotation) are consumed by one conditional
  * UPDATE … RETURNING; the jti cache by one INSERT … ON CONFLICT. These answer at once (no
  * group commit): the protocol must know the outcome before it replies. New authorization
- * requests and refresh tokens are rows of a request's write (`created`, StoreWrites.created).
+ * requests, codes and refresh tokens are rows of a request's write (`created`, StoreWrites.created).
  */
 export function createOAuthStore(db: Kysely<Database>, created: (record: NewRecord) => Promise<void>): OAuthStore {
   return {
@@ -61,26 +61,8 @@ export function createOAuthStore(db: Kysely<Database>, created: (record: NewReco
           .executeTakeFirst();
         return row ? rowToRequest(row) : null;
       },
-      async createCode(c) {
-        await db
-          .insertInto('oauth_authorization_codes')
-          .values({
-            code_hash: c.codeHash,
-            session_id: c.sessionId,
-            authorization_request_id: c.authorizationRequestId,
-            client_id: c.clientId,
-            redirect_uri: c.redirectUri,
-            code_challenge: c.codeChallenge,
-            dpop_jkt: c.dpopJkt,
-            credential_configuration_ids: JSON.stringify(c.credentialConfigurationIds),
-            details_requested: c.detailsRequested ? 1 : 0,
-            scope: c.scope,
-            family_id: c.familyId,
-            expires_at: c.expiresAt,
-            consumed_at: c.consumedAt,
-            created_at: c.createdAt,
-          })
-          .execute();
+      async createCode(code) {
+        await created({ kind: 'authorization_code', code });
       },
       async peekCode(codeHash) {
         const row = await db.selectFrom('oauth_authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
@@ -172,6 +154,25 @@ export function createOAuthStore(db: Kysely<Database>, created: (record: NewReco
 }
 
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
+
+export function codeToRow(c: AuthorizationCodeRecord): OAuthAuthorizationCodesTable {
+  return {
+    code_hash: c.codeHash,
+    session_id: c.sessionId,
+    authorization_request_id: c.authorizationRequestId,
+    client_id: c.clientId,
+    redirect_uri: c.redirectUri,
+    code_challenge: c.codeChallenge,
+    dpop_jkt: c.dpopJkt,
+    credential_configuration_ids: JSON.stringify(c.credentialConfigurationIds),
+    details_requested: c.detailsRequested ? 1 : 0,
+    scope: c.scope,
+    family_id: c.familyId,
+    expires_at: c.expiresAt,
+    consumed_at: c.consumedAt,
+    created_at: c.createdAt,
+  };
+}
 
 export function refreshTokenToRow(t: RefreshTokenRecord): OAuthRefreshTokensTable {
   return {
