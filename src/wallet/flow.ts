@@ -30,6 +30,8 @@ export interface WalletOptions {
   dpop: 'auto' | 'off';
   proofKey: 'jwk' | 'did:key' | 'did:jwk';
   deferredPollLimit: number;
+  /** After invalid_grant for the tx_code, send the same code once more (the user re-typing the code they were given). */
+  resendTxCode?: boolean;
   /** Proofs (keys, credentials) per credential request, capped by the issuer's batch_size; default 1. */
   batchSize?: number;
   /** Send a notification (credential_accepted) after storing each credential response (§11). */
@@ -129,9 +131,11 @@ export async function runWallet(opts: WalletOptions): Promise<WalletSummary> {
       token = await redeem(txCode);
     } catch (error) {
       // §6.3: a wrong transaction code is invalid_grant; the user may type it again (once here).
-      if (txCode === undefined || !(error instanceof Oauth2ClientErrorResponseError) || error.errorResponse.error !== 'invalid_grant') throw describeError(error);
+      // A typed code is asked for again; a given one (--tx-code) is sent again only where the user would (plan runs).
+      const again = opts.promptTxCode && opts.txCode === undefined ? () => opts.promptTxCode!(grant.tx_code ?? {}) : opts.resendTxCode ? async () => txCode : undefined;
+      if (txCode === undefined || !again || !(error instanceof Oauth2ClientErrorResponseError) || error.errorResponse.error !== 'invalid_grant') throw describeError(error);
       reporter.info(`transaction code refused (${error.errorResponse.error_description ?? 'invalid_grant'}): entering it again`);
-      txCode = opts.promptTxCode && opts.txCode === undefined ? await opts.promptTxCode(grant.tx_code ?? {}) : txCode;
+      txCode = await again();
       token = await redeem(txCode);
     }
   } else {

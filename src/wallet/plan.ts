@@ -58,6 +58,7 @@ export async function runPlan(opts: PlanRunOptions): Promise<{ run_id: string; p
         proofKey: 'jwk',
         deferredPollLimit: opts.deferredPollLimit,
         notify: true,
+        resendTxCode: true,
         // Two keys per request where the issuer allows batches: the batch case judges it.
         batchSize: 2,
         misbehave: opts.misbehave,
