@@ -53,6 +53,10 @@ describe('session page and list at a glance (headless Chromium)', () => {
     assert.equal(await text('[data-testid=offer-fetches]'), '0');
     assert.equal(await page.$('[data-testid=error-banner]'), null);
     assert.equal(await page.$('[data-testid=issued-credentials]'), null);
+    // The offer stays reachable from its session page, with what a phone needs said plainly.
+    assert.equal(await text('[data-testid=session-offer] [data-testid=offer-url]'), offer.offer_url);
+    assert.ok(await page.isVisible('[data-testid=session-offer] [data-testid=offer-qr] svg'));
+    assert.match(await text('[data-testid=reachability-warning]'), /plain http.*localhost is this machine.*TLS_CERT and TLS_KEY/);
 
     // The wallet fetches the offer: the header's fetch count follows.
     assert.equal((await fetch(offer.credential_offer_uri!, { headers: ua })).status, 200);
@@ -86,6 +90,8 @@ describe('session page and list at a glance (headless Chromium)', () => {
     assert.match(await text('[data-testid=error-banner]'), /^Last error at credential: .*went on after it/);
     assert.equal(await text('[data-testid=session-state]'), 'credential_issued');
     assert.ok(await stillSamePage(page), 'updated in place');
+    await page.reload();
+    assert.equal(await page.$('[data-testid=session-offer]'), null, 'a redeemed offer is no longer shown to scan');
 
     // Revoking asks first: dismissed, nothing changes; accepted, the credential is revoked.
     const dialogs: string[] = [];

@@ -1,3 +1,4 @@
+import type { Reachability } from '../../config/reachability.js';
 import { jsonBlock } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
@@ -105,6 +106,23 @@ function faultFieldset(f: OfferFaultValues | undefined, metadataWellKnown = 'bot
   </fieldset>`;
 }
 
+/** Said on every page that shows an offer to scan: a phone cannot use an http or localhost issuer. */
+export function reachabilityWarning(reach: Reachability): Html {
+  if (reach.problems.length === 0) return html``;
+  return html`<div class="banner banner-warn" data-testid="reachability-warning"><b>Phone wallets cannot use this offer as the issuer is configured:</b>
+    <ul>${reach.problems.map((p) => html`<li>${p}</li>`)}</ul>
+    <div class="small">${reach.advice.map((a) => html`${a} `)}</div></div>`;
+}
+
+/** The offer to scan, on its session page while it can still be redeemed. */
+export function offerBlock(d: { offer_url: string; qrSvg: string; reach: Reachability; open: boolean }): Html {
+  return html`<section data-testid="session-offer"><details ${d.open ? raw('open') : ''}><summary><h2 class="inline">Offer: QR code and deep link</h2></summary>
+    ${reachabilityWarning(d.reach)}
+    <div class="offer-result"><figure class="qr" data-testid="offer-qr">${raw(d.qrSvg)}<figcaption>Scan with the wallet</figcaption></figure>
+    <p><a href="${d.offer_url}" data-testid="offer-url" class="break">${d.offer_url}</a></p></div>
+  </details></section>`;
+}
+
 export interface OfferResultData {
   session_id: string;
   offer_url: string;
@@ -112,6 +130,7 @@ export interface OfferResultData {
   tx_code?: string;
   qrSvg: string;
   credential_offer: unknown;
+  reach?: Reachability;
 }
 
 export function offerResultPage(ctx: PageContext, d: OfferResultData): Html {
@@ -119,6 +138,7 @@ export function offerResultPage(ctx: PageContext, d: OfferResultData): Html {
     ctx,
     'Offer created',
     html`<h1>Offer created</h1>
+    ${d.reach ? reachabilityWarning(d.reach) : ''}
     <div class="offer-result">
       <figure class="qr" data-testid="offer-qr">${raw(d.qrSvg)}<figcaption>Scan with the wallet</figcaption></figure>
       <dl class="facts">

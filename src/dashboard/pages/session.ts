@@ -1,4 +1,5 @@
 import type { SessionSummary } from '../../session-log/outcome.js';
+import { offerBlock } from './offer.js';
 import { logFilters, requestLog, type ChecksByRequest } from '../request-log.js';
 import { buildTimeline, diagnosticCounts, eventRow, outcomeBadge, timeMs, stateBadge, time, timelineList, walletLabel, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
@@ -38,6 +39,8 @@ export interface SessionPageData {
   summary: SessionSummary;
   /** Unbound requests from this session's client around its time (newest first). */
   nearbyUnbound?: LogView[];
+  /** While the offer can still be redeemed (signed in only): its deep link and QR code. */
+  offer?: Parameters<typeof offerBlock>[0];
   /** The inspector's checks of each request's artefacts, by request id. */
   checks?: ChecksByRequest;
 }
@@ -70,6 +73,7 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
     <div id="timeline">${timelineList(d.timeline)}</div>
   </section>
 
+  ${d.offer ? offerBlock(d.offer) : ''}
   ${nearbySection(ctx, d.nearbyUnbound ?? [])}
 
   <div id="issued">${issuedSection(d.issued ?? [], d.readOnly ? undefined : ctx, s.session_id)}</div>

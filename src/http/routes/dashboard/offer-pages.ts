@@ -9,6 +9,7 @@ import { createOffer, redactOffer } from '../../../protocol/oid4vci/offer.js';
 import { zCreateOfferRequest, type CreateOfferRequest } from '../../../schemas/admin.js';
 import { RequestRecorder } from '../../../session-log/request-recorder.js';
 import { urlsFor } from '../../urls.js';
+import { describeReachability } from '../../../config/reachability.js';
 import { field, fields, sendPage, type DashboardContext, type DashboardDeps, type FormBody } from './context.js';
 
 /** Create offer: a plain form posting to the same createOffer the admin API uses; the result shows the QR code. */
@@ -58,7 +59,7 @@ export async function offerPages(app: FastifyInstance, deps: DashboardDeps, dash
       const qrSvg = await QRCode.toString(created.offer_url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return sendPage(
         reply,
-        offerResultPage(dash.page(request), { ...created, qrSvg, credential_offer: redactOffer(created.credential_offer, deps.serverSecret) }),
+        offerResultPage(dash.page(request), { ...created, qrSvg, reach: describeReachability(urlsFor(deps.config, request).issuer), credential_offer: redactOffer(created.credential_offer, deps.serverSecret) }),
         201,
       );
     } catch (e) {

@@ -12,7 +12,10 @@ import type { IssuerDeps } from '../../../protocol/deps.js';
 import type { LogEntry } from '../../../store/store.js';
 import { withinBytes } from '../../../session-log/log-bounds.js';
 import { resumeAfter, streamSession, type SseMessage } from '../../sse.js';
-import { mountPath } from '../../urls.js';
+import { mountPath, urlsFor } from '../../urls.js';
+import QRCode from 'qrcode';
+import { describeReachability } from '../../../config/reachability.js';
+import { offerUrlOf } from '../../../protocol/oid4vci/offer.js';
 import { presentEvent, presentIssuedCredential, presentLog, presentPresentationRequest, presentSession, presentSharedLog, presentSharedSession } from '../admin/presenters.js';
 import { describeFaults } from '../../../protocol/faults/offer-faults.js';
 import { presentationResultView, verificationFacts, verificationSessionPage, type VerificationSessionView } from '../../../dashboard/pages/verification.js';
@@ -39,7 +42,7 @@ export interface SessionViewOptions {
  * caller answer a second time.
  */
 export async function renderSessionPage(
-  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret' | 'keys' | 'verifier'>,
+  deps: Pick<IssuerDeps, 'store' | 'configurations' | 'config' | 'serverSecret' | 'keys' | 'verifier' | 'clock'>,
   ctx: PageContext,
   sessionId: string,
   opts: SessionViewOptions,
@@ -100,6 +103,7 @@ export async function renderSessionPage(
     summary,
     nearbyUnbound: nearby.slice(0, 20).map(presentLog) as unknown as LogView[],
     checks: await checksOfRequests(deps, logs.items),
+    offer: opts.readOnly ? undefined : await offerOf(deps, session),
   };
   return sessionPage(ctx, data);
 }
@@ -222,4 +226,14 @@ async function requestMessages(
   return groupByRequest(mine.map(present) as unknown as LogView[])
     .reverse()
     .map((g) => ({ event: 'request', id: g.newestId, data: requestItem(base, g, [], checks).value }));
+}
+
+/** States in which the offer still hands out its grant: a wallet can (re)scan it. */
+const OFFER_LIVE = new Set(['offer_created', 'offer_retrieved', 'authorization_requested', 'authorization_granted']);
+
+async function offerOf(deps: Pick<IssuerDeps, 'config' | 'clock'>, session: SessionRecord) {
+  if (!OFFER_LIVE.has(session.state) || deps.clock.nowMs() >= session.offerExpiresAt) return undefined;
+  const urls = urlsFor(deps.config);
+  const offerUrl = offerUrlOf(urls, session);
+  return { offer_url: offerUrl, qrSvg: await QRCode.toString(offerUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }), reach: describeReachability(urls.issuer), open: session.state === 'offer_created' };
 }
