@@ -28,7 +28,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'test-plans': ['core', 'credential-configurations', 'crypto', 'protocol', 'schemas', 'session-log', 'store'],
   wallet: ['core', 'crypto', 'formats', 'protocol'],
   'check-issuer': ['core', 'crypto', 'formats', 'inspector', 'protocol'],
-  dashboard: ['core', 'crypto', 'inspector', 'protocol', 'schemas', 'session-log', 'store', 'test-plans'],
+  dashboard: ['config', 'core', 'crypto', 'inspector', 'protocol', 'schemas', 'session-log', 'store', 'test-plans'],
   http: ['config', 'core', 'credential-configurations', 'crypto', 'dashboard', 'inspector', 'protocol', 'schemas', 'self-check', 'session-log', 'store', 'tenants', 'test-plans', 'wallet'],
   tenants: ['config', 'core', 'credential-configurations', 'http', 'store'],
   cli: ['config', 'core', 'crypto', 'store'],
