@@ -59,19 +59,7 @@ export function timelineOf(logs: LogView[], events: EventView[]): TimelineStep[]
 export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
   const s = d.session;
   const body = html`
-  <section class="session-head">
-    <h1>Session detail</h1>
-    <p class="muted">Inspect a single issuance session${d.readOnly ? ' (read-only shared view)' : ''}</p>
-    <div id="error-banner">${errorBanner(d.summary)}</div>
-    <dl class="facts" id="session-facts">${sessionFacts(d)}</dl>
-    ${d.readOnly ? '' : sessionActions(ctx, s.session_id, referenceWalletForm(ctx, s.session_id, (d.faults ?? []).some((f) => f.scope === 'offer')))}
-    ${sessionNotices(d)}
-  </section>
-
-  <section>
-    <h2>Timeline</h2>
-    <div id="timeline">${timelineList(d.timeline)}</div>
-  </section>
+  ${sessionHead(ctx, d, 'issuance', sessionFacts(d), referenceWalletForm(ctx, s.session_id, (d.faults ?? []).some((f) => f.scope === 'offer')))}
 
   ${d.offer ? offerBlock(d.offer) : ''}
   ${nearbySection(ctx, d.nearbyUnbound ?? [])}
@@ -85,6 +73,33 @@ export function sessionPage(ctx: PageContext, d: SessionPageData): Html {
 }
 
 /** The share link just created, or the outcome of a form (both session kinds). */
+/**
+ * The head of a session page, issuance or verification: banner, facts, actions, notices and the
+ * timeline, under the element ids the live stream replaces (error-banner, session-facts, timeline).
+ */
+export function sessionHead(
+  ctx: PageContext,
+  d: Pick<SessionPageData, 'readOnly' | 'summary' | 'timeline' | 'shareUrl' | 'flash'> & { session: { session_id: string } },
+  kind: 'issuance' | 'verification',
+  facts: Html,
+  actionForm: Html,
+): Html {
+  return html`
+  <section class="session-head">
+    <h1>Session detail</h1>
+    <p class="muted">Inspect a single ${kind} session${d.readOnly ? ' (read-only shared view)' : ''}</p>
+    <div id="error-banner">${errorBanner(d.summary)}</div>
+    <dl class="facts" id="session-facts">${facts}</dl>
+    ${d.readOnly ? '' : sessionActions(ctx, d.session.session_id, actionForm)}
+    ${sessionNotices(d)}
+  </section>
+
+  <section>
+    <h2>Timeline</h2>
+    <div id="timeline">${timelineList(d.timeline)}</div>
+  </section>`;
+}
+
 export function sessionNotices(d: Pick<SessionPageData, 'shareUrl' | 'flash'>): Html {
   return html`${d.shareUrl ? html`<p class="flash ok" data-testid="share-url">Read-only link (expires ${time(d.shareUrl.expires_at)}): <a href="${d.shareUrl.url}">${d.shareUrl.url}</a></p>` : ''}
     ${d.flash ? html`<div class="flash ${d.flash.kind}" data-testid="flash">${d.flash.text}${d.flash.problems?.length ? html`<ul>${d.flash.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>` : ''}`;

@@ -1,9 +1,9 @@
 import type { PresentationCheck, PresentationResult } from '../../store/verification-records.js';
-import { diagnosticCounts, jsonBlock, outcomeBadge, stateBadge, walletLabel, time, timelineList, type EventView, type LogView, type TimelineStep } from '../components.js';
+import { diagnosticCounts, jsonBlock, outcomeBadge, stateBadge, walletLabel, time, type EventView, type LogView, type TimelineStep } from '../components.js';
 import { html, jsonScript, raw, type Html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import type { SessionSummary } from '../../session-log/outcome.js';
-import { errorBanner, sessionActions, sessionActivity, sessionNotices } from './session.js';
+import { sessionActivity, sessionHead } from './session.js';
 
 /**
  * The verifier's pages (OpenID4VP 1.0): the request form (a preset or a typed DCQL query), the
@@ -152,19 +152,7 @@ export interface VerificationPageData {
 export function verificationSessionPage(ctx: PageContext, d: VerificationPageData): Html {
   const s = d.session;
   const body = html`
-  <section class="session-head">
-    <h1>Session detail</h1>
-    <p class="muted">Inspect a single verification session${d.readOnly ? ' (read-only shared view)' : ''}</p>
-    <div id="error-banner">${errorBanner(d.summary)}</div>
-    <dl class="facts" id="session-facts">${verificationFacts(s, d.summary)}</dl>
-    ${d.readOnly ? '' : sessionActions(ctx, s.session_id, presentTwinForm(ctx, s))}
-    ${sessionNotices(d)}
-  </section>
-
-  <section>
-    <h2>Timeline</h2>
-    <div id="timeline">${timelineList(d.timeline)}</div>
-  </section>
+  ${sessionHead(ctx, d, 'verification', verificationFacts(s, d.summary), presentTwinForm(ctx, s))}
 
   <section>
     <h2>Result</h2>
